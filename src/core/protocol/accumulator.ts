@@ -1,0 +1,92 @@
+/**
+ * The byte cursor under both incremental decoders (frames on the client side, commands on
+ * the server side).
+ *
+ * One buffer and an offset cursor; chunks are taken as they come. Bytes handed out by
+ * `take()` are subarrays (zero-copy) and are never overwritten later: when a unit straddles
+ * chunks, the unread tail is copied into a fresh buffer sized for the whole unit (when its
+ * size is known), and later chunks are appended after the bytes already handed out. So no
+ * `Buffer.concat` of the backlog per chunk, and a 1 MB body arriving in 64 KB chunks is copied
+ * once, not sixteen times.
+ */
+export class Accumulator {
+  private buf: Buffer = Buffer.alloc(0)
+  private off = 0
+  private end = 0
+  /** true when `buf` is our own allocation, so bytes after `end` may be written */
+  private owned = false
+
+  get available(): number {
+    return this.end - this.off
+  }
+
+  /** Append a chunk. `hint` is the total size of the unit being read, when known. */
+  push(chunk: Buffer, hint = 0): void {
+    if (chunk.length === 0) return
+    const rem = this.end - this.off
+    if (rem === 0) {
+      this.buf = chunk
+      this.off = 0
+      this.end = chunk.length
+      this.owned = false
+      return
+    }
+    if (this.owned && this.buf.length - this.end >= chunk.length) {
+      chunk.copy(this.buf, this.end)
+      this.end += chunk.length
+      return
+    }
+    const need = rem + chunk.length
+    const size = Math.max(need, hint, Math.min(rem * 2, 1 << 20))
+    const next = Buffer.allocUnsafe(size)
+    this.buf.copy(next, 0, this.off, this.end)
+    chunk.copy(next, rem)
+    this.buf = next
+    this.off = 0
+    this.end = need
+    this.owned = true
+  }
+
+  /** Read a big-endian int32 at `at` bytes past the cursor (caller checks `available`). */
+  int32(at = 0): number {
+    return this.buf.readInt32BE(this.off + at)
+  }
+
+  /** Index (relative to the cursor) of the first `byte` at or after `from`, or -1. */
+  indexOf(byte: number, from = 0): number {
+    const i = this.buf.indexOf(byte, this.off + from)
+    return i < 0 || i >= this.end ? -1 : i - this.off
+  }
+
+  /** Hand out the next `n` bytes (zero-copy) and advance. */
+  take(n: number): Buffer {
+    const b = this.buf.subarray(this.off, this.off + n)
+    this.off += n
+    return b
+  }
+
+  skip(n: number): void {
+    this.off += n
+  }
+
+  /** Make sure the next unit of `total` bytes can be assembled without re-copying. */
+  reserve(total: number): void {
+    const rem = this.end - this.off
+    if (rem === 0 || rem >= total) return
+    if (this.owned && this.buf.length - this.off >= total) return
+    const next = Buffer.allocUnsafe(total)
+    this.buf.copy(next, 0, this.off, this.end)
+    this.buf = next
+    this.off = 0
+    this.end = rem
+    this.owned = true
+  }
+
+  /** Drop everything buffered. */
+  clear(): void {
+    this.buf = Buffer.alloc(0)
+    this.off = 0
+    this.end = 0
+    this.owned = false
+  }
+}

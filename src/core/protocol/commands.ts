@@ -1,0 +1,254 @@
+/**
+ * Client → server commands (NSQ TCP protocol V2, NSQ-SPEC §2.2 "Commands", go-nsq command.go).
+ *
+ *   NAME[ SP param]* LF                       IDENTIFY, SUB, RDY, FIN, REQ, TOUCH, CLS, NOP
+ *   NAME[ SP param]* LF [size: int32 BE][body] IDENTIFY, AUTH, PUB, DPUB, MPUB
+ *
+ * MPUB's body is   [count: int32 BE]( [len: int32 BE][message bytes] )*count
+ *
+ * One builder per verb returns a Command that encodes itself. The server side reads
+ * commands with CommandDecoder, which is incremental and validates the line and the size
+ * prefix through hooks *before* buffering a body, so a 2 GB size prefix costs nothing.
+ */
+import {Accumulator} from './accumulator.js'
+import {ProtocolError} from './errors.js'
+
+export type CommandName =
+  | 'IDENTIFY'
+  | 'AUTH'
+  | 'SUB'
+  | 'PUB'
+  | 'MPUB'
+  | 'DPUB'
+  | 'RDY'
+  | 'FIN'
+  | 'REQ'
+  | 'TOUCH'
+  | 'CLS'
+  | 'NOP'
+
+/** The verbs whose line is followed by a size-prefixed body. */
+export const BODY_COMMANDS: ReadonlySet<string> = new Set(['IDENTIFY', 'AUTH', 'PUB', 'MPUB', 'DPUB'])
+
+export class Command {
+  constructor(
+    readonly name: CommandName,
+    readonly params: readonly string[],
+    readonly body: Buffer | null = null,
+  ) {}
+
+  get byteLength(): number {
+    let n = this.name.length + 1
+    for (const p of this.params) n += 1 + Buffer.byteLength(p)
+    return this.body ? n + 4 + this.body.length : n
+  }
+
+  /** Write the command at `offset`; returns the offset after it. */
+  encodeInto(target: Buffer, offset: number): number {
+    let o = offset + target.write(this.name, offset, 'latin1')
+    for (const p of this.params) {
+      target[o++] = 0x20
+      o += target.write(p, o, 'utf8')
+    }
+    target[o++] = 0x0a
+    if (this.body) {
+      target.writeInt32BE(this.body.length, o)
+      o += 4
+      o += this.body.copy(target, o)
+    }
+    return o
+  }
+
+  encode(): Buffer {
+    const out = Buffer.allocUnsafe(this.byteLength)
+    this.encodeInto(out, 0)
+    return out
+  }
+
+  toString(): string {
+    return [this.name, ...this.params].join(' ')
+  }
+}
+
+const toBuf = (b: Buffer | string): Buffer => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b)
+
+/** IDENTIFY with a JSON body (see identify.ts for the fields). */
+export function identify(data: object): Command {
+  return new Command('IDENTIFY', [], Buffer.from(JSON.stringify(data), 'utf8'))
+}
+export function auth(secret: Buffer | string): Command {
+  return new Command('AUTH', [], toBuf(secret))
+}
+export function sub(topic: string, channel: string): Command {
+  return new Command('SUB', [topic, channel])
+}
+export function pub(topic: string, body: Buffer | string): Command {
+  return new Command('PUB', [topic], toBuf(body))
+}
+export function dpub(topic: string, deferMs: number, body: Buffer | string): Command {
+  return new Command('DPUB', [topic, String(Math.trunc(deferMs))], toBuf(body))
+}
+/** MPUB: all messages published atomically. */
+export function mpub(topic: string, bodies: readonly (Buffer | string)[]): Command {
+  return new Command('MPUB', [topic], encodeMpubBody(bodies.map(toBuf)))
+}
+export function rdy(count: number): Command {
+  return new Command('RDY', [String(Math.trunc(count))])
+}
+export function fin(id: string): Command {
+  return new Command('FIN', [id])
+}
+export function req(id: string, delayMs: number): Command {
+  return new Command('REQ', [id, String(Math.max(0, Math.trunc(delayMs)))])
+}
+export function touch(id: string): Command {
+  return new Command('TOUCH', [id])
+}
+export function cls(): Command {
+  return new Command('CLS', [])
+}
+export function nop(): Command {
+  return new Command('NOP', [])
+}
+
+/** `[count][len][body]...`, the body of TCP MPUB (and, without a size prefix, HTTP /mpub?binary=true). */
+export function encodeMpubBody(bodies: readonly Buffer[]): Buffer {
+  let size = 4
+  for (const b of bodies) size += 4 + b.length
+  const out = Buffer.allocUnsafe(size)
+  out.writeInt32BE(bodies.length, 0)
+  let o = 4
+  for (const b of bodies) {
+    out.writeInt32BE(b.length, o)
+    o += 4
+    o += b.copy(out, o)
+  }
+  return out
+}
+
+export interface MpubLimits {
+  maxMsgSize: number
+  maxBodySize: number
+}
+
+/**
+ * Split an MPUB body into message bodies (zero-copy views), with nsqd's checks and texts
+ * (readMPUB). `errPrefix` is "MPUB" over TCP; HTTP maps the codes onto its own.
+ */
+export function decodeMpubBody(body: Buffer, limits: MpubLimits): Buffer[] {
+  if (body.length < 4) throw new ProtocolError('E_BAD_BODY', 'MPUB failed to read message count')
+  const count = body.readInt32BE(0)
+  const maxMessages = Math.floor((limits.maxBodySize - 4) / 5)
+  if (count <= 0 || count > maxMessages) throw new ProtocolError('E_BAD_BODY', `MPUB invalid message count ${count}`)
+  const out: Buffer[] = new Array(count)
+  let o = 4
+  for (let i = 0; i < count; i++) {
+    if (o + 4 > body.length) throw new ProtocolError('E_BAD_MESSAGE', `MPUB failed to read message(${i}) body size`)
+    const size = body.readInt32BE(o)
+    o += 4
+    if (size <= 0) throw new ProtocolError('E_BAD_MESSAGE', `MPUB invalid message(${i}) body size ${size}`)
+    if (size > limits.maxMsgSize) throw new ProtocolError('E_BAD_MESSAGE', `MPUB message too big ${size} > ${limits.maxMsgSize}`)
+    if (o + size > body.length) throw new ProtocolError('E_BAD_MESSAGE', 'MPUB failed to read message body')
+    out[i] = body.subarray(o, o + size)
+    o += size
+  }
+  return out
+}
+
+/** A command as the server reads it. Params are the raw words after the name. */
+export interface ReceivedCommand {
+  name: string
+  params: string[]
+  /** the size-prefixed body, for the verbs that have one (zero-copy view) */
+  body: Buffer | null
+}
+
+export interface CommandDecoderHooks {
+  /** Does this verb carry a body? Default: BODY_COMMANDS. */
+  hasBody?(name: string): boolean
+  /** Validate a body verb's line before its size is read (throw a ProtocolError). */
+  checkLine?(name: string, params: string[]): void
+  /** Validate a body verb's size prefix before its body is buffered (throw a ProtocolError). */
+  checkSize(name: string, params: string[], size: number): void
+}
+
+/** nsqd reads lines through a 16 KiB bufio.Reader; a longer line ends the connection. */
+export const MAX_LINE_LENGTH = 16 * 1024
+
+const enum State {
+  Line,
+  Size,
+  Body,
+}
+
+/**
+ * Incremental server-side command decoder. `push()` each chunk, then `next()` until undefined.
+ * Throws only ProtocolError (from the hooks, or E_INVALID for an over-long line).
+ */
+export class CommandDecoder {
+  private readonly acc = new Accumulator()
+  private state = State.Line
+  private scanned = 0
+  private name = ''
+  private params: string[] = []
+  private size = 0
+
+  constructor(private readonly hooks: CommandDecoderHooks) {}
+
+  push(chunk: Buffer): void {
+    this.acc.push(chunk, this.state === State.Body ? this.size : 0)
+  }
+
+  get buffered(): number {
+    return this.acc.available
+  }
+
+  next(): ReceivedCommand | undefined {
+    const acc = this.acc
+    for (;;) {
+      switch (this.state) {
+        case State.Line: {
+          const nl = acc.indexOf(0x0a, this.scanned)
+          if (nl < 0) {
+            this.scanned = acc.available
+            if (acc.available > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
+            return undefined
+          }
+          this.scanned = 0
+          const line = acc.take(nl + 1)
+          let end = nl
+          if (end > 0 && line[end - 1] === 0x0d) end--
+          const words = line.toString('latin1', 0, end).split(' ')
+          const name = words[0] as string
+          const hasBody = this.hooks.hasBody ? this.hooks.hasBody(name) : BODY_COMMANDS.has(name)
+          if (!hasBody) return {name, params: words, body: null}
+          this.hooks.checkLine?.(name, words)
+          this.name = name
+          this.params = words
+          this.state = State.Size
+          continue
+        }
+        case State.Size: {
+          if (acc.available < 4) return undefined
+          const size = acc.int32()
+          this.hooks.checkSize(this.name, this.params, size)
+          acc.skip(4)
+          this.size = size
+          this.state = State.Body
+          continue
+        }
+        case State.Body: {
+          if (acc.available < this.size) {
+            acc.reserve(this.size)
+            return undefined
+          }
+          const body = acc.take(this.size)
+          this.state = State.Line
+          const cmd = {name: this.name, params: this.params, body}
+          this.params = []
+          return cmd
+        }
+      }
+    }
+  }
+}
