@@ -183,7 +183,8 @@ const enum State {
 
 /**
  * Incremental server-side command decoder. `push()` each chunk, then `next()` until undefined.
- * Throws only ProtocolError (from the hooks, or E_INVALID for an over-long line).
+ * Throws only ProtocolError (from the hooks, E_INVALID for an over-long line, E_BAD_BODY for a
+ * negative size prefix that the hooks let through).
  */
 export class CommandDecoder {
   private readonly acc = new Accumulator()
@@ -214,6 +215,8 @@ export class CommandDecoder {
             if (acc.available > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
             return undefined
           }
+          // same limit whether or not the newline came in the same chunk
+          if (nl > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
           this.scanned = 0
           const line = acc.take(nl + 1)
           let end = nl
@@ -232,6 +235,8 @@ export class CommandDecoder {
           if (acc.available < 4) return undefined
           const size = acc.int32()
           this.hooks.checkSize(this.name, this.params, size)
+          // a hook that lets a negative size through must not move the cursor backwards
+          if (size < 0) throw new ProtocolError('E_BAD_BODY', `${this.name} invalid body size ${size}`)
           acc.skip(4)
           this.size = size
           this.state = State.Body

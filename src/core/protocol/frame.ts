@@ -63,7 +63,12 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): void {
-    const hint = this.acc.available >= 4 ? this.acc.int32() + 4 : 0
+    // size the buffer for the pending frame, but only from a size prefix next() would accept
+    let hint = 0
+    if (this.acc.available >= 4) {
+      const size = this.acc.int32()
+      if (size >= 4 && size - 4 <= this.max) hint = size + 4
+    }
     this.acc.push(chunk, hint)
   }
 

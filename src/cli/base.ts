@@ -1,0 +1,56 @@
+/**
+ * The base of every nsqkit command: Go flag syntax, SIGINT/SIGTERM as an AbortSignal, and
+ * errors as one line on stderr with a documented exit code (2 misuse, 1 runtime failure),
+ * never a stack trace unless `--log-level debug`.
+ */
+import {Command, type Interfaces} from '@oclif/core'
+import {normalizeGoArgs, type FlagShape} from './go-args.js'
+
+export const EXIT_MISUSE = 2
+export const EXIT_FAILURE = 1
+
+/** An error the user caused with a flag or argument: exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = EXIT_MISUSE
+}
+
+export abstract class NsqCommand extends Command {
+  protected override async init(): Promise<void> {
+    const flags = ((this.constructor as typeof Command).flags ?? {}) as Record<string, Interfaces.Flag<unknown>>
+    const shapes: Record<string, FlagShape> = {}
+    for (const [name, f] of Object.entries(flags)) {
+      shapes[name] = {type: f.type, allowNo: f.type === 'boolean' ? Boolean((f as {allowNo?: boolean}).allowNo) : false}
+    }
+    this.argv = normalizeGoArgs(this.argv, shapes)
+    await super.init()
+  }
+
+  /** Resolves when SIGINT or SIGTERM arrives; the returned signal aborts then too. */
+  protected stopSignal(): {signal: AbortSignal; stopped: Promise<string>} {
+    const ac = new AbortController()
+    const stopped = new Promise<string>((resolve) => {
+      const on = (sig: string): void => {
+        process.off('SIGINT', onInt)
+        process.off('SIGTERM', onTerm)
+        ac.abort()
+        resolve(sig)
+      }
+      const onInt = (): void => on('SIGINT')
+      const onTerm = (): void => on('SIGTERM')
+      process.on('SIGINT', onInt)
+      process.on('SIGTERM', onTerm)
+    })
+    return {signal: ac.signal, stopped}
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+    // oclif's own exits (help, --version) pass through
+    if (err.oclif?.exit === 0 || err.code === 'EEXIT') throw err
+    const code = err.exitCode ?? err.oclif?.exit ?? EXIT_FAILURE
+    const text = err.message.replace(/\s*\n\s*/g, ' ').replace(/^Parsing /, '').trim()
+    process.stderr.write(`${this.id ?? 'nsqkit'}: ${text}\n`)
+    if (process.argv.includes('debug') && err.stack) process.stderr.write(`${err.stack}\n`)
+    process.exitCode = code
+    return undefined
+  }
+}

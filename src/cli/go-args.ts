@@ -1,0 +1,43 @@
+/**
+ * Go `flag` syntax, so the lines users already have keep working (NSQ-SPEC §0.2):
+ * `-flag=value`, `-flag value`, `--flag=value`, `--flag value`, and bools as `-flag`,
+ * `-flag=true`, `-flag=false`. oclif wants `--flag` and `--no-flag`, so argv is rewritten
+ * before oclif parses it. Only names of two or more characters are rewritten: `-n 5` stays
+ * a short flag. Everything after `--` is left alone.
+ */
+
+export interface FlagShape {
+  type: 'boolean' | 'option'
+  char?: string
+  allowNo?: boolean
+}
+
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+
+export function normalizeGoArgs(argv: readonly string[], flags: Readonly<Record<string, FlagShape>>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    const m = /^--?([A-Za-z0-9][A-Za-z0-9_.-]+)(=(.*))?$/s.exec(a)
+    if (!m) {
+      out.push(a)
+      continue
+    }
+    const name = m[1] as string
+    const value = m[3]
+    const def = flags[name]
+    if (def?.type === 'boolean' && value !== undefined) {
+      if (TRUE.has(value)) out.push(`--${name}`)
+      else if (FALSE.has(value)) out.push(def.allowNo ? `--no-${name}` : `--${name}=false`)
+      else out.push(`--${name}=${value}`)
+      continue
+    }
+    out.push(value === undefined ? `--${name}` : `--${name}=${value}`)
+  }
+  return out
+}

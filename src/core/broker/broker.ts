@@ -1,0 +1,235 @@
+/**
+ * The broker: nsqd in one object. It owns the topics, the connected clients and the one
+ * scan loop for in-flight and deferred deadlines, and it serves the TCP protocol V2 on any
+ * Duplex (`handle(stream)`) and the HTTP API (`createHttpHandler`). `listen()` binds the
+ * TCP and HTTP listeners; `close()` stops everything.
+ *
+ * Storage is in memory in this version (the backend-queue seam in backend.ts is where the
+ * disk queue goes); TLS, compression and AUTH are reported as unavailable in IDENTIFY.
+ */
+import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
+import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
+import {hostname} from 'node:os'
+import type {Duplex} from 'node:stream'
+import {formatHostPort, parseHostPort} from '../util/hostport.js'
+import {createLogger, isLogLevel, type Logger, type LogLevel} from '../util/logger.js'
+import {ClientV2, type ClientInfo} from './client.js'
+import type {BrokerContext} from './context.js'
+import {GuidFactory, nsHalves} from './guid.js'
+import {createHttpHandler, type HttpBroker} from './http.js'
+import {BrokerMessage} from './message.js'
+import {resolveBrokerOptions, type BrokerOptions} from './options.js'
+import {Topic} from './topic.js'
+
+/** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
+export const NSQD_VERSION = '1.3.0'
+
+export interface BrokerDeps {
+  /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
+  logger?: Logger
+  now?: () => number
+}
+
+export interface ListenResult {
+  tcp: {host: string; port: number}
+  http: {host: string; port: number} | null
+}
+
+export class Broker implements BrokerContext, HttpBroker {
+  readonly opts: BrokerOptions
+  log: Logger
+  readonly guid: GuidFactory
+  readonly version = NSQD_VERSION
+  readonly startTime: number
+  readonly now: () => number
+  private readonly topicMap = new Map<string, Topic>()
+  private readonly clientMap = new Map<number, ClientV2>()
+  private nextClientId = 1
+  private readonly flushQueue: ClientV2[] = []
+  private flushPending = false
+  private readonly scanTimer: NodeJS.Timeout
+  private tcpServer: TcpServer | null = null
+  private httpServer: HttpServer | null = null
+  private tcpPort = 0
+  private httpPort = 0
+  private closed = false
+
+  constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
+    this.opts = resolveBrokerOptions(options)
+    this.now = deps.now ?? Date.now
+    this.log =
+      deps.logger ?? createLogger({level: this.opts.logLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+    this.guid = new GuidFactory(this.opts.nodeId, this.now)
+    this.startTime = this.now()
+    this.scanTimer = setInterval(() => this.scan(), this.opts.queueScanInterval)
+    this.scanTimer.unref()
+  }
+
+  // ---- topics ---------------------------------------------------------------------------
+
+  getTopic(name: string): Topic {
+    let t = this.topicMap.get(name)
+    if (t === undefined) {
+      t = new Topic(name, {
+        memQueueSize: this.opts.memQueueSize,
+        maxMsgTimeout: this.opts.maxMsgTimeout,
+        maxChannelConsumers: this.opts.maxChannelConsumers,
+        tickMs: Math.min(this.opts.queueScanInterval, 100),
+        now: this.now,
+        onEmptyEphemeral: () => {},
+        onEmptyEphemeralTopic: (topic) => this.deleteTopic(topic.name),
+        onChannelCreated: (topic, ch) => this.log.info(`TOPIC(${topic.name}): new channel(${ch.name})`),
+        onChannelDeleted: (topic, ch) => this.log.info(`TOPIC(${topic.name}): deleting channel ${ch.name}`),
+      })
+      this.topicMap.set(name, t)
+      this.log.info(`TOPIC(${name}): created`)
+    }
+    return t
+  }
+
+  getExistingTopic(name: string): Topic | undefined {
+    return this.topicMap.get(name)
+  }
+
+  deleteTopic(name: string): boolean {
+    const t = this.topicMap.get(name)
+    if (t === undefined) return false
+    this.topicMap.delete(name)
+    t.close()
+    this.log.info(`TOPIC(${name}): deleting`)
+    return true
+  }
+
+  topics(): Iterable<Topic> {
+    return this.topicMap.values()
+  }
+
+  clients(): Iterable<ClientV2> {
+    return this.clientMap.values()
+  }
+
+  /** Publish bodies (HTTP /pub, /mpub). */
+  publish(topic: Topic, bodies: Buffer[], deferMs: number): void {
+    const [hi, lo] = nsHalves(this.now())
+    const msgs = bodies.map((b) => {
+      const m = new BrokerMessage(this.guid.next(), b, hi, lo)
+      m.deferMs = deferMs
+      return m
+    })
+    topic.put(msgs)
+  }
+
+  health(): string {
+    return 'OK'
+  }
+
+  setLogLevel(level: string): void {
+    if (!isLogLevel(level)) return
+    this.opts.logLevel = level as LogLevel
+    this.log = createLogger({level: level as LogLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+  }
+
+  info(): object {
+    return {
+      version: this.version,
+      broadcast_address: this.opts.broadcastAddress,
+      hostname: hostname(),
+      http_port: this.opts.broadcastHttpPort || this.httpPort,
+      tcp_port: this.opts.broadcastTcpPort || this.tcpPort,
+      start_time: Math.floor(this.startTime / 1000),
+      max_heartbeat_interval: Math.round(this.opts.maxHeartbeatInterval * 1e6),
+      max_output_buffer_size: this.opts.maxOutputBufferSize,
+      max_output_buffer_timeout: Math.round(this.opts.maxOutputBufferTimeout * 1e6),
+      max_deflate_level: this.opts.maxDeflateLevel,
+    }
+  }
+
+  // ---- clients --------------------------------------------------------------------------
+
+  /** Serve protocol V2 on a stream (the 4-byte magic first). */
+  handle(stream: Duplex, info: ClientInfo = {remoteAddress: 'pipe:0'}): ClientV2 {
+    const c = new ClientV2(this.nextClientId++, stream, this, info)
+    this.clientMap.set(c.id, c)
+    return c
+  }
+
+  removeClient(c: ClientV2): void {
+    this.clientMap.delete(c.id)
+  }
+
+  /** Flush every client with output once, at the end of this I/O turn. */
+  scheduleFlush(c: ClientV2): void {
+    this.flushQueue.push(c)
+    if (this.flushPending) return
+    this.flushPending = true
+    setImmediate(() => {
+      this.flushPending = false
+      const q = this.flushQueue.splice(0)
+      for (const client of q) client.flush()
+    })
+  }
+
+  private scan(): void {
+    const now = this.now()
+    for (const t of this.topicMap.values()) t.scan(now)
+  }
+
+  // ---- listeners ------------------------------------------------------------------------
+
+  async listen(): Promise<ListenResult> {
+    const tcpAddr = parseHostPort(this.opts.tcpAddress)
+    const tcp = createTcpServer({noDelay: true}, (sock: Socket) => {
+      sock.setNoDelay(true)
+      const remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`
+      this.log.info(`TCP: new client(${remote})`)
+      this.handle(sock, {remoteAddress: remote})
+    })
+    this.tcpServer = tcp
+    const tcpInfo = await listenOn(tcp, tcpAddr.host, tcpAddr.port)
+    this.tcpPort = tcpInfo.port
+    this.log.info(`TCP: listening on ${formatHostPort({host: tcpInfo.address, port: tcpInfo.port})}`)
+    let http: ListenResult['http'] = null
+    if (this.opts.httpAddress !== '') {
+      const httpAddr = parseHostPort(this.opts.httpAddress)
+      const srv = createHttpServer(createHttpHandler(this))
+      srv.keepAliveTimeout = 65_000
+      this.httpServer = srv
+      const info = await listenOn(srv, httpAddr.host, httpAddr.port)
+      this.httpPort = info.port
+      http = {host: info.address, port: info.port}
+      this.log.info(`HTTP: listening on ${formatHostPort({host: info.address, port: info.port})}`)
+    }
+    return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http}
+  }
+
+  /** Stop listening, close every client, drop every topic. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.scanTimer)
+    const waits: Promise<void>[] = []
+    if (this.tcpServer) waits.push(closeServer(this.tcpServer))
+    for (const c of [...this.clientMap.values()]) c.destroy()
+    if (this.httpServer) {
+      waits.push(closeServer(this.httpServer))
+      this.httpServer.closeAllConnections()
+    }
+    await Promise.all(waits)
+    for (const t of this.topicMap.values()) t.close()
+    this.topicMap.clear()
+  }
+}
+
+function listenOn(server: TcpServer | HttpServer, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve(server.address() as AddressInfo)
+    })
+  })
+}
+
+function closeServer(server: TcpServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}

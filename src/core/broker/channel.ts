@@ -1,0 +1,244 @@
+/**
+ * A channel: its own copy of every message of its topic, shared by the clients subscribed
+ * to it (NSQ-SPEC §2.2 "RDY semantics", "Timeouts, REQ, TOUCH, DPUB").
+ *
+ *   queue (memory + backend) ──dispatch──▶ ready consumer ──▶ in flight ──FIN──▶ gone
+ *        ▲                                                        │
+ *        ├──────────── REQ 0 / msg timeout (scan loop) ◀──────────┤
+ *        └── deferred wheel (REQ n, DPUB) ◀───── REQ n ───────────┘
+ *
+ * Delivery goes round-robin from a moving start over the consumers that are ready
+ * (in flight < RDY, socket not backed up), one message each per round: every consumer
+ * gets a fair share, none is starved. In-flight and deferred deadlines sit in timing wheels
+ * expired by the broker's one scan loop; there is no timer per message.
+ */
+import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import type {BrokerMessage} from './message.js'
+import {TimeoutWheel} from './wheel.js'
+
+/** What a channel needs of a subscribed client. */
+export interface Consumer {
+  readonly id: number
+  /** may a message be sent to it now? */
+  readonly ready: boolean
+  /** 0 = off; else a message is discarded when randInt(100) > sampleRate */
+  readonly sampleRate: number
+  readonly msgTimeout: number
+  /** send a message that has just been put in flight */
+  deliver(msg: BrokerMessage): void
+  /** a message of this consumer's timed out */
+  timedOut(): void
+  /** the channel emptied: nothing of this consumer is in flight any more */
+  emptied(): void
+  /** the channel is going away: close the connection */
+  close(): void
+}
+
+export interface ChannelContext {
+  readonly memQueueSize: number
+  readonly maxMsgTimeout: number
+  readonly maxChannelConsumers: number
+  readonly tickMs: number
+  now(): number
+  /** called when an ephemeral channel loses its last consumer */
+  onEmptyEphemeral(ch: Channel): void
+}
+
+export class Channel {
+  readonly ephemeral: boolean
+  readonly queue: MessageQueue<BrokerMessage>
+  readonly inFlight = new Map<string, BrokerMessage>()
+  private readonly inFlightWheel: TimeoutWheel<BrokerMessage>
+  private readonly deferredWheel: TimeoutWheel<BrokerMessage>
+  private readonly consumers: Consumer[] = []
+  private readonly consumersById = new Map<number, Consumer>()
+  private rr = 0
+  private dispatching = false
+  paused = false
+  deleted = false
+  messageCount = 0
+  requeueCount = 0
+  timeoutCount = 0
+
+  constructor(
+    readonly topicName: string,
+    readonly name: string,
+    private readonly ctx: ChannelContext,
+  ) {
+    this.ephemeral = name.endsWith('#ephemeral')
+    this.queue = new MessageQueue(ctx.memQueueSize, this.ephemeral ? new NullBackend() : new MemoryBackend())
+    const now = ctx.now()
+    this.inFlightWheel = new TimeoutWheel(ctx.tickMs, now)
+    this.deferredWheel = new TimeoutWheel(ctx.tickMs, now)
+  }
+
+  get depth(): number {
+    return this.queue.length
+  }
+  get deferredCount(): number {
+    return this.deferredWheel.size
+  }
+  get clientCount(): number {
+    return this.consumers.length
+  }
+  get clients(): readonly Consumer[] {
+    return this.consumers
+  }
+
+  /** A published message. */
+  put(msg: BrokerMessage): void {
+    this.messageCount++
+    this.queue.put(msg)
+    this.dispatch()
+  }
+
+  putMany(msgs: readonly BrokerMessage[]): void {
+    this.messageCount += msgs.length
+    for (let i = 0; i < msgs.length; i++) this.queue.put(msgs[i] as BrokerMessage)
+    this.dispatch()
+  }
+
+  /** A message published with a delay (DPUB, /pub?defer). */
+  putDeferred(msg: BrokerMessage, delayMs: number): void {
+    this.messageCount++
+    this.deferredWheel.add(msg, this.ctx.now() + delayMs)
+  }
+
+  addConsumer(c: Consumer): string | null {
+    const max = this.ctx.maxChannelConsumers
+    if (max !== 0 && this.consumers.length >= max) {
+      return `channel consumers for ${this.topicName}:${this.name} exceeds limit of ${max}`
+    }
+    this.consumers.push(c)
+    this.consumersById.set(c.id, c)
+    this.rr = Math.floor(Math.random() * this.consumers.length)
+    return null
+  }
+
+  removeConsumer(c: Consumer): void {
+    const i = this.consumers.indexOf(c)
+    if (i < 0) return
+    this.consumers.splice(i, 1)
+    this.consumersById.delete(c.id)
+    if (this.ephemeral && this.consumers.length === 0 && !this.deleted) this.ctx.onEmptyEphemeral(this)
+  }
+
+  /** Hand queued messages to ready consumers until one side runs out. */
+  dispatch(): void {
+    if (this.paused || this.dispatching) return
+    const cs = this.consumers
+    const n = cs.length
+    if (n === 0 || this.queue.length === 0) return
+    this.dispatching = true
+    try {
+      const now = this.ctx.now()
+      let i = this.rr < n ? this.rr : 0
+      let idle = 0
+      while (idle < n) {
+        const c = cs[i] as Consumer
+        i = i + 1 === n ? 0 : i + 1
+        if (!c.ready) {
+          idle++
+          continue
+        }
+        const msg = this.queue.shift()
+        if (msg === undefined) break
+        idle = 0
+        if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) continue
+        msg.attempts++
+        msg.clientId = c.id
+        msg.delivered = now
+        this.inFlight.set(msg.id, msg)
+        this.inFlightWheel.add(msg, now + c.msgTimeout)
+        c.deliver(msg)
+      }
+      this.rr = i
+    } finally {
+      this.dispatching = false
+    }
+  }
+
+  private popInFlight(clientId: number, id: string): BrokerMessage | string {
+    const msg = this.inFlight.get(id)
+    if (msg === undefined) return 'ID not in flight'
+    if (msg.clientId !== clientId) return 'client does not own message'
+    this.inFlight.delete(id)
+    this.inFlightWheel.remove(msg)
+    msg.clientId = 0
+    return msg
+  }
+
+  /** FIN. Returns an error text (nsqd's) or null. */
+  finish(clientId: number, id: string): string | null {
+    const msg = this.popInFlight(clientId, id)
+    return typeof msg === 'string' ? msg : null
+  }
+
+  /** REQ: back to the queue now (0) or after `delayMs`. Returns an error text or null. */
+  requeue(clientId: number, id: string, delayMs: number): string | null {
+    const msg = this.popInFlight(clientId, id)
+    if (typeof msg === 'string') return msg
+    this.requeueCount++
+    if (delayMs <= 0) {
+      this.queue.put(msg)
+      this.dispatch()
+    } else {
+      this.deferredWheel.add(msg, this.ctx.now() + delayMs)
+    }
+    return null
+  }
+
+  /** TOUCH: push the deadline out by the client's msg timeout, capped by max-msg-timeout. */
+  touch(clientId: number, id: string, msgTimeout: number): string | null {
+    const msg = this.inFlight.get(id)
+    if (msg === undefined) return 'ID not in flight'
+    if (msg.clientId !== clientId) return 'client does not own message'
+    let deadline = this.ctx.now() + msgTimeout
+    const cap = msg.delivered + this.ctx.maxMsgTimeout
+    if (deadline >= cap) deadline = cap
+    this.inFlightWheel.add(msg, deadline)
+    return null
+  }
+
+  /** The scan loop: time out in-flight messages, release deferred ones. */
+  scan(now: number): void {
+    if (this.inFlightWheel.size > 0) {
+      this.inFlightWheel.expire(now, (msg) => {
+        this.inFlight.delete(msg.id)
+        this.timeoutCount++
+        this.consumersById.get(msg.clientId)?.timedOut()
+        msg.clientId = 0
+        this.queue.put(msg)
+      })
+    }
+    if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.queue.put(msg))
+    this.dispatch()
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  unpause(): void {
+    this.paused = false
+    this.dispatch()
+  }
+
+  /** Drop everything queued, in flight and deferred (POST /channel/empty). */
+  empty(): void {
+    this.queue.clear()
+    for (const m of this.inFlightWheel.drain()) m.clientId = 0
+    this.inFlight.clear()
+    this.deferredWheel.drain()
+    for (const c of this.consumers) c.emptied()
+  }
+
+  /** Delete: drop the messages and close every subscribed client. */
+  close(): void {
+    this.deleted = true
+    this.empty()
+    for (const c of [...this.consumers]) c.close()
+    this.consumers.length = 0
+    this.consumersById.clear()
+  }
+}

@@ -1,0 +1,18 @@
+/** What a client session needs of the broker (kept narrow so sessions are testable alone). */
+import type {Logger} from '../util/logger.js'
+import type {BrokerOptions} from './options.js'
+import type {Topic} from './topic.js'
+import type {ClientV2} from './client.js'
+import type {GuidFactory} from './guid.js'
+
+export interface BrokerContext {
+  readonly opts: BrokerOptions
+  readonly log: Logger
+  readonly guid: GuidFactory
+  readonly version: string
+  now(): number
+  /** get or create */
+  getTopic(name: string): Topic
+  scheduleFlush(c: ClientV2): void
+  removeClient(c: ClientV2): void
+}

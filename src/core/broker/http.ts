@@ -1,0 +1,385 @@
+/**
+ * nsqd's HTTP API (NSQ-SPEC §2.3) as a route table over node:http.
+ *
+ * Responses follow nsqd's http_api.RespondV1: `X-NSQ-Content-Type: nsq; version=1.0` on
+ * every V1 route; a string result is sent as text/plain, an object as JSON, null as an
+ * empty 200; an error is `{"message":"CODE"}` with its status. /ping is plain text without
+ * the V1 header. Mutating routes are POST-only (405 with an Allow header otherwise).
+ * Parameters come from the query string only.
+ */
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import {decodeMpubBody, isValidChannelName, isValidTopicName, ProtocolError} from '../protocol/index.js'
+import {isLogLevel} from '../util/logger.js'
+import type {BrokerOptions} from './options.js'
+import {collectStats, renderStatsText, type StatsSource} from './stats.js'
+import type {Topic} from './topic.js'
+
+export interface HttpBroker extends StatsSource {
+  readonly opts: BrokerOptions
+  getTopic(name: string): Topic
+  getExistingTopic(name: string): Topic | undefined
+  deleteTopic(name: string): boolean
+  publish(topic: Topic, bodies: Buffer[], deferMs: number): void
+  info(): object
+  now(): number
+  setLogLevel(level: string): void
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(code)
+  }
+}
+
+type Result = string | Buffer | object | null
+interface Req {
+  method: string
+  query: URLSearchParams
+  params: Record<string, string>
+  req: IncomingMessage
+  res: ServerResponse
+}
+type Handler = (b: HttpBroker, r: Req) => Result | Promise<Result>
+
+const V1_HEADER = 'nsq; version=1.0'
+const BOOL: Record<string, boolean> = {true: true, '1': true, false: false, '0': false}
+
+function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body
+  if (contentType !== null) res.setHeader('Content-Type', contentType)
+  if (v1) res.setHeader('X-NSQ-Content-Type', V1_HEADER)
+  res.setHeader('Content-Length', buf.length)
+  res.writeHead(status)
+  res.end(buf)
+}
+
+function respondV1(res: ServerResponse, result: Result): void {
+  if (result === null) send(res, 200, Buffer.alloc(0), null, true)
+  else if (typeof result === 'string' || Buffer.isBuffer(result)) send(res, 200, result, 'text/plain; charset=utf-8', true)
+  else send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8', true)
+}
+
+function respondError(res: ServerResponse, status: number, code: string): void {
+  send(res, status, `{"message":"${code}"}`, 'application/json; charset=utf-8', true)
+}
+
+/** Read the body, at most `limit` bytes; `over` when there was more. */
+function readBody(req: IncomingMessage, limit: number): Promise<{body: Buffer; over: boolean}> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let n = 0
+    let done = false
+    const finish = (over: boolean): void => {
+      if (done) return
+      done = true
+      req.off('data', onData)
+      resolve({body: Buffer.concat(chunks, Math.min(n, limit)), over})
+    }
+    const onData = (c: Buffer): void => {
+      n += c.length
+      if (n > limit) {
+        const keep = c.length - (n - limit)
+        if (keep > 0) chunks.push(c.subarray(0, keep))
+        finish(true)
+        return
+      }
+      chunks.push(c)
+    }
+    req.on('data', onData)
+    req.on('end', () => finish(false))
+    req.on('error', (e) => {
+      if (!done) reject(e)
+    })
+  })
+}
+
+function declaredLength(req: IncomingMessage): number {
+  const v = req.headers['content-length']
+  return v === undefined ? -1 : Number(v)
+}
+
+/**
+ * An over-size upload: answer at once. Up to 64 MiB the rest of the body is drained (Node does
+ * that after the response), so the client reads the 413 instead of a connection reset; a
+ * larger declared body gets `Connection: close` rather than be read.
+ */
+function tooBig(r: Req, code: string): never {
+  if (declaredLength(r.req) > 64 * 1024 * 1024) r.res.setHeader('Connection', 'close')
+  throw new HttpError(413, code)
+}
+
+function topicFromQuery(b: HttpBroker, q: URLSearchParams): Topic {
+  if (!q.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
+  const name = q.get('topic') as string
+  if (!isValidTopicName(name)) throw new HttpError(400, 'INVALID_TOPIC')
+  return b.getTopic(name)
+}
+
+function existingTopicAndChannel(b: HttpBroker, q: URLSearchParams): {topic: Topic; channel: string} {
+  if (!q.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
+  const t = q.get('topic') as string
+  if (!isValidTopicName(t)) throw new HttpError(400, 'INVALID_ARG_TOPIC')
+  if (!q.has('channel')) throw new HttpError(400, 'MISSING_ARG_CHANNEL')
+  const c = q.get('channel') as string
+  if (!isValidChannelName(c)) throw new HttpError(400, 'INVALID_ARG_CHANNEL')
+  const topic = b.getExistingTopic(t)
+  if (topic === undefined) throw new HttpError(404, 'TOPIC_NOT_FOUND')
+  return {topic, channel: c}
+}
+
+function requireParam(q: URLSearchParams, name: string, code: string): string {
+  if (!q.has(name)) throw new HttpError(400, code)
+  return q.get(name) as string
+}
+
+const pub: Handler = async (b, r) => {
+  const max = b.opts.maxMsgSize
+  if (declaredLength(r.req) > max) tooBig(r, 'MSG_TOO_BIG')
+  const {body, over} = await readBody(r.req, max)
+  if (over) tooBig(r, 'MSG_TOO_BIG')
+  if (body.length === 0) throw new HttpError(400, 'MSG_EMPTY')
+  const topic = topicFromQuery(b, r.query)
+  let deferMs = 0
+  if (r.query.has('defer')) {
+    const ds = r.query.get('defer') as string
+    if (!/^[+-]?\d+$/.test(ds)) throw new HttpError(400, 'INVALID_DEFER')
+    deferMs = Number(ds)
+    if (deferMs < 0 || deferMs > b.opts.maxReqTimeout) throw new HttpError(400, 'INVALID_DEFER')
+  }
+  b.publish(topic, [body], deferMs)
+  return 'OK'
+}
+
+const mpub: Handler = async (b, r) => {
+  const o = b.opts
+  if (declaredLength(r.req) > o.maxBodySize) tooBig(r, 'BODY_TOO_BIG')
+  const topic = topicFromQuery(b, r.query)
+  const binaryParam = r.query.get('binary')
+  const binary = binaryParam !== null && BOOL[binaryParam] !== false
+  const {body, over} = await readBody(r.req, o.maxBodySize)
+  if (over) tooBig(r, 'BODY_TOO_BIG')
+  let bodies: Buffer[]
+  if (binary) {
+    try {
+      // HTTP's binary mpub has no leading size: the body is [count][len][msg]...
+      bodies = decodeMpubBody(body, {maxMsgSize: o.maxMsgSize, maxBodySize: o.maxBodySize})
+    } catch (e) {
+      if (e instanceof ProtocolError) throw new HttpError(413, e.code.slice(2))
+      throw e
+    }
+  } else {
+    bodies = []
+    let start = 0
+    while (start <= body.length) {
+      let nl = body.indexOf(0x0a, start)
+      if (nl < 0) nl = body.length
+      const line = body.subarray(start, nl)
+      start = nl + 1
+      if (line.length === 0) continue
+      if (line.length > o.maxMsgSize) throw new HttpError(413, 'MSG_TOO_BIG')
+      bodies.push(line)
+    }
+  }
+  if (bodies.length > 0) b.publish(topic, bodies, 0)
+  return 'OK'
+}
+
+const stats: Handler = (b, r) => {
+  const q = r.query
+  const includeClients = BOOL[q.get('include_clients') ?? ''] ?? true
+  const includeMem = BOOL[q.get('include_mem') ?? ''] ?? true
+  const topic = q.get('topic') ?? ''
+  const channel = q.get('channel') ?? ''
+  const doc = collectStats(b, {topic, channel, includeClients, includeMem})
+  if (q.get('format') === 'json') return doc
+  return renderStatsText(doc, b.startTime, b.now())
+}
+
+const topicCreate: Handler = (b, r) => {
+  topicFromQuery(b, r.query)
+  return null
+}
+
+const topicDelete: Handler = (b, r) => {
+  const name = requireParam(r.query, 'topic', 'MISSING_ARG_TOPIC')
+  if (!b.deleteTopic(name)) throw new HttpError(404, 'TOPIC_NOT_FOUND')
+  return null
+}
+
+const topicEmpty: Handler = (b, r) => {
+  const name = requireParam(r.query, 'topic', 'MISSING_ARG_TOPIC')
+  if (!isValidTopicName(name)) throw new HttpError(400, 'INVALID_TOPIC')
+  const t = b.getExistingTopic(name)
+  if (t === undefined) throw new HttpError(404, 'TOPIC_NOT_FOUND')
+  t.empty()
+  return null
+}
+
+const topicPause =
+  (pause: boolean): Handler =>
+  (b, r) => {
+    const name = requireParam(r.query, 'topic', 'MISSING_ARG_TOPIC')
+    const t = b.getExistingTopic(name)
+    if (t === undefined) throw new HttpError(404, 'TOPIC_NOT_FOUND')
+    if (pause) t.pause()
+    else t.unpause()
+    return null
+  }
+
+const channelCreate: Handler = (b, r) => {
+  const {topic, channel} = existingTopicAndChannel(b, r.query)
+  topic.getChannel(channel)
+  return null
+}
+
+const channelDelete: Handler = (b, r) => {
+  const {topic, channel} = existingTopicAndChannel(b, r.query)
+  if (!topic.deleteChannel(channel)) throw new HttpError(404, 'CHANNEL_NOT_FOUND')
+  return null
+}
+
+const channelOp =
+  (op: 'empty' | 'pause' | 'unpause'): Handler =>
+  (b, r) => {
+    const {topic, channel} = existingTopicAndChannel(b, r.query)
+    const ch = topic.channels.get(channel)
+    if (ch === undefined) throw new HttpError(404, 'CHANNEL_NOT_FOUND')
+    ch[op]()
+    return null
+  }
+
+/** `/config/:opt` names are nsqd's cfg names (flag names with `_`). */
+function configValue(o: BrokerOptions, opt: string): unknown {
+  const durationNs = (ms: number): number => Math.round(ms * 1e6)
+  const table: Record<string, unknown> = {
+    nsqlookupd_tcp_addresses: o.lookupdTcpAddresses,
+    log_level: o.logLevel,
+    node_id: o.nodeId,
+    tcp_address: o.tcpAddress,
+    http_address: o.httpAddress,
+    broadcast_address: o.broadcastAddress,
+    broadcast_tcp_port: o.broadcastTcpPort,
+    broadcast_http_port: o.broadcastHttpPort,
+    data_path: o.dataPath,
+    mem_queue_size: o.memQueueSize,
+    max_bytes_per_file: o.maxBytesPerFile,
+    sync_every: o.syncEvery,
+    sync_timeout: durationNs(o.syncTimeout),
+    msg_timeout: durationNs(o.msgTimeout),
+    max_msg_timeout: durationNs(o.maxMsgTimeout),
+    max_msg_size: o.maxMsgSize,
+    max_body_size: o.maxBodySize,
+    max_req_timeout: durationNs(o.maxReqTimeout),
+    max_rdy_count: o.maxRdyCount,
+    max_heartbeat_interval: durationNs(o.maxHeartbeatInterval),
+    max_output_buffer_size: o.maxOutputBufferSize,
+    max_output_buffer_timeout: durationNs(o.maxOutputBufferTimeout),
+    min_output_buffer_timeout: durationNs(o.minOutputBufferTimeout),
+    output_buffer_timeout: durationNs(o.outputBufferTimeout),
+    max_channel_consumers: o.maxChannelConsumers,
+    deflate: o.deflate,
+    max_deflate_level: o.maxDeflateLevel,
+    snappy: o.snappy,
+  }
+  return Object.hasOwn(table, opt) ? table[opt] : undefined
+}
+
+const configGet: Handler = (b, r) => {
+  const v = configValue(b.opts, r.params.opt ?? '')
+  if (v === undefined) throw new HttpError(400, 'INVALID_OPTION')
+  return v as object
+}
+
+const configPut: Handler = async (b, r) => {
+  const opt = r.params.opt ?? ''
+  const {body, over} = await readBody(r.req, 1024 * 1024)
+  if (over || body.length === 0) throw new HttpError(413, 'INVALID_VALUE')
+  if (opt === 'nsqlookupd_tcp_addresses') {
+    let v: unknown
+    try {
+      v = JSON.parse(body.toString('utf8'))
+    } catch {
+      throw new HttpError(400, 'INVALID_VALUE')
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, 'INVALID_VALUE')
+    b.opts.lookupdTcpAddresses = v as string[]
+  } else if (opt === 'log_level') {
+    const level = body.toString('utf8').trim()
+    if (!isLogLevel(level)) throw new HttpError(400, 'INVALID_VALUE')
+    b.setLogLevel(level)
+  } else {
+    throw new HttpError(400, 'INVALID_OPTION')
+  }
+  return configValue(b.opts, opt) as object
+}
+
+interface Route {
+  methods: Record<string, Handler>
+  v1: boolean
+}
+
+const ROUTES: Record<string, Route> = {
+  '/ping': {methods: {GET: () => 'OK'}, v1: false},
+  '/info': {methods: {GET: (b) => b.info()}, v1: true},
+  '/stats': {methods: {GET: stats}, v1: true},
+  '/pub': {methods: {POST: pub}, v1: true},
+  '/mpub': {methods: {POST: mpub}, v1: true},
+  '/topic/create': {methods: {POST: topicCreate}, v1: true},
+  '/topic/delete': {methods: {POST: topicDelete}, v1: true},
+  '/topic/empty': {methods: {POST: topicEmpty}, v1: true},
+  '/topic/pause': {methods: {POST: topicPause(true)}, v1: true},
+  '/topic/unpause': {methods: {POST: topicPause(false)}, v1: true},
+  '/channel/create': {methods: {POST: channelCreate}, v1: true},
+  '/channel/delete': {methods: {POST: channelDelete}, v1: true},
+  '/channel/empty': {methods: {POST: channelOp('empty')}, v1: true},
+  '/channel/pause': {methods: {POST: channelOp('pause')}, v1: true},
+  '/channel/unpause': {methods: {POST: channelOp('unpause')}, v1: true},
+}
+const CONFIG_ROUTE: Route = {methods: {GET: configGet, PUT: configPut}, v1: true}
+
+function match(path: string): {route: Route; params: Record<string, string>} | null {
+  const r = ROUTES[path]
+  if (r !== undefined && Object.hasOwn(ROUTES, path)) return {route: r, params: {}}
+  const m = /^\/config\/([^/]+)$/.exec(path)
+  if (m) return {route: CONFIG_ROUTE, params: {opt: decodeURIComponent(m[1] as string)}}
+  return null
+}
+
+/** The request listener for node:http. */
+export function createHttpHandler(b: HttpBroker): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void handle(b, req, res)
+  }
+}
+
+async function handle(b: HttpBroker, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://nsqd')
+  const method = req.method ?? 'GET'
+  const m = match(url.pathname)
+  if (m === null) {
+    respondError(res, 404, 'NOT_FOUND')
+    return
+  }
+  const handler = m.route.methods[method]
+  if (handler === undefined) {
+    const allow = [...Object.keys(m.route.methods), 'OPTIONS'].sort().join(', ')
+    res.setHeader('Allow', allow)
+    if (method === 'OPTIONS') {
+      send(res, 200, Buffer.alloc(0), null, false)
+      return
+    }
+    respondError(res, 405, 'METHOD_NOT_ALLOWED')
+    return
+  }
+  try {
+    const result = await handler(b, {method, query: url.searchParams, params: m.params, req, res})
+    if (!m.route.v1) send(res, 200, result as string, 'text/plain; charset=utf-8', false)
+    else respondV1(res, result)
+  } catch (e) {
+    if (e instanceof HttpError) respondError(res, e.status, e.code)
+    else if (!res.headersSent) respondError(res, 500, 'INTERNAL_ERROR')
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A message as the broker holds it. Each channel gets its own record (attempts and the
+ * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
+ */
+import type {TimeoutSlot} from './wheel.js'
+
+export class BrokerMessage {
+  attempts = 0
+  /** delay requested at publish (DPUB, /pub?defer), ms */
+  deferMs = 0
+  /** in flight: the owning client's id; 0 when not in flight */
+  clientId = 0
+  /** in flight or deferred: when it expires (ms since epoch) */
+  deadline = 0
+  /** in flight: first delivery time, the base of the TOUCH cap */
+  delivered = 0
+  /** the timeout-wheel slot holding it, if any */
+  slot: TimeoutSlot<BrokerMessage> | null = null
+
+  constructor(
+    readonly id: string,
+    readonly body: Buffer,
+    /** publish time in ns as two uint32 halves */
+    readonly tsHigh: number,
+    readonly tsLow: number,
+  ) {}
+
+  /** A copy for another channel: same id, body and timestamp; fresh counters. */
+  copy(): BrokerMessage {
+    const m = new BrokerMessage(this.id, this.body, this.tsHigh, this.tsLow)
+    m.attempts = this.attempts
+    m.deferMs = this.deferMs
+    return m
+  }
+}

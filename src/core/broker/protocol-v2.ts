@@ -1,0 +1,307 @@
+/**
+ * The verbs of TCP protocol V2, one handler each (nsqd protocol_v2.go; NSQ-SPEC §2.2).
+ *
+ * Each handler validates, acts, and returns the response data (or null for none), or throws
+ * a ProtocolError whose code and text are nsqd's to the byte. The client's read loop turns
+ * errors into error frames and closes on the fatal ones. Body verbs are validated in two
+ * steps the command decoder calls before buffering anything: `checkLine` (state, params,
+ * names) and `checkSize` (the size prefix against max-msg-size / max-body-size).
+ */
+import {
+  ProtocolError,
+  decodeIdentify,
+  decodeMpubBody,
+  goQuote,
+  isValidChannelName,
+  isValidTopicName,
+  type IdentifyResponse,
+  type ReceivedCommand,
+} from '../protocol/index.js'
+import {ClientState, type ClientV2} from './client.js'
+import {nsHalves} from './guid.js'
+import {BrokerMessage} from './message.js'
+
+type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
+
+const OK = 'OK'
+const invalid = (text: string): ProtocolError => new ProtocolError('E_INVALID', text)
+
+/** Go's protocol.ByteToBase10: digits only ('' is 0); anything else fails. */
+function base10(s: string): number | null {
+  if (!/^\d*$/.test(s)) return null
+  return s === '' ? 0 : Number(s)
+}
+
+function messageId(c: ClientV2, verb: string, params: string[], need: number): string {
+  const state = c.state
+  if (state !== ClientState.Subscribed && state !== ClientState.Closing) throw invalid(`cannot ${verb} in current state`)
+  if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
+  const id = params[1] as string
+  if (id.length !== 16) throw invalid('invalid message ID')
+  return id
+}
+
+function topicParam(verb: string, params: string[], need: number): string {
+  if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
+  const topic = params[1] as string
+  if (!isValidTopicName(topic)) throw new ProtocolError('E_BAD_TOPIC', `${verb} topic name ${goQuote(topic)} is not valid`)
+  return topic
+}
+
+function dpubDelay(c: ClientV2, params: string[]): number {
+  const raw = params[2] as string
+  const ms = base10(raw)
+  if (ms === null) throw invalid(`DPUB could not parse timeout ${raw}`)
+  const max = c.ctx.opts.maxReqTimeout
+  if (ms < 0 || ms > max) throw invalid(`DPUB timeout ${ms} out of range 0-${max}`)
+  return ms
+}
+
+// ---- body verbs: line and size checks, before the body is read ------------------------------
+
+export function checkLine(c: ClientV2, name: string, params: string[]): void {
+  switch (name) {
+    case 'IDENTIFY':
+      if (c.state !== ClientState.Init) throw invalid('cannot IDENTIFY in current state')
+      return
+    case 'AUTH':
+      if (c.state !== ClientState.Init) throw invalid('cannot AUTH in current state')
+      if (params.length !== 1) throw invalid('AUTH invalid number of parameters')
+      return
+    case 'PUB':
+      topicParam('PUB', params, 2)
+      return
+    case 'MPUB':
+      topicParam('MPUB', params, 2)
+      return
+    case 'DPUB':
+      topicParam('DPUB', params, 3)
+      dpubDelay(c, params)
+      return
+  }
+}
+
+export function checkSize(c: ClientV2, name: string, _params: string[], size: number): void {
+  const o = c.ctx.opts
+  switch (name) {
+    case 'IDENTIFY':
+      if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `IDENTIFY body too big ${size} > ${o.maxBodySize}`)
+      if (size <= 0) throw new ProtocolError('E_BAD_BODY', `IDENTIFY invalid body size ${size}`)
+      return
+    case 'AUTH':
+      if (size <= 0) throw new ProtocolError('E_BAD_BODY', `AUTH invalid body size ${size}`)
+      if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `AUTH body too big ${size} > ${o.maxBodySize}`)
+      return
+    case 'PUB':
+    case 'DPUB':
+      if (size <= 0) throw new ProtocolError('E_BAD_MESSAGE', `${name} invalid message body size ${size}`)
+      if (size > o.maxMsgSize) throw new ProtocolError('E_BAD_MESSAGE', `${name} message too big ${size} > ${o.maxMsgSize}`)
+      return
+    case 'MPUB':
+      if (size <= 0) throw new ProtocolError('E_BAD_BODY', `MPUB invalid body size ${size}`)
+      if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `MPUB body too big ${size} > ${o.maxBodySize}`)
+      return
+  }
+}
+
+// ---- publishing ---------------------------------------------------------------------------
+
+function publish(c: ClientV2, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
+  const ctx = c.ctx
+  const topic = ctx.getTopic(topicName)
+  const [hi, lo] = nsHalves(ctx.now())
+  const msgs = new Array<BrokerMessage>(bodies.length)
+  for (let i = 0; i < bodies.length; i++) {
+    const m = new BrokerMessage(ctx.guid.next(), bodies[i] as Buffer, hi, lo)
+    if (deferMs > 0) m.deferMs = deferMs
+    msgs[i] = m
+  }
+  topic.put(msgs)
+  c.pubCounts.set(topicName, (c.pubCounts.get(topicName) ?? 0) + bodies.length)
+}
+
+// ---- the verb table -----------------------------------------------------------------------
+
+const VERBS: Record<string, Handler> = {
+  NOP: () => null,
+
+  IDENTIFY(c, cmd) {
+    const data = decodeIdentify(cmd.body as Buffer)
+    const o = c.ctx.opts
+    const bad = (what: string, v: number): ProtocolError => new ProtocolError('E_BAD_BODY', `IDENTIFY ${what} (${v}) is invalid`)
+    if (data.client_id !== undefined) c.clientId = data.client_id
+    if (data.hostname !== undefined) c.hostname = data.hostname
+    if (data.user_agent !== undefined) c.userAgent = data.user_agent
+
+    const hb = data.heartbeat_interval ?? 0
+    let heartbeat = c.heartbeatInterval
+    if (hb === -1) heartbeat = 0
+    else if (hb === 0) heartbeat = o.clientTimeout / 2
+    else if (hb >= 1000 && hb <= o.maxHeartbeatInterval) heartbeat = hb
+    else throw bad('heartbeat interval', hb)
+
+    const obt = data.output_buffer_timeout ?? 0
+    let bufTimeout = c.outputBufferTimeout
+    if (obt === -1) bufTimeout = 0
+    else if (obt === 0) bufTimeout = o.outputBufferTimeout
+    else if (obt >= o.minOutputBufferTimeout && obt <= o.maxOutputBufferTimeout) bufTimeout = obt
+    else throw bad('output buffer timeout', obt)
+
+    const obs = data.output_buffer_size ?? 0
+    let bufSize = c.outputBufferSize
+    if (obs === -1) {
+      bufSize = 1
+      bufTimeout = 0
+    } else if (obs === 0) {
+      // default
+    } else if (obs >= 64 && obs <= o.maxOutputBufferSize) bufSize = obs
+    else throw bad('output buffer size', obs)
+
+    const sr = data.sample_rate ?? 0
+    if (sr < 0 || sr > 99) throw bad('sample rate', sr)
+
+    const mt = data.msg_timeout ?? 0
+    let msgTimeout = c.msgTimeout
+    if (mt === 0) msgTimeout = o.msgTimeout
+    else if (mt >= 1000 && mt <= o.maxMsgTimeout) msgTimeout = mt
+    else throw bad('msg timeout', mt)
+
+    c.heartbeatInterval = heartbeat
+    c.outputBufferTimeout = bufTimeout
+    c.outputBufferSize = bufSize
+    c.sampleRate = sr
+    c.msgTimeout = msgTimeout
+    c.startHeartbeat()
+
+    if (data.feature_negotiation !== true) return OK
+    let deflateLevel = data.deflate_level ?? 0
+    if (deflateLevel <= 0) deflateLevel = 6
+    deflateLevel = Math.min(deflateLevel, o.maxDeflateLevel)
+    const res: IdentifyResponse = {
+      max_rdy_count: o.maxRdyCount,
+      version: c.ctx.version,
+      max_msg_timeout: Math.floor(o.maxMsgTimeout),
+      msg_timeout: Math.floor(msgTimeout),
+      tls_v1: false,
+      deflate: false,
+      deflate_level: deflateLevel,
+      max_deflate_level: o.maxDeflateLevel,
+      snappy: false,
+      sample_rate: sr,
+      auth_required: false,
+      output_buffer_size: bufSize,
+      output_buffer_timeout: Math.floor(bufTimeout),
+    }
+    return JSON.stringify(res)
+  },
+
+  AUTH() {
+    // the body was read (as nsqd does) before auth being disabled is reported
+    throw new ProtocolError('E_AUTH_DISABLED', 'AUTH disabled')
+  },
+
+  SUB(c, cmd) {
+    const params = cmd.params
+    if (c.state !== ClientState.Init) throw invalid('cannot SUB in current state')
+    if (c.heartbeatInterval <= 0) throw invalid('cannot SUB with heartbeats disabled')
+    if (params.length < 3) throw invalid('SUB insufficient number of parameters')
+    const topicName = params[1] as string
+    if (!isValidTopicName(topicName)) throw new ProtocolError('E_BAD_TOPIC', `SUB topic name ${goQuote(topicName)} is not valid`)
+    const channelName = params[2] as string
+    if (!isValidChannelName(channelName)) throw new ProtocolError('E_BAD_CHANNEL', `SUB channel name ${goQuote(channelName)} is not valid`)
+    const channel = c.ctx.getTopic(topicName).getChannel(channelName)
+    const err = channel.addConsumer(c)
+    if (err !== null) throw new ProtocolError('E_SUB_FAILED', err)
+    c.state = ClientState.Subscribed
+    c.channel = channel
+    return OK
+  },
+
+  RDY(c, cmd) {
+    if (c.state === ClientState.Closing) return null
+    if (c.state !== ClientState.Subscribed) throw invalid('cannot RDY in current state')
+    let count = 1
+    if (cmd.params.length > 1) {
+      const raw = cmd.params[1] as string
+      const n = base10(raw)
+      if (n === null) throw invalid(`RDY could not parse count ${raw}`)
+      count = n
+    }
+    const max = c.ctx.opts.maxRdyCount
+    if (count < 0 || count > max) throw invalid(`RDY count ${count} out of range 0-${max}`)
+    c.readyCount = count
+    c.channel?.dispatch()
+    return null
+  },
+
+  FIN(c, cmd) {
+    const id = messageId(c, 'FIN', cmd.params, 2)
+    const ch = c.channel as NonNullable<ClientV2['channel']>
+    const err = ch.finish(c.id, id)
+    if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${id} failed ${err}`)
+    c.finishCount++
+    if (c.inFlightCount > 0) c.inFlightCount--
+    ch.dispatch()
+    return null
+  },
+
+  REQ(c, cmd) {
+    const params = cmd.params
+    const id = messageId(c, 'REQ', params, 3)
+    const raw = params[2] as string
+    const ms = base10(raw)
+    if (ms === null) throw invalid(`REQ could not parse timeout ${raw}`)
+    const max = c.ctx.opts.maxReqTimeout
+    const delay = ms > max ? max : ms
+    if (delay !== ms) c.ctx.log.info(`[${c.info.remoteAddress}] REQ timeout ${ms}ms out of range 0-${max}ms, clamped to ${delay}ms`)
+    const ch = c.channel as NonNullable<ClientV2['channel']>
+    const err = ch.requeue(c.id, id, delay)
+    if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${id} failed ${err}`)
+    c.requeueCount++
+    if (c.inFlightCount > 0) c.inFlightCount--
+    ch.dispatch()
+    return null
+  },
+
+  TOUCH(c, cmd) {
+    const id = messageId(c, 'TOUCH', cmd.params, 2)
+    const ch = c.channel as NonNullable<ClientV2['channel']>
+    const err = ch.touch(c.id, id, c.msgTimeout)
+    if (err !== null) throw new ProtocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${err}`)
+    return null
+  },
+
+  CLS(c) {
+    if (c.state !== ClientState.Subscribed) throw invalid('cannot CLS in current state')
+    c.readyCount = 0
+    c.state = ClientState.Closing
+    return 'CLOSE_WAIT'
+  },
+
+  PUB(c, cmd) {
+    publish(c, cmd.params[1] as string, [cmd.body as Buffer], 0)
+    return OK
+  },
+
+  MPUB(c, cmd) {
+    const o = c.ctx.opts
+    const topicName = cmd.params[1] as string
+    c.ctx.getTopic(topicName) // nsqd creates the topic before reading the messages
+    const bodies = decodeMpubBody(cmd.body as Buffer, {maxMsgSize: o.maxMsgSize, maxBodySize: o.maxBodySize})
+    publish(c, topicName, bodies, 0)
+    return OK
+  },
+
+  DPUB(c, cmd) {
+    const delay = dpubDelay(c, cmd.params)
+    publish(c, cmd.params[1] as string, [cmd.body as Buffer], delay)
+    return OK
+  },
+}
+
+/** Run one command; returns the response data, or null when the verb answers nothing. */
+export function execCommand(c: ClientV2, cmd: ReceivedCommand): string | Buffer | null {
+  const h = VERBS[cmd.name]
+  if (h === undefined || !Object.hasOwn(VERBS, cmd.name)) throw invalid(`invalid command ${cmd.name}`)
+  return h(c, cmd)
+}

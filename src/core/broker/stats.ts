@@ -1,0 +1,259 @@
+/**
+ * /stats: nsqd's field names, order, null-vs-[] rules and sorting (NSQ-SPEC §2.4), which
+ * nsq_stat and nsqadmin read, plus the text rendering of nsqd's printStats.
+ *
+ *  - topics: [] when there are none, null when the `topic` filter names a missing topic;
+ *    a `channel` filter that matches nothing drops that topic.
+ *  - clients: [] or the list; null with include_clients=false (client_count still set).
+ *  - producers: null unless include_clients and some TCP client has published.
+ *  - pub_counts: at most one entry (nsqd's `break`), omitted when empty.
+ */
+import {getHeapStatistics} from 'node:v8'
+import {formatDuration} from '../util/duration.js'
+import type {Channel} from './channel.js'
+import {portOf, type ClientV2} from './client.js'
+import type {Topic} from './topic.js'
+
+export interface E2eLatency {
+  count: number
+  percentiles: {quantile: number; value: number}[] | null
+}
+
+export interface ClientStats {
+  client_id: string
+  hostname: string
+  version: string
+  remote_address: string
+  state: number
+  ready_count: number
+  in_flight_count: number
+  message_count: number
+  finish_count: number
+  requeue_count: number
+  connect_ts: number
+  sample_rate: number
+  deflate: boolean
+  snappy: boolean
+  user_agent: string
+  pub_counts?: {topic: string; count: number}[]
+  tls: boolean
+  tls_cipher_suite: string
+  tls_version: string
+  tls_negotiated_protocol: string
+  tls_negotiated_protocol_is_mutual: boolean
+}
+
+export interface ChannelStats {
+  channel_name: string
+  depth: number
+  backend_depth: number
+  in_flight_count: number
+  deferred_count: number
+  message_count: number
+  requeue_count: number
+  timeout_count: number
+  client_count: number
+  clients: ClientStats[] | null
+  paused: boolean
+  e2e_processing_latency: E2eLatency
+}
+
+export interface TopicStats {
+  topic_name: string
+  channels: ChannelStats[]
+  depth: number
+  backend_depth: number
+  message_count: number
+  message_bytes: number
+  paused: boolean
+  e2e_processing_latency: E2eLatency
+}
+
+export interface MemStats {
+  heap_objects: number
+  heap_idle_bytes: number
+  heap_in_use_bytes: number
+  heap_released_bytes: number
+  gc_pause_usec_100: number
+  gc_pause_usec_99: number
+  gc_pause_usec_95: number
+  next_gc_bytes: number
+  gc_total_runs: number
+}
+
+export interface StatsDoc {
+  version: string
+  health: string
+  start_time: number
+  topics: TopicStats[] | null
+  memory?: MemStats
+  producers: ClientStats[] | null
+}
+
+export interface StatsQuery {
+  topic?: string
+  channel?: string
+  includeClients: boolean
+  includeMem: boolean
+}
+
+export interface StatsSource {
+  version: string
+  health(): string
+  startTime: number
+  topics(): Iterable<Topic>
+  clients(): Iterable<ClientV2>
+}
+
+const noLatency = (): E2eLatency => ({count: 0, percentiles: null})
+
+export function clientStats(c: ClientV2, topicFilter = ''): ClientStats {
+  const s: ClientStats = {
+    client_id: c.clientId,
+    hostname: c.hostname,
+    version: 'V2',
+    remote_address: c.info.remoteAddress,
+    state: c.state,
+    ready_count: c.readyCount,
+    in_flight_count: c.inFlightCount,
+    message_count: c.messageCount,
+    finish_count: c.finishCount,
+    requeue_count: c.requeueCount,
+    connect_ts: c.connectTs,
+    sample_rate: c.sampleRate,
+    deflate: c.deflate,
+    snappy: c.snappy,
+    user_agent: c.userAgent,
+    tls: c.tls,
+    tls_cipher_suite: '',
+    tls_version: '',
+    tls_negotiated_protocol: '',
+    tls_negotiated_protocol_is_mutual: false,
+  }
+  if (c.pubCounts.size > 0) {
+    for (const [topic, count] of c.pubCounts) {
+      if (topicFilter !== '' && topic !== topicFilter) continue
+      // nsqd's loop breaks after the first entry
+      const withPub: ClientStats = {} as ClientStats
+      for (const [k, v] of Object.entries(s)) {
+        if (k === 'tls') (withPub as unknown as Record<string, unknown>).pub_counts = [{topic, count}]
+        ;(withPub as unknown as Record<string, unknown>)[k] = v
+      }
+      return withPub
+    }
+  }
+  return s
+}
+
+function channelStats(ch: Channel, includeClients: boolean, topicFilter: string): ChannelStats {
+  return {
+    channel_name: ch.name,
+    depth: ch.depth,
+    backend_depth: ch.queue.backendDepth(),
+    in_flight_count: ch.inFlight.size,
+    deferred_count: ch.deferredCount,
+    message_count: ch.messageCount,
+    requeue_count: ch.requeueCount,
+    timeout_count: ch.timeoutCount,
+    client_count: ch.clientCount,
+    clients: includeClients ? ch.clients.map((c) => clientStats(c as ClientV2, topicFilter)) : null,
+    paused: ch.paused,
+    e2e_processing_latency: noLatency(),
+  }
+}
+
+const byName = <T extends {name: string}>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+export function memStats(): MemStats {
+  const h = getHeapStatistics()
+  return {
+    heap_objects: 0,
+    heap_idle_bytes: Math.max(0, h.total_heap_size - h.used_heap_size),
+    heap_in_use_bytes: h.used_heap_size,
+    heap_released_bytes: 0,
+    gc_pause_usec_100: 0,
+    gc_pause_usec_99: 0,
+    gc_pause_usec_95: 0,
+    next_gc_bytes: h.total_heap_size,
+    gc_total_runs: 0,
+  }
+}
+
+export function collectStats(src: StatsSource, q: StatsQuery): StatsDoc {
+  const topicFilter = q.topic ?? ''
+  const channelFilter = q.channel ?? ''
+  let topics: TopicStats[] | null = []
+  const all = [...src.topics()]
+  const real = topicFilter === '' ? all.sort(byName) : all.filter((t) => t.name === topicFilter)
+  if (topicFilter !== '' && real.length === 0) topics = null
+  else {
+    for (const t of real) {
+      const chans = channelFilter === '' ? [...t.channels.values()].sort(byName) : [...t.channels.values()].filter((c) => c.name === channelFilter)
+      if (channelFilter !== '' && chans.length === 0) continue
+      topics.push({
+        topic_name: t.name,
+        channels: chans.map((c) => channelStats(c, q.includeClients, topicFilter)),
+        depth: t.depth,
+        backend_depth: t.queue.backendDepth(),
+        message_count: t.messageCount,
+        message_bytes: t.messageBytes,
+        paused: t.paused,
+        e2e_processing_latency: noLatency(),
+      })
+    }
+  }
+  let producers: ClientStats[] | null = null
+  if (q.includeClients) {
+    for (const c of src.clients()) {
+      if (!c.isProducer) continue
+      ;(producers ??= []).push(clientStats(c))
+    }
+  }
+  const head = {version: src.version, health: src.health(), start_time: Math.floor(src.startTime / 1000), topics}
+  // key order as nsqd's: ..., topics, memory (omitted when not asked for), producers
+  return q.includeMem ? {...head, memory: memStats(), producers} : {...head, producers}
+}
+
+const pad = (v: string | number, w: number): string => String(v).padEnd(w)
+
+/** nsqd's text /stats (printStats). */
+export function renderStatsText(doc: StatsDoc, startTime: number, now: number): string {
+  const w: string[] = []
+  w.push(`nsqd v${doc.version} (built w/nsqkit)\n`)
+  w.push(`start_time ${new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z')}\n`)
+  w.push(`uptime ${formatDuration(now - startTime)}\n`)
+  w.push(`\nHealth: ${doc.health}\n`)
+  if (doc.memory) {
+    w.push('\nMemory:\n')
+    for (const [k, v] of Object.entries(doc.memory)) w.push(`   ${pad(k, 25)}\t${v}\n`)
+  }
+  const topics = doc.topics ?? []
+  w.push(topics.length === 0 ? '\nTopics: None\n' : '\nTopics:')
+  const since = (ts: number): string => formatDuration(Math.max(0, Math.floor(now / 1000) - ts) * 1000)
+  for (const t of topics) {
+    w.push(`\n${t.paused ? '*P ' : '   '}[${pad(t.topic_name, 15)}] depth: ${pad(t.depth, 5)} be-depth: ${pad(t.backend_depth, 5)} msgs: ${pad(t.message_count, 8)} e2e%: \n`)
+    for (const c of t.channels) {
+      w.push(
+        `${c.paused ? '   *P ' : '      '}[${pad(c.channel_name, 25)}] depth: ${pad(c.depth, 5)} be-depth: ${pad(c.backend_depth, 5)} inflt: ${pad(c.in_flight_count, 4)} def: ${pad(c.deferred_count, 4)} re-q: ${pad(c.requeue_count, 5)} timeout: ${pad(c.timeout_count, 5)} msgs: ${pad(c.message_count, 8)} e2e%: \n`,
+      )
+      for (const cl of c.clients ?? []) {
+        const id = `${cl.hostname}:${portOf(cl.remote_address)} ${cl.user_agent}`
+        w.push(
+          `        [${cl.version} ${pad(id, 21)}] state: ${cl.state} inflt: ${pad(cl.in_flight_count, 4)} rdy: ${pad(cl.ready_count, 4)} fin: ${pad(cl.finish_count, 8)} re-q: ${pad(cl.requeue_count, 8)} msgs: ${pad(cl.message_count, 8)} connected: ${since(cl.connect_ts)}\n`,
+        )
+      }
+    }
+  }
+  const producers = doc.producers ?? []
+  if (producers.length === 0) w.push('\nProducers: None\n')
+  else {
+    w.push('\nProducers:')
+    for (const p of producers) {
+      const total = (p.pub_counts ?? []).reduce((n, x) => n + x.count, 0)
+      const id = `${p.hostname}:${portOf(p.remote_address)} ${p.user_agent}`
+      w.push(`\n   [${p.version} ${pad(id, 21)}] msgs: ${pad(total, 8)} connected: ${since(p.connect_ts)}\n`)
+      for (const pc of p.pub_counts ?? []) w.push(`      [${pad(pc.topic, 15)}] msgs: ${pad(pc.count, 8)}\n`)
+    }
+  }
+  return w.join('')
+}

@@ -1,0 +1,140 @@
+/**
+ * A topic: every message published to it is copied to every channel (NSQ-SPEC §2.2
+ * "Topic → channel fan-out"). Messages published while it has no channel, or while it is
+ * paused, wait in the topic's own queue and go to the channels once there are some again.
+ * The first channel gets the published record, the others a copy sharing the body.
+ */
+import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import {Channel, type ChannelContext} from './channel.js'
+import {BrokerMessage} from './message.js'
+
+export interface TopicContext extends ChannelContext {
+  /** called when an ephemeral topic loses its last channel */
+  onEmptyEphemeralTopic(t: Topic): void
+  onChannelCreated?(t: Topic, ch: Channel): void
+  onChannelDeleted?(t: Topic, ch: Channel): void
+}
+
+export class Topic {
+  readonly ephemeral: boolean
+  readonly channels = new Map<string, Channel>()
+  readonly queue: MessageQueue<BrokerMessage>
+  paused = false
+  deleted = false
+  messageCount = 0
+  messageBytes = 0
+  private readonly chanCtx: ChannelContext
+
+  constructor(
+    readonly name: string,
+    private readonly ctx: TopicContext,
+  ) {
+    this.ephemeral = name.endsWith('#ephemeral')
+    this.queue = new MessageQueue(ctx.memQueueSize, this.ephemeral ? new NullBackend() : new MemoryBackend())
+    this.chanCtx = {
+      memQueueSize: ctx.memQueueSize,
+      maxMsgTimeout: ctx.maxMsgTimeout,
+      maxChannelConsumers: ctx.maxChannelConsumers,
+      tickMs: ctx.tickMs,
+      now: ctx.now,
+      onEmptyEphemeral: (ch) => this.deleteChannel(ch.name),
+    }
+  }
+
+  get depth(): number {
+    return this.queue.length
+  }
+
+  /** Publish: counts, then fan out (or hold while there is nowhere to go). */
+  put(msgs: readonly BrokerMessage[]): void {
+    this.messageCount += msgs.length
+    for (let i = 0; i < msgs.length; i++) this.messageBytes += (msgs[i] as BrokerMessage).body.length
+    if (this.paused || this.channels.size === 0) {
+      for (let i = 0; i < msgs.length; i++) this.queue.put(msgs[i] as BrokerMessage)
+      return
+    }
+    this.fanOut(msgs)
+  }
+
+  private fanOut(msgs: readonly BrokerMessage[]): void {
+    let first = true
+    for (const ch of this.channels.values()) {
+      const own = first ? msgs : msgs.map((m) => m.copy())
+      first = false
+      let immediate: BrokerMessage[] | null = null
+      for (let i = 0; i < own.length; i++) {
+        const m = own[i] as BrokerMessage
+        if (m.deferMs > 0) {
+          ch.putDeferred(m, m.deferMs)
+          if (immediate === null) immediate = own.slice(0, i)
+        } else if (immediate !== null) {
+          immediate.push(m)
+        }
+      }
+      ch.putMany(immediate ?? own)
+    }
+  }
+
+  /** Move what waited in the topic to the channels. */
+  private pump(): void {
+    if (this.paused || this.channels.size === 0 || this.queue.length === 0) return
+    const batch: BrokerMessage[] = []
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
+      batch.push(m)
+      if (batch.length === 1024) {
+        this.fanOut(batch)
+        batch.length = 0
+      }
+    }
+    if (batch.length > 0) this.fanOut(batch)
+  }
+
+  getChannel(name: string): Channel {
+    let ch = this.channels.get(name)
+    if (ch === undefined) {
+      ch = new Channel(this.name, name, this.chanCtx)
+      this.channels.set(name, ch)
+      this.ctx.onChannelCreated?.(this, ch)
+      this.pump()
+    }
+    return ch
+  }
+
+  /** Returns false when there is no such channel. */
+  deleteChannel(name: string): boolean {
+    const ch = this.channels.get(name)
+    if (ch === undefined) return false
+    this.channels.delete(name)
+    ch.close()
+    this.ctx.onChannelDeleted?.(this, ch)
+    if (this.ephemeral && this.channels.size === 0 && !this.deleted) this.ctx.onEmptyEphemeralTopic(this)
+    return true
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  unpause(): void {
+    this.paused = false
+    this.pump()
+  }
+
+  /** POST /topic/empty: drop what waits in the topic (not the channels). */
+  empty(): void {
+    this.queue.clear()
+  }
+
+  close(): void {
+    this.deleted = true
+    this.queue.clear()
+    for (const ch of this.channels.values()) ch.close()
+    this.channels.clear()
+  }
+
+  scan(now: number): void {
+    for (const ch of this.channels.values()) ch.scan(now)
+  }
+}
+
+export {BrokerMessage}
