@@ -67,7 +67,7 @@ export function decodeIdentify(body: Buffer): IdentifyRequest {
   if (raw === null) return {}
   if (typeof raw !== 'object' || Array.isArray(raw)) throw decodeError()
   // Go's encoding/json matches keys case-insensitively
-  const src: Record<string, unknown> = {}
+  const src: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) src[k.toLowerCase()] = v
   const out: Record<string, unknown> = {}
   for (const k of STRING_FIELDS) {

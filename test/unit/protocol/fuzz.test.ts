@@ -226,11 +226,14 @@ const laxHooks: CommandDecoderHooks = {
 function commandOutcome(hooks: CommandDecoderHooks, chunks: Buffer[], ctx: string): string[] {
   const dec = new CommandDecoder(hooks)
   const out: string[] = []
+  const total = chunks.reduce((n, c) => n + c.length, 0)
   try {
     for (const c of chunks) {
       dec.push(c)
       for (let cmd = dec.next(); cmd; cmd = dec.next()) {
         assert.equal(cmd.params[0], cmd.name)
+        // every command consumes at least its newline: more commands than bytes means the cursor went back
+        assert.ok(out.length <= total, `${ctx}: more commands than bytes, the decoder is looping`)
         out.push(`${cmd.params.join(' ')}|${cmd.body ? cmd.body.toString('hex') : '-'}`)
       }
     }
@@ -278,15 +281,29 @@ function commandNoise(rnd: Rnd): Buffer {
   return Buffer.concat(parts)
 }
 
+/** A body verb's line with an interesting size prefix, then a little of whatever follows. */
+function hostileHeader(rnd: Rnd): Buffer {
+  const verb = pick(rnd, ['PUB t', 'MPUB t', 'DPUB t 10', 'IDENTIFY', 'AUTH'])
+  const eol = rnd() < 0.2 ? '\r\n' : '\n'
+  const size = rnd() < 0.8 ? pick(rnd, INTERESTING_INT32) : int(rnd, 64) - 8
+  return Buffer.concat([Buffer.from(verb + eol), int32(size), randomBytes(rnd, int(rnd, 40)), nop().encode()])
+}
+
 test('fuzz CommandDecoder: random bytes, noise and mutated command streams', () => {
   let decodedSome = 0
   for (const seed of SEEDS) {
     const rnd = mulberry32(seed)
     for (let i = 0; i < 400; i++) {
       const ctx = `seed ${seed} iteration ${i}`
-      const kind = i % 4
+      const kind = i % 5
       const stream =
-        kind === 0 ? randomBytes(rnd, int(rnd, 200)) : kind === 1 ? commandNoise(rnd) : mutate(rnd, validCommands(rnd))
+        kind === 0
+          ? randomBytes(rnd, int(rnd, 200))
+          : kind === 1
+            ? commandNoise(rnd)
+            : kind === 2
+              ? hostileHeader(rnd)
+              : mutate(rnd, validCommands(rnd))
       for (const hooks of [strictHooks, laxHooks]) {
         const whole = commandOutcome(hooks, [stream], ctx)
         const chunked = commandOutcome(hooks, randomChunks(rnd, stream), ctx)

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: throughput of `nsqkit serve`, measured the way nsq's own bench tools do.
+ *
+ *  - publish: like bench_writer, 2 connections each sending MPUB batches of 200 × 200-byte
+ *    messages and waiting for each OK before the next (stop-and-wait), until N messages.
+ *  - consume: like bench_reader, 2 connections SUB to the same channel with RDY 2500, FIN
+ *    every message, until all N published messages came back.
+ *
+ * The broker runs as a child process (the built CLI), the load generator here, so each gets
+ * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
+ * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2).
+ */
+import {connect, type Socket} from 'node:net'
+import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
+import {startServe} from './serve-child.js'
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(process.argv[i + 1]) : def
+}
+
+const TOTAL = arg('messages', 2_000_000)
+const SIZE = arg('size', 200)
+const BATCH = arg('batch', 200)
+const CONNS = arg('conns', 2)
+const TOPIC = 'sub_bench'
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s))
+    s.setNoDelay(true)
+    s.once('error', reject)
+  })
+}
+
+async function publisher(port: number, batches: number): Promise<void> {
+  const s = await open(port)
+  const body = Buffer.alloc(SIZE, 0x61)
+  const cmd = mpub(TOPIC, Array.from({length: BATCH}, () => body)).encode()
+  const dec = new FrameDecoder()
+  s.write(MAGIC_V2)
+  await new Promise<void>((resolve, reject) => {
+    let left = batches
+    s.on('data', (chunk: Buffer) => {
+      dec.push(chunk)
+      for (let f = dec.next(); f; f = dec.next()) {
+        if (f.type === FrameType.Error) return reject(new Error(f.data.toString()))
+        if (f.type !== FrameType.Response || f.data.toString() === '_heartbeat_') continue
+        if (--left === 0) return resolve()
+        s.write(cmd)
+      }
+    })
+    s.write(cmd)
+  })
+  s.destroy()
+}
+
+async function consumer(port: number, shared: {left: number; done: () => void}): Promise<Socket> {
+  const s = await open(port)
+  const dec = new FrameDecoder()
+  s.write(MAGIC_V2)
+  s.write(identify({client_id: 'bench', feature_negotiation: true, output_buffer_size: 65536}).encode())
+  s.write(sub(TOPIC, 'ch').encode())
+  s.write(rdy(2500).encode())
+  s.on('data', (chunk: Buffer) => {
+    dec.push(chunk)
+    // FINs of one chunk go out in one write
+    const out = Buffer.allocUnsafe(1 + Math.ceil(chunk.length / 34) * 21)
+    let o = 0
+    for (let f = dec.next(); f; f = dec.next()) {
+      if (f.type !== FrameType.Message) continue
+      const m = decodeMessage(f.data)
+      o += out.write('FIN ', o, 'latin1')
+      o += out.write(m.id, o, 'latin1')
+      out[o++] = 0x0a
+      if (--shared.left === 0) shared.done()
+    }
+    if (o > 0) s.write(out.subarray(0, o))
+  })
+  return s
+}
+
+async function main(): Promise<void> {
+  const serve = await startServe(['--mem-queue-size=10000000'])
+  try {
+    const batches = Math.ceil(TOTAL / BATCH)
+    const per = Math.ceil(batches / CONNS)
+    const total = per * CONNS * BATCH
+    let t0 = performance.now()
+    await Promise.all(Array.from({length: CONNS}, () => publisher(serve.tcpPort, per)))
+    let dt = (performance.now() - t0) / 1000
+    console.log(`publish: ${total} msgs of ${SIZE} B in ${dt.toFixed(2)}s = ${Math.round(total / dt).toLocaleString('en-US')} msgs/s (MPUB ×${BATCH}, ${CONNS} conns)`)
+
+    t0 = performance.now()
+    let done!: () => void
+    const finished = new Promise<void>((r) => (done = r))
+    const shared = {left: total, done}
+    const socks = await Promise.all(Array.from({length: CONNS}, () => consumer(serve.tcpPort, shared)))
+    await finished
+    dt = (performance.now() - t0) / 1000
+    console.log(`consume: ${total} msgs in ${dt.toFixed(2)}s = ${Math.round(total / dt).toLocaleString('en-US')} msgs/s (RDY 2500, ${CONNS} conns, FIN each)`)
+    for (const s of socks) s.destroy()
+  } finally {
+    await serve.stop()
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e)
+  process.exitCode = 1
+})
