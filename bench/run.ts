@@ -12,7 +12,7 @@
  */
 import {connect, type Socket} from 'node:net'
 import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
-import {startServe} from './serve-child.js'
+import {startServe} from '../test/helpers/serve.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)

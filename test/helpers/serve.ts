@@ -9,7 +9,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const REPO_ROOT = (() => {
-  // dist/bench/serve-child.js → repo root is two levels up from dist/bench
+  // compiled to dist/test/helpers/serve.js: the repo root is the parent of dist/
   let d = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 6; i++) {
     if (d.endsWith('/dist')) return dirname(d)
