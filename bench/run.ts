@@ -8,7 +8,8 @@
  *
  * The broker runs as a child process (the built CLI), the load generator here, so each gets
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
- * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2).
+ * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
+ * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof).
  */
 import {connect, type Socket} from 'node:net'
 import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
@@ -81,7 +82,8 @@ async function consumer(port: number, shared: {left: number; done: () => void}):
 }
 
 async function main(): Promise<void> {
-  const serve = await startServe(['--mem-queue-size=10000000'])
+  const external = arg('tcp-port', 0)
+  const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
     const batches = Math.ceil(TOTAL / BATCH)
     const per = Math.ceil(batches / CONNS)

@@ -14,6 +14,7 @@
  */
 import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
 import type {BrokerMessage} from './message.js'
+import {InFlightTable} from './inflight.js'
 import {TimeoutWheel} from './wheel.js'
 
 /** What a channel needs of a subscribed client. */
@@ -47,8 +48,7 @@ export interface ChannelContext {
 export class Channel {
   readonly ephemeral: boolean
   readonly queue: MessageQueue<BrokerMessage>
-  readonly inFlight = new Map<string, BrokerMessage>()
-  private readonly inFlightWheel: TimeoutWheel<BrokerMessage>
+  readonly inFlight = new InFlightTable()
   private readonly deferredWheel: TimeoutWheel<BrokerMessage>
   private readonly consumers: Consumer[] = []
   private readonly consumersById = new Map<number, Consumer>()
@@ -67,9 +67,7 @@ export class Channel {
   ) {
     this.ephemeral = name.endsWith('#ephemeral')
     this.queue = new MessageQueue(ctx.memQueueSize, this.ephemeral ? new NullBackend() : new MemoryBackend())
-    const now = ctx.now()
-    this.inFlightWheel = new TimeoutWheel(ctx.tickMs, now)
-    this.deferredWheel = new TimeoutWheel(ctx.tickMs, now)
+    this.deferredWheel = new TimeoutWheel(ctx.tickMs, ctx.now())
   }
 
   get depth(): number {
@@ -148,8 +146,7 @@ export class Channel {
         msg.attempts++
         msg.clientId = c.id
         msg.delivered = now
-        this.inFlight.set(msg.id, msg)
-        this.inFlightWheel.add(msg, now + c.msgTimeout)
+        this.inFlight.add(msg, c.msgTimeout, now)
         c.deliver(msg)
       }
       this.rr = i
@@ -158,25 +155,24 @@ export class Channel {
     }
   }
 
-  private popInFlight(clientId: number, id: string): BrokerMessage | string {
-    const msg = this.inFlight.get(id)
+  private popInFlight(c: Consumer, id: string): BrokerMessage | string {
+    const msg = this.inFlight.get(id, c.msgTimeout)
     if (msg === undefined) return 'ID not in flight'
-    if (msg.clientId !== clientId) return 'client does not own message'
-    this.inFlight.delete(id)
-    this.inFlightWheel.remove(msg)
+    if (msg.clientId !== c.id) return 'client does not own message'
+    this.inFlight.delete(msg, c.msgTimeout)
     msg.clientId = 0
     return msg
   }
 
   /** FIN. Returns an error text (nsqd's) or null. */
-  finish(clientId: number, id: string): string | null {
-    const msg = this.popInFlight(clientId, id)
+  finish(c: Consumer, id: string): string | null {
+    const msg = this.popInFlight(c, id)
     return typeof msg === 'string' ? msg : null
   }
 
   /** REQ: back to the queue now (0) or after `delayMs`. Returns an error text or null. */
-  requeue(clientId: number, id: string, delayMs: number): string | null {
-    const msg = this.popInFlight(clientId, id)
+  requeue(c: Consumer, id: string, delayMs: number): string | null {
+    const msg = this.popInFlight(c, id)
     if (typeof msg === 'string') return msg
     this.requeueCount++
     if (delayMs <= 0) {
@@ -189,22 +185,22 @@ export class Channel {
   }
 
   /** TOUCH: push the deadline out by the client's msg timeout, capped by max-msg-timeout. */
-  touch(clientId: number, id: string, msgTimeout: number): string | null {
-    const msg = this.inFlight.get(id)
+  touch(c: Consumer, id: string): string | null {
+    const msg = this.inFlight.get(id, c.msgTimeout)
     if (msg === undefined) return 'ID not in flight'
-    if (msg.clientId !== clientId) return 'client does not own message'
-    let deadline = this.ctx.now() + msgTimeout
+    if (msg.clientId !== c.id) return 'client does not own message'
+    const now = this.ctx.now()
+    let deadline = now + c.msgTimeout
     const cap = msg.delivered + this.ctx.maxMsgTimeout
     if (deadline >= cap) deadline = cap
-    this.inFlightWheel.add(msg, deadline)
+    this.inFlight.touch(msg, c.msgTimeout, deadline, now)
     return null
   }
 
   /** The scan loop: time out in-flight messages, release deferred ones. */
   scan(now: number): void {
-    if (this.inFlightWheel.size > 0) {
-      this.inFlightWheel.expire(now, (msg) => {
-        this.inFlight.delete(msg.id)
+    if (this.inFlight.size > 0) {
+      this.inFlight.expire(now, (msg) => {
         this.timeoutCount++
         this.consumersById.get(msg.clientId)?.timedOut()
         msg.clientId = 0
@@ -227,8 +223,7 @@ export class Channel {
   /** Drop everything queued, in flight and deferred (POST /channel/empty). */
   empty(): void {
     this.queue.clear()
-    for (const m of this.inFlightWheel.drain()) m.clientId = 0
-    this.inFlight.clear()
+    for (const m of this.inFlight.drain()) m.clientId = 0
     this.deferredWheel.drain()
     for (const c of this.consumers) c.emptied()
   }

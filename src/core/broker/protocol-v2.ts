@@ -237,7 +237,7 @@ const VERBS: Record<string, Handler> = {
   FIN(c, cmd) {
     const id = messageId(c, 'FIN', cmd.params, 2)
     const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.finish(c.id, id)
+    const err = ch.finish(c, id)
     if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${id} failed ${err}`)
     c.finishCount++
     if (c.inFlightCount > 0) c.inFlightCount--
@@ -255,7 +255,7 @@ const VERBS: Record<string, Handler> = {
     const delay = ms > max ? max : ms
     if (delay !== ms) c.ctx.log.info(`[${c.info.remoteAddress}] REQ timeout ${ms}ms out of range 0-${max}ms, clamped to ${delay}ms`)
     const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.requeue(c.id, id, delay)
+    const err = ch.requeue(c, id, delay)
     if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${id} failed ${err}`)
     c.requeueCount++
     if (c.inFlightCount > 0) c.inFlightCount--
@@ -266,7 +266,7 @@ const VERBS: Record<string, Handler> = {
   TOUCH(c, cmd) {
     const id = messageId(c, 'TOUCH', cmd.params, 2)
     const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.touch(c.id, id, c.msgTimeout)
+    const err = ch.touch(c, id)
     if (err !== null) throw new ProtocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${err}`)
     return null
   },

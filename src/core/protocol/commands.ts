@@ -218,10 +218,7 @@ export class CommandDecoder {
           // same limit whether or not the newline came in the same chunk
           if (nl > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
           this.scanned = 0
-          const line = acc.take(nl + 1)
-          let end = nl
-          if (end > 0 && line[end - 1] === 0x0d) end--
-          const words = line.toString('latin1', 0, end).split(' ')
+          const words = acc.line(nl).split(' ')
           const name = words[0] as string
           const hasBody = this.hooks.hasBody ? this.hooks.hasBody(name) : BODY_COMMANDS.has(name)
           if (!hasBody) return {name, params: words, body: null}
