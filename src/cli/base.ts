@@ -6,6 +6,9 @@
 import {Command, type Interfaces} from '@oclif/core'
 import {normalizeGoArgs, type FlagShape} from './go-args.js'
 
+type FlagOutput = Record<string, unknown>
+type ArgOutput = Record<string, unknown>
+
 export const EXIT_MISUSE = 2
 export const EXIT_FAILURE = 1
 
@@ -23,6 +26,20 @@ export abstract class NsqCommand extends Command {
     }
     this.argv = normalizeGoArgs(this.argv, shapes)
     await super.init()
+  }
+
+  /** oclif's parse, with every parse failure (bad value, unknown flag) a UsageError: exit 2. */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (err) {
+      const e = err as Error & {oclif?: {exit?: number}}
+      if (e.oclif?.exit === 0) throw err
+      throw new UsageError(e.message)
+    }
   }
 
   /** Resolves when SIGINT or SIGTERM arrives; the returned signal aborts then too. */
@@ -47,7 +64,11 @@ export abstract class NsqCommand extends Command {
     // oclif's own exits (help, --version) pass through
     if (err.oclif?.exit === 0 || err.code === 'EEXIT') throw err
     const code = err.exitCode ?? err.oclif?.exit ?? EXIT_FAILURE
-    const text = err.message.replace(/\s*\n\s*/g, ' ').replace(/^Parsing /, '').trim()
+    const text = err.message
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/^Parsing /, '')
+      .replace(/\s*See more help with --help\s*$/, '')
+      .trim()
     process.stderr.write(`${this.id ?? 'nsqkit'}: ${text}\n`)
     if (process.argv.includes('debug') && err.stack) process.stderr.write(`${err.stack}\n`)
     process.exitCode = code

@@ -8,7 +8,8 @@
  * setImmediate); message frames are flushed when the buffer reaches the client's
  * output_buffer_size, else at the end of the turn too. So a burst of deliveries is one socket
  * write per output-buffer's worth, and a lone message is not held back by a timer. While the
- * socket is backed up (write() returned false) the client is not ready for messages.
+ * socket is backed up (write() returned false) the client is not ready for messages and its
+ * input is paused, so a peer that stops reading cannot make the broker buffer without bound.
  */
 import type {Duplex} from 'node:stream'
 import {
@@ -103,6 +104,7 @@ export class ClientV2 implements Consumer {
     stream.on('data', (chunk: Buffer) => this.onData(chunk))
     stream.on('drain', () => {
       this.blocked = false
+      stream.resume()
       this.channel?.dispatch()
     })
     stream.on('end', () => this.end())
@@ -150,7 +152,12 @@ export class ClientV2 implements Consumer {
         const response = execCommand(this, cmd)
         if (response !== null) this.sendResponse(response)
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err
+        if (!(err instanceof ProtocolError)) {
+          // a defect, not the client's fault: drop this client, keep serving the others
+          this.ctx.log.error(`[${this.info.remoteAddress}] internal error, closing: ${(err as Error).stack ?? String(err)}`)
+          this.destroy()
+          return
+        }
         this.ctx.log.error(`[${this.info.remoteAddress}] - ${err.message}`)
         if (err.fatal) {
           this.fail(err)
@@ -208,7 +215,12 @@ export class ClientV2 implements Consumer {
     if (this.outEnd === this.outStart || this.closed) return
     const chunk = this.out.subarray(this.outStart, this.outEnd)
     this.outStart = this.outEnd
-    if (!this.stream.write(chunk)) this.blocked = true
+    if (!this.stream.write(chunk)) {
+      // the peer is not reading: no more messages, and (as nsqd, blocked on its write) no more
+      // commands read from it until the socket drains, so its output cannot grow without bound
+      this.blocked = true
+      this.stream.pause()
+    }
   }
 
   // ---- Consumer --------------------------------------------------------------------------
