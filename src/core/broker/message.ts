@@ -25,10 +25,9 @@ export class BrokerMessage {
     readonly tsLow: number,
   ) {}
 
-  /** A copy for another channel: same id, body and timestamp; fresh counters. */
+  /** A copy for another channel: same id, body, timestamp and deferral; attempts from 0. */
   copy(): BrokerMessage {
     const m = new BrokerMessage(this.id, this.body, this.tsHigh, this.tsLow)
-    m.attempts = this.attempts
     m.deferMs = this.deferMs
     return m
   }

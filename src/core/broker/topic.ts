@@ -57,10 +57,12 @@ export class Topic {
   }
 
   private fanOut(msgs: readonly BrokerMessage[]): void {
-    let first = true
-    for (const ch of this.channels.values()) {
-      const own = first ? msgs : msgs.map((m) => m.copy())
-      first = false
+    // every channel's records are made before any channel delivers (and counts attempts)
+    const chans = [...this.channels.values()]
+    const records = chans.map((_, i) => (i === 0 ? msgs : msgs.map((m) => m.copy())))
+    for (let c = 0; c < chans.length; c++) {
+      const ch = chans[c] as Channel
+      const own = records[c] as readonly BrokerMessage[]
       let immediate: BrokerMessage[] | null = null
       for (let i = 0; i < own.length; i++) {
         const m = own[i] as BrokerMessage
