@@ -203,10 +203,11 @@ export function collectStats(src: StatsSource, q: StatsQuery): StatsDoc {
     }
   }
   let producers: ClientStats[] | null = null
-  if (q.includeClients) {
+  // nsqd returns before collecting producers when the topic filter names no topic
+  if (q.includeClients && topics !== null) {
     for (const c of src.clients()) {
       if (!c.isProducer) continue
-      ;(producers ??= []).push(clientStats(c))
+      ;(producers ??= []).push(clientStats(c, topicFilter))
     }
   }
   const head = {version: src.version, health: src.health(), start_time: Math.floor(src.startTime / 1000), topics}
@@ -215,6 +216,19 @@ export function collectStats(src: StatsSource, q: StatsQuery): StatsDoc {
 }
 
 const pad = (v: string | number, w: number): string => String(v).padEnd(w)
+
+/** nsqd's ClientV2Stats.String(): the producer form when it has pub_counts, else the consumer form. */
+function clientLine(c: ClientStats, now: number): string {
+  const connected = formatDuration(Math.max(0, Math.floor(now / 1000) - c.connect_ts) * 1000)
+  const id = `${c.hostname}:${portOf(c.remote_address)} ${c.user_agent}`
+  const pubs = c.pub_counts ?? []
+  if (pubs.length > 0) {
+    const total = pubs.reduce((n, x) => n + x.count, 0)
+    const topics = pubs.map((x) => `${x.topic}=${x.count}`).join(',')
+    return `[${c.version} ${pad(id, 21)}] msgs: ${pad(total, 8)} topics: ${topics} connected: ${connected}`
+  }
+  return `[${c.version} ${pad(id, 21)}] state: ${c.state} inflt: ${pad(c.in_flight_count, 4)} rdy: ${pad(c.ready_count, 4)} fin: ${pad(c.finish_count, 8)} re-q: ${pad(c.requeue_count, 8)} msgs: ${pad(c.message_count, 8)} connected: ${connected}`
+}
 
 /** nsqd's text /stats (printStats). */
 export function renderStatsText(doc: StatsDoc, startTime: number, now: number): string {
@@ -229,31 +243,20 @@ export function renderStatsText(doc: StatsDoc, startTime: number, now: number): 
   }
   const topics = doc.topics ?? []
   w.push(topics.length === 0 ? '\nTopics: None\n' : '\nTopics:')
-  const since = (ts: number): string => formatDuration(Math.max(0, Math.floor(now / 1000) - ts) * 1000)
   for (const t of topics) {
     w.push(`\n${t.paused ? '*P ' : '   '}[${pad(t.topic_name, 15)}] depth: ${pad(t.depth, 5)} be-depth: ${pad(t.backend_depth, 5)} msgs: ${pad(t.message_count, 8)} e2e%: \n`)
     for (const c of t.channels) {
       w.push(
         `${c.paused ? '   *P ' : '      '}[${pad(c.channel_name, 25)}] depth: ${pad(c.depth, 5)} be-depth: ${pad(c.backend_depth, 5)} inflt: ${pad(c.in_flight_count, 4)} def: ${pad(c.deferred_count, 4)} re-q: ${pad(c.requeue_count, 5)} timeout: ${pad(c.timeout_count, 5)} msgs: ${pad(c.message_count, 8)} e2e%: \n`,
       )
-      for (const cl of c.clients ?? []) {
-        const id = `${cl.hostname}:${portOf(cl.remote_address)} ${cl.user_agent}`
-        w.push(
-          `        [${cl.version} ${pad(id, 21)}] state: ${cl.state} inflt: ${pad(cl.in_flight_count, 4)} rdy: ${pad(cl.ready_count, 4)} fin: ${pad(cl.finish_count, 8)} re-q: ${pad(cl.requeue_count, 8)} msgs: ${pad(cl.message_count, 8)} connected: ${since(cl.connect_ts)}\n`,
-        )
-      }
+      for (const cl of c.clients ?? []) w.push(`        ${clientLine(cl, now)}\n`)
     }
   }
   const producers = doc.producers ?? []
   if (producers.length === 0) w.push('\nProducers: None\n')
   else {
-    w.push('\nProducers:')
-    for (const p of producers) {
-      const total = (p.pub_counts ?? []).reduce((n, x) => n + x.count, 0)
-      const id = `${p.hostname}:${portOf(p.remote_address)} ${p.user_agent}`
-      w.push(`\n   [${p.version} ${pad(id, 21)}] msgs: ${pad(total, 8)} connected: ${since(p.connect_ts)}\n`)
-      for (const pc of p.pub_counts ?? []) w.push(`      [${pad(pc.topic, 15)}] msgs: ${pad(pc.count, 8)}\n`)
-    }
+    w.push('\nProducers:\n')
+    for (const p of producers) w.push(`   ${clientLine(p, now)}\n`)
   }
   return w.join('')
 }
