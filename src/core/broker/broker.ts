@@ -187,7 +187,6 @@ export class Broker implements BrokerContext, HttpBroker {
     this.tcpServer = tcp
     const tcpInfo = await listenOn(tcp, tcpAddr.host, tcpAddr.port)
     this.tcpPort = tcpInfo.port
-    this.log.info(`TCP: listening on ${formatHostPort({host: tcpInfo.address, port: tcpInfo.port})}`)
     let http: ListenResult['http'] = null
     if (this.opts.httpAddress !== '') {
       const httpAddr = parseHostPort(this.opts.httpAddress)
@@ -197,8 +196,10 @@ export class Broker implements BrokerContext, HttpBroker {
       const info = await listenOn(srv, httpAddr.host, httpAddr.port)
       this.httpPort = info.port
       http = {host: info.address, port: info.port}
-      this.log.info(`HTTP: listening on ${formatHostPort({host: info.address, port: info.port})}`)
     }
+    // both bound before either is announced, as nsqd: a busy port is one error line, no more
+    this.log.info(`TCP: listening on ${formatHostPort({host: tcpInfo.address, port: tcpInfo.port})}`)
+    if (http) this.log.info(`HTTP: listening on ${formatHostPort(http)}`)
     return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http}
   }
 
