@@ -105,7 +105,7 @@ export class Channel {
   addConsumer(c: Consumer): string | null {
     const max = this.ctx.maxChannelConsumers
     if (max !== 0 && this.consumers.length >= max) {
-      return `channel consumers for ${this.topicName}:${this.name} exceeds limit of ${max}`
+      return `consumers for ${this.topicName}:${this.name} exceeds limit of ${max}`
     }
     this.consumers.push(c)
     this.consumersById.set(c.id, c)
@@ -134,14 +134,16 @@ export class Channel {
       let idle = 0
       while (idle < n) {
         const c = cs[i] as Consumer
-        i = i + 1 === n ? 0 : i + 1
         if (!c.ready) {
           idle++
+          i = i + 1 === n ? 0 : i + 1
           continue
         }
         const msg = this.queue.shift()
+        // out of messages: this consumer stays first in line for the next one
         if (msg === undefined) break
         idle = 0
+        i = i + 1 === n ? 0 : i + 1
         if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) continue
         msg.attempts++
         msg.clientId = c.id

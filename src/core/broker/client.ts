@@ -78,8 +78,9 @@ export class ClientV2 implements Consumer {
   private outEnd = 0
   private blocked = false
   private closed = false
-  private lastRead: number
   private heartbeatTimer: NodeJS.Timeout | null = null
+  /** the read deadline: 2 × heartbeat after the last bytes read (refreshed per chunk) */
+  private readTimer: NodeJS.Timeout | null = null
   private flushScheduled = false
 
   constructor(
@@ -96,7 +97,6 @@ export class ClientV2 implements Consumer {
     this.msgTimeout = o.msgTimeout
     this.outputBufferTimeout = o.outputBufferTimeout
     this.connectTs = Math.floor(ctx.now() / 1000)
-    this.lastRead = ctx.now()
     this.decoder = new CommandDecoder({
       checkLine: (name, params) => checkLine(this, name, params),
       checkSize: (name, params, size) => checkSize(this, name, params, size),
@@ -128,7 +128,7 @@ export class ClientV2 implements Consumer {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return
-    this.lastRead = this.ctx.now()
+    this.readTimer?.refresh()
     if (this.magic !== null) {
       const have = Buffer.concat([this.magic, chunk])
       if (have.length < 4) {
@@ -179,12 +179,17 @@ export class ClientV2 implements Consumer {
     this.outEnd = 0
   }
 
+  /**
+   * Queue one frame. Strings are UTF-8, except error texts: those are byte strings (they echo
+   * the client's bytes, as nsqd does), written as latin1.
+   */
   sendFrame(type: number, data: string | Buffer): void {
     if (this.closed) return
-    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    const enc: BufferEncoding = type === FrameType.Error ? 'latin1' : 'utf8'
+    const len = typeof data === 'string' ? Buffer.byteLength(data, enc) : data.length
     this.reserve(FRAME_HEADER_SIZE + len)
     const o = writeFrameHeader(this.out, this.outEnd, type as FrameType, len)
-    this.outEnd = o + (typeof data === 'string' ? this.out.write(data, o) : data.copy(this.out, o))
+    this.outEnd = o + (typeof data === 'string' ? this.out.write(data, o, enc) : data.copy(this.out, o))
     this.scheduleFlush()
   }
 
@@ -240,21 +245,24 @@ export class ClientV2 implements Consumer {
 
   // ---- heartbeats and lifetime -----------------------------------------------------------
 
+  /** (Re)start the heartbeat ticker and the read deadline for the current interval. */
   startHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    if (this.readTimer) clearTimeout(this.readTimer)
     this.heartbeatTimer = null
+    this.readTimer = null
     if (this.heartbeatInterval <= 0 || this.closed) return
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatInterval)
-    this.heartbeatTimer.unref?.()
+    this.heartbeatTimer.unref()
+    this.readTimer = setTimeout(() => {
+      this.ctx.log.error(`[${this.info.remoteAddress}] IO error - no data for ${2 * this.heartbeatInterval}ms (2 x heartbeat), closing`)
+      this.destroy()
+    }, 2 * this.heartbeatInterval)
+    this.readTimer.unref()
   }
 
   private heartbeat(): void {
     if (this.closed) return
-    if (this.ctx.now() - this.lastRead > 2 * this.heartbeatInterval) {
-      this.ctx.log.error(`[${this.info.remoteAddress}] IO error - no data for ${2 * this.heartbeatInterval}ms (2 x heartbeat), closing`)
-      this.destroy()
-      return
-    }
     this.reserve(HEARTBEAT_FRAME.length)
     this.outEnd += HEARTBEAT_FRAME.copy(this.out, this.outEnd)
     this.flush()
@@ -285,7 +293,9 @@ export class ClientV2 implements Consumer {
     this.closed = true
     this.state = ClientState.Disconnected
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    if (this.readTimer) clearTimeout(this.readTimer)
     this.heartbeatTimer = null
+    this.readTimer = null
     const ch = this.channel
     if (ch) ch.removeConsumer(this)
     this.ctx.removeClient(this)

@@ -35,7 +35,7 @@ function base10(s: string): number | null {
 function messageId(c: ClientV2, verb: string, params: string[], need: number): string {
   const state = c.state
   if (state !== ClientState.Subscribed && state !== ClientState.Closing) throw invalid(`cannot ${verb} in current state`)
-  if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
+  if (params.length < need) throw invalid(`${verb} insufficient number of params`)
   const id = params[1] as string
   if (id.length !== 16) throw invalid('invalid message ID')
   return id
@@ -44,7 +44,11 @@ function messageId(c: ClientV2, verb: string, params: string[], need: number): s
 function topicParam(verb: string, params: string[], need: number): string {
   if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
   const topic = params[1] as string
-  if (!isValidTopicName(topic)) throw new ProtocolError('E_BAD_TOPIC', `${verb} topic name ${goQuote(topic)} is not valid`)
+  if (!isValidTopicName(topic)) {
+    // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
+    const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
+    throw new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(topic)} is not valid`)
+  }
   return topic
 }
 
@@ -136,14 +140,18 @@ const VERBS: Record<string, Handler> = {
     const hb = data.heartbeat_interval ?? 0
     let heartbeat = c.heartbeatInterval
     if (hb === -1) heartbeat = 0
-    else if (hb === 0) heartbeat = o.clientTimeout / 2
+    else if (hb === 0) {
+      // 0: keep the current value (the default until set)
+    }
     else if (hb >= 1000 && hb <= o.maxHeartbeatInterval) heartbeat = hb
     else throw bad('heartbeat interval', hb)
 
     const obt = data.output_buffer_timeout ?? 0
     let bufTimeout = c.outputBufferTimeout
     if (obt === -1) bufTimeout = 0
-    else if (obt === 0) bufTimeout = o.outputBufferTimeout
+    else if (obt === 0) {
+      // keep
+    }
     else if (obt >= o.minOutputBufferTimeout && obt <= o.maxOutputBufferTimeout) bufTimeout = obt
     else throw bad('output buffer timeout', obt)
 
@@ -162,7 +170,9 @@ const VERBS: Record<string, Handler> = {
 
     const mt = data.msg_timeout ?? 0
     let msgTimeout = c.msgTimeout
-    if (mt === 0) msgTimeout = o.msgTimeout
+    if (mt === 0) {
+      // keep
+    }
     else if (mt >= 1000 && mt <= o.maxMsgTimeout) msgTimeout = mt
     else throw bad('msg timeout', mt)
 
@@ -174,9 +184,8 @@ const VERBS: Record<string, Handler> = {
     c.startHeartbeat()
 
     if (data.feature_negotiation !== true) return OK
-    let deflateLevel = data.deflate_level ?? 0
-    if (deflateLevel <= 0) deflateLevel = 6
-    deflateLevel = Math.min(deflateLevel, o.maxDeflateLevel)
+    // deflate is not negotiated yet, so the level is nsqd's default (capped), whatever was asked
+    const deflateLevel = Math.min(6, o.maxDeflateLevel)
     const res: IdentifyResponse = {
       max_rdy_count: o.maxRdyCount,
       version: c.ctx.version,
@@ -211,7 +220,7 @@ const VERBS: Record<string, Handler> = {
     if (!isValidChannelName(channelName)) throw new ProtocolError('E_BAD_CHANNEL', `SUB channel name ${goQuote(channelName)} is not valid`)
     const channel = c.ctx.getTopic(topicName).getChannel(channelName)
     const err = channel.addConsumer(c)
-    if (err !== null) throw new ProtocolError('E_SUB_FAILED', err)
+    if (err !== null) throw new ProtocolError('E_SUB_FAILED', `SUB failed ${err}`)
     c.state = ClientState.Subscribed
     c.channel = channel
     return OK

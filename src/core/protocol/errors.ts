@@ -85,22 +85,54 @@ export class FrameError extends Error {
   }
 }
 
-/** Go's %q for the names nsqd quotes in error texts (byte-wise: printable ASCII kept). */
+/**
+ * Go's %q (strconv.Quote) over a *byte string* (one char per byte, as command lines are read):
+ * valid UTF-8 that is printable stays as its bytes, invalid bytes become \xNN, control
+ * characters get Go's escapes. The result is a byte string too: write it as latin1.
+ */
 export function goQuote(s: string): string {
   let out = '"'
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length
+  for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i)
-    if (c === 0x22) out += '\\"'
-    else if (c === 0x5c) out += '\\\\'
-    else if (c === 0x0a) out += '\\n'
-    else if (c === 0x0d) out += '\\r'
-    else if (c === 0x09) out += '\\t'
-    else if (c === 0x07) out += '\\a'
-    else if (c === 0x08) out += '\\b'
-    else if (c === 0x0c) out += '\\f'
-    else if (c === 0x0b) out += '\\v'
-    else if (c < 0x20 || c >= 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
-    else out += s[i]
+    if (c < 0x80) {
+      i++
+      if (c === 0x22) out += '\\"'
+      else if (c === 0x5c) out += '\\\\'
+      else if (c === 0x0a) out += '\\n'
+      else if (c === 0x0d) out += '\\r'
+      else if (c === 0x09) out += '\\t'
+      else if (c === 0x07) out += '\\a'
+      else if (c === 0x08) out += '\\b'
+      else if (c === 0x0c) out += '\\f'
+      else if (c === 0x0b) out += '\\v'
+      else if (c < 0x20 || c === 0x7f) out += '\\x' + hex2(c)
+      else out += s[i - 1]
+      continue
+    }
+    const len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0
+    let cp = len === 2 ? c & 0x1f : len === 3 ? c & 0x0f : c & 0x07
+    let ok = len > 0 && i + len <= n
+    for (let k = 1; ok && k < len; k++) {
+      const b = s.charCodeAt(i + k)
+      if ((b & 0xc0) !== 0x80) ok = false
+      else cp = (cp << 6) | (b & 0x3f)
+    }
+    // overlong, surrogate and out-of-range forms are invalid UTF-8
+    if (ok && ((len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false
+    if (!ok) {
+      out += '\\x' + hex2(c)
+      i++
+      continue
+    }
+    const ch = String.fromCodePoint(cp)
+    if (PRINTABLE.test(ch)) out += s.slice(i, i + len)
+    else out += cp < 0x10000 ? '\\u' + cp.toString(16).padStart(4, '0') : '\\U' + cp.toString(16).padStart(8, '0')
+    i += len
   }
   return out + '"'
 }
+
+// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols (and ASCII space)
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
+const hex2 = (c: number): string => c.toString(16).padStart(2, '0')

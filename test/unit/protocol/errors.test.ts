@@ -99,6 +99,16 @@ test('goQuote: like Go %q on ASCII', () => {
   assert.equal(goQuote(" ~'`"), `" ~'\`"`)
 })
 
-test('goQuote: bytes above 0x7f (a latin1-decoded line) are escaped as \\xNN', () => {
+test('goQuote: invalid UTF-8 bytes (a latin1-decoded line) are escaped as \\xNN', () => {
   assert.equal(goQuote('\u00ff\u0080'), '"\\xff\\x80"')
+  assert.equal(goQuote('\u00c3'), '"\\xc3"') // truncated sequence
+  assert.equal(goQuote('\u00c0\u00af'), '"\\xc0\\xaf"') // overlong
+})
+
+test('goQuote: printable UTF-8 stays as its bytes, as Go keeps printable runes', () => {
+  const cafe = Buffer.from('café', 'utf8').toString('latin1')
+  assert.equal(goQuote(cafe), `"${cafe}"`)
+  assert.equal(Buffer.from(goQuote(cafe), 'latin1').toString('utf8'), '"café"')
+  // a non-printable rune (U+200B zero width space) gets \u
+  assert.equal(goQuote(Buffer.from('a\u200bb', 'utf8').toString('latin1')), '"a\\u200bb"')
 })

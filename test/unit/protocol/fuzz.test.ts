@@ -432,6 +432,9 @@ test('fuzz ProtocolError.fromFrame and goQuote never throw', () => {
     assert.ok(err instanceof ProtocolError)
     const q = goQuote(data.toString('latin1'))
     assert.ok(q.startsWith('"') && q.endsWith('"'))
-    assert.match(q, /^[\x20-\x7e]*$/, 'only printable ASCII comes out')
+    // a byte string whose bytes are valid UTF-8 with no raw control characters
+    assert.match(q, /^[\x20-\x7e\x80-\xff]*$/, 'no control bytes come out')
+    const bytes = Buffer.from(q, 'latin1')
+    assert.equal(Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes), true, 'the quoted bytes are valid UTF-8')
   }
 })
