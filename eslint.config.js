@@ -1,23 +1,35 @@
 // Lint: typescript-eslint's recommended rules, plus the import rules of ARCHITECTURE.md as
-// import-x/no-restricted-paths zones (each zone: files in `target` may not import `from`).
+// zones: for the files of each layer, no-restricted-imports bans the layers it may not reach
+// (matched on the import path, so no resolver and no native binding is needed) and, for the
+// pure layers, the I/O and CLI modules.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
-import importX from 'eslint-plugin-import-x'
-import {createTypeScriptImportResolver} from 'eslint-import-resolver-typescript'
 
-const zones = [
-  // protocol: pure codecs; only util below it
-  {target: './src/core/protocol', from: './src/core', except: ['./protocol', './util'], message: 'protocol imports nothing of the project but util'},
-  {target: './src/core/util', from: './src/core', except: ['./util'], message: 'util is the bottom layer'},
-  // client and broker meet only in protocol and transport
-  {target: './src/core/client', from: './src/core/broker', message: 'client and broker never import each other'},
-  {target: './src/core/broker', from: './src/core/client', message: 'client and broker never import each other'},
-  // tools use the client, never the broker; lookupd stands alone
-  {target: './src/core/tools', from: './src/core/broker', message: 'tools use client, never broker'},
-  {target: './src/core/lookupd', from: ['./src/core/broker', './src/core/client'], message: 'lookupd stands on protocol and util'},
-  // core never reaches up into the CLI layers
-  {target: './src/core', from: ['./src/cli', './src/commands'], message: 'core never imports the CLI layers'},
-  {target: './src/cli', from: './src/commands', message: 'cli is shared by commands, not the other way round'},
+const CLI_LIBS = [
+  {name: '@oclif/core', message: 'core has no oclif: only src/cli and src/commands use it'},
+  {name: 'chalk', message: 'only src/cli renders'},
+]
+const IO_MODULES = ['net', 'fs', 'fs/promises', 'tls', 'zlib', 'timers', 'http', 'https', 'dgram', 'child_process']
+const IO_LIBS = [
+  ...IO_MODULES.flatMap((m) => [m, `node:${m}`]).map((name) => ({name, message: 'protocol is pure codecs: no I/O'})),
+  {name: 'undici', message: 'protocol is pure codecs: no I/O'},
+  {name: 'zlib-sync', message: 'protocol is pure codecs: no I/O'},
+]
+const layer = (dir, message) => ({group: [`**/${dir}`, `**/${dir}/**`], message})
+
+/** files: globs of one layer; banned: the layers (folder names) it must not import. */
+function zone(files, banned, paths = CLI_LIBS) {
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', {paths, patterns: banned.map(([dir, why]) => layer(dir, why))}],
+    },
+  }
+}
+
+const NOT_UP = [
+  ['cli', 'core never imports the CLI layers'],
+  ['commands', 'core never imports the CLI layers'],
 ]
 
 export default tseslint.config(
@@ -26,21 +38,32 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    plugins: {'import-x': importX},
-    settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({project: './tsconfig.json'})],
-    },
     rules: {
-      'import-x/no-restricted-paths': ['error', {zones}],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_'}],
     },
   },
+  // util: the bottom layer
+  zone(['src/core/util/**/*.ts'], [['protocol', 'util is the bottom layer'], ['transport', 'util is the bottom layer'], ['client', 'util is the bottom layer'], ['broker', 'util is the bottom layer'], ['lookupd', 'util is the bottom layer'], ['tools', 'util is the bottom layer'], ...NOT_UP]),
+  // protocol: pure codecs, only util below it
+  zone(
+    ['src/core/protocol/**/*.ts'],
+    [['transport', 'protocol imports nothing of the project but util'], ['client', 'protocol imports nothing of the project but util'], ['broker', 'protocol imports nothing of the project but util'], ['lookupd', 'protocol imports nothing of the project but util'], ['tools', 'protocol imports nothing of the project but util'], ...NOT_UP],
+    [...CLI_LIBS, ...IO_LIBS],
+  ),
+  zone(['src/core/transport/**/*.ts'], [['client', 'transport sits below client and broker'], ['broker', 'transport sits below client and broker'], ['lookupd', 'transport sits below client and broker'], ['tools', 'transport sits below client and broker'], ...NOT_UP]),
+  // client and broker meet only in protocol and transport
+  zone(['src/core/client/**/*.ts'], [['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
+  zone(['src/core/broker/**/*.ts'], [['client', 'client and broker never import each other'], ['tools', 'broker does not import tools'], ...NOT_UP]),
+  zone(['src/core/lookupd/**/*.ts'], [['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
+  // tools use client, never broker
+  zone(['src/core/tools/**/*.ts'], [['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
+  // cli is shared by the commands, not the other way round
+  zone(['src/cli/**/*.ts'], [['commands', 'cli is shared by commands, not the other way round']], []),
   {
-    // core: no oclif, no chalk, no process.exit, no stdout; protocol: no I/O modules
+    // core: no process.exit, no stdout (it takes an injected stream and logger)
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {paths: [{name: '@oclif/core', message: 'core has no oclif'}, {name: 'chalk', message: 'only src/cli renders'}]}],
       'no-restricted-properties': [
         'error',
         {object: 'process', property: 'exit', message: 'resolve or abort instead; the CLI decides the exit'},
@@ -50,14 +73,6 @@ export default tseslint.config(
   },
   {
     files: ['src/core/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['net', 'node:net', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'tls', 'node:tls', 'zlib', 'node:zlib', 'timers', 'node:timers', 'http', 'node:http', 'undici', 'zlib-sync', '@oclif/core', 'chalk'],
-        },
-      ],
-      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch'],
-    },
+    rules: {'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']},
   },
 )
