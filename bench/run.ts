@@ -60,7 +60,7 @@ async function consumer(port: number, shared: {left: number; done: () => void}):
   const s = await open(port)
   const dec = new FrameDecoder()
   s.write(MAGIC_V2)
-  s.write(identify({client_id: 'bench', feature_negotiation: true, output_buffer_size: 65536}).encode())
+  s.write(identify({client_id: 'bench', feature_negotiation: true}).encode()) // go-nsq's defaults, as bench_reader
   s.write(sub(TOPIC, 'ch').encode())
   s.write(rdy(2500).encode())
   s.on('data', (chunk: Buffer) => {

@@ -3,11 +3,11 @@
  * in tests). It owns the connection state nsqd keeps in clientV2 and the bytes: the command
  * decoder on the way in, the output buffer on the way out.
  *
- * Output: frames are encoded straight into one buffer. Responses and errors are flushed at
- * the end of the current I/O turn (the broker batches every client's flush into one
- * setImmediate); message frames are flushed when the buffer reaches the client's
- * output_buffer_size, else at the end of the turn too. So a burst of deliveries is one socket
- * write per output-buffer's worth, and a lone message is not held back by a timer. While the
+ * Output: frames are encoded straight into one 64 KiB chunk. Everything is flushed at the end
+ * of the current I/O turn (the broker batches every client's flush into one setImmediate) or
+ * when the chunk is full, so a burst of deliveries is one socket write per 64 KiB and a lone
+ * message is never held back by a timer; output_buffer_size -1 (no buffering) writes each
+ * message frame at once. While the
  * socket is backed up (write() returned false) the client is not ready for messages and its
  * input is paused, so a peer that stops reading cannot make the broker buffer without bound.
  */
@@ -204,7 +204,9 @@ export class ClientV2 implements Consumer {
     const size = messageFrameSize(msg.body.length)
     this.reserve(size)
     this.outEnd = writeMessageFrame(this.out, this.outEnd, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
-    if (this.outEnd - this.outStart >= this.outputBufferSize) this.flush()
+    // output_buffer_size -1 (size 1) writes every frame at once; any other size is buffered up
+    // to the end of this I/O turn or a full 64 KiB chunk, which is never later than nsqd's timer
+    if (this.outputBufferSize <= 1) this.flush()
     else this.scheduleFlush()
   }
 
