@@ -27,6 +27,9 @@ export type CommandName =
   | 'CLS'
   | 'NOP'
 
+/** Every verb, the hot ones first (the decoder matches names against this list). */
+export const VERB_NAMES: readonly CommandName[] = ['FIN', 'RDY', 'REQ', 'TOUCH', 'PUB', 'MPUB', 'DPUB', 'NOP', 'SUB', 'CLS', 'IDENTIFY', 'AUTH']
+
 /** The verbs whose line is followed by a size-prefixed body. */
 export const BODY_COMMANDS: ReadonlySet<string> = new Set(['IDENTIFY', 'AUTH', 'PUB', 'MPUB', 'DPUB'])
 
@@ -218,7 +221,7 @@ export class CommandDecoder {
           // same limit whether or not the newline came in the same chunk
           if (nl > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
           this.scanned = 0
-          const words = acc.line(nl).split(' ')
+          const words = acc.words(nl, VERB_NAMES)
           const name = words[0] as string
           const hasBody = this.hooks.hasBody ? this.hooks.hasBody(name) : BODY_COMMANDS.has(name)
           if (!hasBody) return {name, params: words, body: null}
