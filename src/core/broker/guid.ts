@@ -32,7 +32,9 @@ export class GuidFactory {
   }
 
   next(): string {
-    let tick = Math.floor((this.nowMs() * 1e6) / 1048576) - TWEPOCH
+    // (ms * 1e6) >> 20 exactly: 1e6 / 2^20 = 15625 / 16384, and every step stays below 2^53
+    const ms = Math.floor(this.nowMs())
+    let tick = Math.floor(ms / 16384) * 15625 + Math.floor(((ms % 16384) * 15625) / 16384) - TWEPOCH
     if (tick <= this.lastTick) {
       tick = this.lastTick
       if (++this.seq > 4095) {

@@ -1,0 +1,284 @@
+/**
+ * One client connection to an nsqd (NSQ-SPEC §4.2, go-nsq conn.go), shared by Producer and
+ * Consumer. It owns the socket and the bytes; its owner hears about frames through a narrow
+ * delegate (STYLE.md 11):
+ *
+ *   connect(): dial (dial_timeout) → "  V2" → IDENTIFY (feature_negotiation) → read the answer
+ *              (JSON or OK, within read_timeout) → AUTH if the broker requires it
+ *   then:      message frames → delegate.message, responses → delegate.response,
+ *              error frames → delegate.error, `_heartbeat_` → NOP (and delegate.heartbeat),
+ *              socket closed → delegate.close (once)
+ *
+ * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed).
+ * Writes made in one tick are corked into one socket write, so a burst of FINs is one syscall.
+ *
+ * Transport seam (issue 8): the socket is made by `dial` (plain TCP by default) and every
+ * byte passes through `this.stream`; TLS, snappy and deflate upgrades replace that stream
+ * after IDENTIFY. Until they land, asking for them is refused before dialling.
+ */
+import {connect as netConnect} from 'node:net'
+import type {Duplex} from 'node:stream'
+import {
+  FrameDecoder,
+  FrameType,
+  MAGIC_V2,
+  auth as authCmd,
+  decodeMessage,
+  identify,
+  nop,
+  type Command,
+  type Frame,
+  type IdentifyResponse,
+  type Message,
+} from '../protocol/index.js'
+import {parseHostPort} from '../util/hostport.js'
+import {silentLogger, type Logger} from '../util/logger.js'
+import {BadResponseError, ConnectionRefusedError, NotConnectedError, ProtocolResponseError, TimeoutError} from './errors.js'
+import type {ClientConfig} from './options.js'
+
+export interface ConnectionDelegate {
+  message(conn: Connection, msg: Message): void
+  response(conn: Connection, data: Buffer): void
+  error(conn: Connection, err: ProtocolResponseError): void
+  heartbeat?(conn: Connection): void
+  /** the socket closed; `err` says why when it was not asked for */
+  close(conn: Connection, err: Error | null): void
+}
+
+export type Dialer = (host: string, port: number, config: ClientConfig) => Promise<Duplex>
+
+export interface ConnectionDeps {
+  logger?: Logger
+  /** how the byte stream is made; plain TCP by default */
+  dial?: Dialer
+}
+
+export type ConnectionState = 'init' | 'connecting' | 'connected' | 'closed'
+
+const NOP = nop().encode()
+
+/** Plain TCP with dial_timeout, local_addr and TCP_NODELAY. */
+export const dialTcp: Dialer = (host, port, config) =>
+  new Promise((resolve, reject) => {
+    const addr = `${host}:${port}`
+    const local = config.local_addr ? parseHostPort(config.local_addr) : null
+    const sock = netConnect({host, port, noDelay: true, ...(local ? {localAddress: local.host, localPort: local.port || undefined} : {})})
+    const timer = config.dial_timeout > 0 ? setTimeout(() => fail(new TimeoutError('dial', addr)), config.dial_timeout) : null
+    const fail = (err: Error): void => {
+      if (timer) clearTimeout(timer)
+      sock.destroy()
+      reject(err)
+    }
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      fail(err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' ? new ConnectionRefusedError(addr, err) : new NotConnectedError(addr, `cannot connect: ${err.message}`))
+    })
+    sock.once('connect', () => {
+      if (timer) clearTimeout(timer)
+      sock.removeAllListeners('error')
+      resolve(sock)
+    })
+  })
+
+export class Connection {
+  state: ConnectionState = 'init'
+  /** the broker's IDENTIFY answer (null when it answered a plain OK) */
+  identity: IdentifyResponse | null = null
+  /** the broker's max RDY (2500 unless IDENTIFY said otherwise) */
+  maxRdyCount = 2500
+  private stream: Duplex | null = null
+  private readonly decoder = new FrameDecoder()
+  private corked = false
+  private closeErr: Error | null = null
+  private handshake: {resolve: (f: Frame) => void; reject: (e: Error) => void} | null = null
+  private readonly log: Logger
+  private readonly dial: Dialer
+  readonly host: string
+  readonly port: number
+
+  constructor(
+    readonly addr: string,
+    readonly config: ClientConfig,
+    private readonly delegate: ConnectionDelegate,
+    deps: ConnectionDeps = {},
+  ) {
+    const hp = parseHostPort(addr)
+    this.host = hp.host
+    this.port = hp.port
+    this.log = deps.logger ?? silentLogger
+    this.dial = deps.dial ?? dialTcp
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected'
+  }
+
+  /** Dial, handshake, IDENTIFY (and AUTH). Rejects with a NsqClientError; the socket is closed then. */
+  async connect(): Promise<void> {
+    if (this.state !== 'init') throw new NotConnectedError(this.addr, `connection is ${this.state}`)
+    const c = this.config
+    if (c.tls_v1 || c.snappy || c.deflate) {
+      throw new BadResponseError(this.addr, 'tls_v1, snappy and deflate are not supported by this client yet')
+    }
+    this.state = 'connecting'
+    let stream: Duplex
+    try {
+      stream = await this.dial(this.host, this.port, c)
+    } catch (err) {
+      this.state = 'closed'
+      throw err
+    }
+    this.stream = stream
+    stream.on('data', (chunk: Buffer) => this.onData(chunk))
+    stream.on('error', (err: Error) => {
+      this.closeErr ??= err
+    })
+    stream.on('close', () => this.onClose())
+    if ('setTimeout' in stream && typeof stream.setTimeout === 'function' && c.read_timeout > 0) {
+      ;(stream as Duplex & {setTimeout(ms: number, cb: () => void): void}).setTimeout(c.read_timeout, () => {
+        this.closeErr ??= new TimeoutError('read', this.addr)
+        stream.destroy()
+      })
+    }
+    try {
+      stream.write(MAGIC_V2)
+      stream.write(
+        identify({
+          client_id: c.client_id,
+          hostname: c.hostname,
+          user_agent: c.user_agent,
+          short_id: c.client_id,
+          long_id: c.hostname,
+          tls_v1: c.tls_v1,
+          deflate: c.deflate,
+          deflate_level: c.deflate_level,
+          snappy: c.snappy,
+          feature_negotiation: true,
+          heartbeat_interval: c.heartbeat_interval,
+          sample_rate: c.sample_rate,
+          output_buffer_size: c.output_buffer_size,
+          output_buffer_timeout: c.output_buffer_timeout,
+          msg_timeout: c.msg_timeout,
+        }).encode(),
+      )
+      const f = await this.nextHandshakeFrame()
+      if (f.data[0] === 0x7b) {
+        try {
+          this.identity = JSON.parse(f.data.toString('utf8')) as IdentifyResponse
+        } catch {
+          throw new BadResponseError(this.addr, 'IDENTIFY answer is not JSON')
+        }
+        if (this.identity.max_rdy_count > 0) this.maxRdyCount = this.identity.max_rdy_count
+        if (this.identity.auth_required) {
+          if (!c.auth_secret) throw new ProtocolResponseError('E_AUTH_REQUIRED', 'Auth Required', this.addr)
+          stream.write(authCmd(c.auth_secret).encode())
+          await this.nextHandshakeFrame()
+        }
+      }
+      this.state = 'connected'
+      this.log.debug(`(${this.addr}) connected: ${f.data.toString('utf8')}`)
+    } catch (err) {
+      this.closeErr ??= err as Error
+      stream.destroy()
+      this.state = 'closed'
+      throw err
+    }
+  }
+
+  /** The next non-heartbeat frame during the handshake; an error frame rejects. */
+  private nextHandshakeFrame(): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      this.handshake = {resolve, reject}
+      this.drain()
+    })
+  }
+
+  private onData(chunk: Buffer): void {
+    this.decoder.push(chunk)
+    this.drain()
+  }
+
+  private drain(): void {
+    let f: Frame | undefined
+    try {
+      while ((f = this.decoder.next()) !== undefined) {
+        if (f.type === FrameType.Response && f.data.length === 11 && f.data.toString('latin1') === '_heartbeat_') {
+          this.write(NOP)
+          this.delegate.heartbeat?.(this)
+          continue
+        }
+        const hs = this.handshake
+        if (hs !== null) {
+          this.handshake = null
+          if (f.type === FrameType.Error) hs.reject(ProtocolResponseError.fromFrame(f.data, this.addr))
+          else if (f.type === FrameType.Message) hs.reject(new BadResponseError(this.addr, 'message before IDENTIFY finished'))
+          else hs.resolve(f)
+          if (this.state !== 'connected') return // the handshake continues from connect()
+          continue
+        }
+        if (this.state !== 'connected') return
+        if (f.type === FrameType.Message) this.delegate.message(this, decodeMessage(f.data))
+        else if (f.type === FrameType.Response) this.delegate.response(this, f.data)
+        else this.delegate.error(this, ProtocolResponseError.fromFrame(f.data, this.addr))
+      }
+    } catch (err) {
+      // a framing error: this peer is not speaking NSQ
+      this.closeErr ??= new BadResponseError(this.addr, (err as Error).message)
+      this.stream?.destroy()
+    }
+  }
+
+  private onClose(): void {
+    if (this.state === 'closed' && this.stream === null) return
+    const wasConnected = this.state === 'connected'
+    this.state = 'closed'
+    this.stream = null
+    const err = this.closeErr
+    if (this.handshake) {
+      const hs = this.handshake
+      this.handshake = null
+      hs.reject(err ?? new NotConnectedError(this.addr, 'connection closed during the handshake'))
+    }
+    if (wasConnected) this.delegate.close(this, err)
+  }
+
+  /** Queue a command (or raw bytes); writes of one tick go out together. */
+  write(cmd: Command | Buffer): void {
+    const s = this.stream
+    if (s === null || s.destroyed) throw new NotConnectedError(this.addr)
+    if (!this.corked) {
+      this.corked = true
+      s.cork()
+      process.nextTick(() => {
+        this.corked = false
+        s.uncork()
+      })
+    }
+    s.write(Buffer.isBuffer(cmd) ? cmd : cmd.encode())
+  }
+
+  /**
+   * Close: what was written goes out first (half-close), the socket is destroyed if the
+   * broker has not closed its side within `graceMs`. The delegate's close() follows.
+   */
+  close(graceMs = 1000): void {
+    const s = this.stream
+    if (s === null) {
+      this.state = 'closed'
+      return
+    }
+    if (this.corked) {
+      this.corked = false
+      s.uncork()
+    }
+    s.end()
+    const t = setTimeout(() => s.destroy(), graceMs)
+    t.unref()
+    s.once('close', () => clearTimeout(t))
+  }
+
+  /** Close at once, dropping anything not yet written. */
+  destroy(err?: Error): void {
+    if (err) this.closeErr ??= err
+    this.stream?.destroy()
+  }
+}

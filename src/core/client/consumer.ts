@@ -1,0 +1,580 @@
+/**
+ * Consumer: one topic + channel over any number of nsqd connections, with go-nsq v1.1.0's
+ * semantics (NSQ-SPEC §4.3, go-nsq consumer.go).
+ *
+ * Messages: each goes to the handler (at most `concurrency` at once). It is FINed when the
+ * handler returns, REQueued with backoff when it throws (delay default_requeue_delay ×
+ * attempts, capped by max_requeue_delay), and given up on (the onGiveUp hook, then FIN) once
+ * attempts exceed max_attempts. With disableAutoResponse the handler calls finish(),
+ * requeue(delay, backoff) and touch() itself.
+ *
+ * RDY: max_in_flight is spread over the connections (per connection
+ * min(max(1, max_in_flight / conns), max_in_flight), capped by the broker's max_rdy_count),
+ * re-spread when a connection comes or goes, never more than max_in_flight in total, and RDY
+ * is written only when it changes. When there are more connections than max_in_flight (or in
+ * backoff), every rdy_redistribute_interval idle connections give up their RDY and RDY 1 goes
+ * to randomly chosen ones.
+ *
+ * Backoff: a REQ with backoff raises a counter (while multiplier × 2^n fits under
+ * max_backoff_duration), a FIN lowers it. While it is above 0 every connection gets RDY 0 for
+ * the strategy's wait (exponential, or full_jitter), then one random connection gets RDY 1 as
+ * a probe. At 0 every connection is restored.
+ *
+ * Discovery: connectToNsqd(addr) connects directly (a lost connection is retried every
+ * lookupd_poll_interval); connectToLookupd(addr) queries lookupd at once, then after a random
+ * jitter every lookupd_poll_interval, one lookupd per poll round-robin (3 tries), and connects
+ * to every new producer. A lost connection triggers a lookupd re-query instead.
+ *
+ * stop(): CLS on every connection, wait for in-flight messages to drain (bounded), close.
+ */
+import {cls, fin, isValidChannelName, isValidTopicName, rdy, req, sub, touch as touchCmd, type Message} from '../protocol/index.js'
+import {silentLogger, type Logger} from '../util/logger.js'
+import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
+import {StoppedError, type ProtocolResponseError} from './errors.js'
+import {LookupdClient, producerAddress} from './lookupd.js'
+import {ConfigError, resolveClientConfig, type ClientConfig} from './options.js'
+
+export type MessageHandler = (msg: ConsumerMessage) => unknown
+
+export interface ConsumerOptions {
+  config?: Partial<ClientConfig>
+  /** handlers running at once (go-nsq AddConcurrentHandlers' n); default 1 */
+  concurrency?: number
+  /** the handler answers each message itself (finish / requeue) */
+  disableAutoResponse?: boolean
+  /** a message that exceeded max_attempts, just before it is FINed and dropped */
+  onGiveUp?: (msg: ConsumerMessage) => void
+}
+
+export interface ConsumerDeps {
+  logger?: Logger
+  dial?: Dialer
+  random?: () => number
+}
+
+export interface ConsumerStats {
+  messagesReceived: number
+  messagesFinished: number
+  messagesRequeued: number
+  connections: number
+}
+
+/** The per-connection state the consumer keeps (go-nsq keeps it on Conn). */
+class ConnState {
+  rdy = 0
+  inFlight = 0
+  lastMsgAt = 0
+  lastRdyAt = 0
+  closing = false
+  rdyRetry: NodeJS.Timeout | null = null
+  constructor(readonly conn: Connection) {}
+  get addr(): string {
+    return this.conn.addr
+  }
+}
+
+/** A delivered message, with the verbs to answer it. */
+export class ConsumerMessage implements Message {
+  readonly timestamp: bigint
+  readonly attempts: number
+  readonly id: string
+  readonly body: Buffer
+  private responded = false
+
+  constructor(
+    msg: Message,
+    private readonly owner: Consumer,
+    private readonly cs: ConnState,
+  ) {
+    this.timestamp = msg.timestamp
+    this.attempts = msg.attempts
+    this.id = msg.id
+    this.body = msg.body
+  }
+
+  /** the nsqd it came from */
+  get nsqdAddress(): string {
+    return this.cs.addr
+  }
+
+  get hasResponded(): boolean {
+    return this.responded
+  }
+
+  finish(): void {
+    if (this.responded) return
+    this.responded = true
+    this.owner.respond(this.cs, this, 'fin', 0, false)
+  }
+
+  /** REQ: `delayMs` -1 means default_requeue_delay × attempts (capped); backoff signals failure. */
+  requeue(delayMs = -1, backoff = true): void {
+    if (this.responded) return
+    this.responded = true
+    this.owner.respond(this.cs, this, 'req', delayMs, backoff)
+  }
+
+  /** TOUCH: reset the server-side timeout of this message. */
+  touch(): void {
+    if (this.responded) return
+    this.owner.touch(this.cs, this)
+  }
+}
+
+export class Consumer implements ConnectionDelegate {
+  readonly config: ClientConfig
+  private readonly log: Logger
+  private readonly random: () => number
+  private readonly conns = new Map<string, ConnState>()
+  private readonly pending = new Set<string>()
+  private readonly nsqdAddrs: string[] = []
+  private readonly lookupdAddrs: string[] = []
+  private lookupdIndex = 0
+  private lookupdClient: LookupdClient | null = null
+  private lookupdTimer: NodeJS.Timeout | null = null
+  private lookupdRecheck = false
+  private lookupdQuerying: Promise<void> | null = null
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly rdyTimer: NodeJS.Timeout
+  private needRedistribute = false
+  private totalRdy = 0
+  private backoffCounter = 0
+  private backoffTimer: NodeJS.Timeout | null = null
+  private readonly queue: ConsumerMessage[] = []
+  private active = 0
+  private stopped = false
+  private stopWaiters: (() => void)[] = []
+  private readonly concurrency: number
+  private readonly autoResponse: boolean
+  private readonly stats_: ConsumerStats = {messagesReceived: 0, messagesFinished: 0, messagesRequeued: 0, connections: 0}
+
+  constructor(
+    readonly topic: string,
+    readonly channel: string,
+    private readonly handler: MessageHandler,
+    private readonly options: ConsumerOptions = {},
+    private readonly deps: ConsumerDeps = {},
+  ) {
+    if (!isValidTopicName(topic)) throw new ConfigError('', `invalid topic name "${topic}"`)
+    if (!isValidChannelName(channel)) throw new ConfigError('', `invalid channel name "${channel}"`)
+    this.config = resolveClientConfig(options.config)
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
+    this.autoResponse = !options.disableAutoResponse
+    this.log = deps.logger ?? silentLogger
+    this.random = deps.random ?? Math.random
+    this.rdyTimer = setInterval(() => this.redistributeRdy(), this.config.rdy_redistribute_interval)
+    this.rdyTimer.unref()
+  }
+
+  get stats(): ConsumerStats {
+    return {...this.stats_, connections: this.conns.size}
+  }
+
+  /** true if any connection has in flight at least 85% of its RDY */
+  isStarved(): boolean {
+    for (const cs of this.conns.values()) {
+      if (cs.inFlight > 0 && cs.inFlight >= Math.floor(cs.rdy * 0.85) && !cs.closing) return true
+    }
+    return false
+  }
+
+  /** Connect to nsqd directly. Resolves once subscribed (SUB sent); rejects if it cannot connect. */
+  async connectToNsqd(...addrs: string[]): Promise<void> {
+    for (const addr of addrs) await this.connectOne(addr, true)
+  }
+
+  /** Discover nsqd through lookupd (host:port or URL); the first one queries at once. */
+  async connectToLookupd(...addrs: string[]): Promise<void> {
+    if (this.stopped) throw new StoppedError('consumer')
+    for (const addr of addrs) {
+      if (this.lookupdAddrs.includes(addr)) continue
+      this.lookupdAddrs.push(addr)
+      if (this.lookupdAddrs.length === 1) {
+        this.lookupdClient = new LookupdClient(this.config.lookupd_poll_timeout, this.config.skip_lookupd_authorization ? this.config.auth_secret : '')
+        await this.queryLookupd()
+        const jitter = this.random() * this.config.lookupd_poll_jitter * this.config.lookupd_poll_interval
+        this.lookupdTimer = setTimeout(() => this.lookupdTick(), jitter)
+        this.lookupdTimer.unref()
+      }
+    }
+  }
+
+  private lookupdTick(): void {
+    if (this.stopped) return
+    void this.queryLookupd().finally(() => {
+      if (this.stopped) return
+      this.lookupdTimer = setTimeout(() => this.lookupdTick(), this.config.lookupd_poll_interval)
+      this.lookupdTimer.unref()
+    })
+  }
+
+  /** Query one lookupd (round-robin, up to 3 tries) and connect to new producers. */
+  private async queryLookupd(): Promise<void> {
+    if (this.lookupdQuerying) {
+      this.lookupdRecheck = true
+      return this.lookupdQuerying
+    }
+    const run = async (): Promise<void> => {
+      const client = this.lookupdClient
+      if (!client) return
+      for (let attempt = 0; attempt < 3 && !this.stopped; attempt++) {
+        const addr = this.lookupdAddrs[this.lookupdIndex % this.lookupdAddrs.length] as string
+        this.lookupdIndex = (this.lookupdIndex + 1) % this.lookupdAddrs.length
+        try {
+          const res = await client.lookup(addr, this.topic)
+          for (const p of res.producers) {
+            const nsqd = producerAddress(p)
+            if (this.conns.has(nsqd) || this.pending.has(nsqd)) continue
+            this.connectOne(nsqd, false).catch((err: unknown) => this.log.error(`(${nsqd}) error connecting to nsqd - ${(err as Error).message}`))
+          }
+          return
+        } catch (err) {
+          this.log.error(`error querying nsqlookupd (${addr}) - ${(err as Error).message}`)
+        }
+      }
+    }
+    this.lookupdQuerying = run().finally(() => {
+      this.lookupdQuerying = null
+      if (this.lookupdRecheck && !this.stopped) {
+        this.lookupdRecheck = false
+        void this.queryLookupd()
+      }
+    })
+    return this.lookupdQuerying
+  }
+
+  private async connectOne(addr: string, direct: boolean): Promise<void> {
+    if (this.stopped) throw new StoppedError('consumer')
+    if (this.conns.has(addr) || this.pending.has(addr)) return
+    if (direct && !this.nsqdAddrs.includes(addr)) this.nsqdAddrs.push(addr)
+    this.pending.add(addr)
+    const conn = new Connection(addr, this.config, this, this.deps)
+    try {
+      await conn.connect()
+    } catch (err) {
+      this.pending.delete(addr)
+      throw err
+    }
+    this.pending.delete(addr)
+    if (this.stopped) {
+      conn.close()
+      throw new StoppedError('consumer')
+    }
+    if (conn.maxRdyCount < this.config.max_in_flight) {
+      this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.config.max_in_flight}, truncation possible`)
+    }
+    conn.write(sub(this.topic, this.channel))
+    this.conns.set(addr, new ConnState(conn))
+    this.log.info(`(${addr}) connected, subscribed to ${this.topic}/${this.channel}`)
+    // re-spread max_in_flight: existing connections first, so they can hand RDY over
+    for (const cs of this.conns.values()) this.maybeUpdateRdy(cs)
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  message(conn: Connection, msg: Message): void {
+    const cs = this.conns.get(conn.addr)
+    if (cs === undefined || cs.conn !== conn) return
+    cs.inFlight++
+    cs.lastMsgAt = Date.now()
+    this.stats_.messagesReceived++
+    this.queue.push(new ConsumerMessage(msg, this, cs))
+    this.pump()
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      this.active++
+      this.handle(this.queue.shift() as ConsumerMessage)
+    }
+  }
+
+  private handle(msg: ConsumerMessage): void {
+    const done = (): void => {
+      this.active--
+      this.pump()
+    }
+    const max = this.config.max_attempts
+    if (max > 0 && msg.attempts > max) {
+      this.log.warn(`msg ${msg.id} attempted ${msg.attempts} times, giving up`)
+      try {
+        this.options.onGiveUp?.(msg)
+      } catch (err) {
+        this.log.error(`onGiveUp failed for msg ${msg.id} - ${(err as Error).message}`)
+      }
+      msg.finish()
+      done()
+      return
+    }
+    const fail = (err: unknown): void => {
+      this.log.error(`handler returned error (${(err as Error)?.message ?? String(err)}) for msg ${msg.id}`)
+      if (this.autoResponse) msg.requeue(-1)
+      done()
+    }
+    let result: unknown
+    try {
+      result = this.handler(msg)
+    } catch (err) {
+      fail(err)
+      return
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      ;(result as PromiseLike<unknown>).then(
+        () => {
+          if (this.autoResponse) msg.finish()
+          done()
+        },
+        fail,
+      )
+      return
+    }
+    if (this.autoResponse) msg.finish()
+    done()
+  }
+
+  /** FIN or REQ of a message (ConsumerMessage calls this). */
+  respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void {
+    if (cs.inFlight > 0) cs.inFlight--
+    if (kind === 'fin') {
+      this.stats_.messagesFinished++
+      this.signal('resume')
+    } else {
+      this.stats_.messagesRequeued++
+      this.signal(backoff ? 'backoff' : 'continue')
+    }
+    if (cs.conn.connected) {
+      let delay = delayMs
+      if (kind === 'req' && delay < 0) delay = Math.min(this.config.default_requeue_delay * msg.attempts, this.config.max_requeue_delay)
+      cs.conn.write(kind === 'fin' ? fin(msg.id) : req(msg.id, delay))
+    }
+    if (cs.closing && cs.inFlight === 0) cs.conn.close()
+  }
+
+  touch(cs: ConnState, msg: ConsumerMessage): void {
+    if (cs.conn.connected) cs.conn.write(touchCmd(msg.id))
+  }
+
+  // ---- RDY ----------------------------------------------------------------------------------
+
+  private perConnMaxInFlight(): number {
+    const b = this.config.max_in_flight
+    const n = Math.max(1, this.conns.size)
+    return Math.min(Math.max(1, Math.floor(b / n)), b)
+  }
+
+  private maybeUpdateRdy(cs: ConnState): void {
+    if (this.backoffCounter > 0 || this.backoffTimer !== null) return
+    this.updateRdy(cs, this.perConnMaxInFlight())
+  }
+
+  private updateRdy(cs: ConnState, wanted: number): boolean {
+    if (cs.closing || !cs.conn.connected) return false
+    let count = Math.min(wanted, cs.conn.maxRdyCount)
+    if (cs.rdyRetry) {
+      clearTimeout(cs.rdyRetry)
+      this.timers.delete(cs.rdyRetry)
+      cs.rdyRetry = null
+    }
+    const maxPossible = this.config.max_in_flight - this.totalRdy + cs.rdy
+    if (maxPossible > 0 && maxPossible < count) count = maxPossible
+    if (maxPossible <= 0 && count > 0) {
+      if (cs.rdy === 0) {
+        // could not leave RDY 0 now: try again, so this connection does not starve for ever
+        const t = setTimeout(() => {
+          this.timers.delete(t)
+          cs.rdyRetry = null
+          this.updateRdy(cs, count)
+        }, 5000)
+        t.unref()
+        this.timers.add(t)
+        cs.rdyRetry = t
+      }
+      return false
+    }
+    this.sendRdy(cs, count)
+    return true
+  }
+
+  private sendRdy(cs: ConnState, count: number): void {
+    if (count === cs.rdy) return
+    this.totalRdy += count - cs.rdy
+    cs.rdy = count
+    cs.lastRdyAt = Date.now()
+    cs.conn.write(rdy(count))
+  }
+
+  private redistributeRdy(): void {
+    if (this.backoffTimer !== null || this.stopped) return
+    const conns = [...this.conns.values()]
+    if (conns.length === 0) return
+    const maxInFlight = this.config.max_in_flight
+    if (conns.length > maxInFlight) this.needRedistribute = true
+    if (this.backoffCounter > 0 && conns.length > 1) this.needRedistribute = true
+    if (!this.needRedistribute) return
+    this.needRedistribute = false
+    const now = Date.now()
+    const possible: ConnState[] = []
+    for (const cs of conns) {
+      if (cs.rdy > 0) {
+        if (now - cs.lastMsgAt > this.config.low_rdy_idle_timeout) this.updateRdy(cs, 0)
+        else if (now - cs.lastRdyAt > this.config.low_rdy_timeout) this.updateRdy(cs, 0)
+      }
+      possible.push(cs)
+    }
+    let available = (this.backoffCounter > 0 ? 1 : maxInFlight) - this.totalRdy
+    while (possible.length > 0 && available > 0) {
+      available--
+      const i = Math.floor(this.random() * possible.length) % possible.length
+      const [cs] = possible.splice(i, 1)
+      this.updateRdy(cs as ConnState, 1)
+    }
+  }
+
+  // ---- backoff ------------------------------------------------------------------------------
+
+  /** The wait for backoff level `n`. */
+  backoffDuration(n: number): number {
+    const d = this.config.backoff_multiplier * 2 ** n
+    return this.config.backoff_strategy === 'full_jitter' ? Math.floor(this.random() * d) : d
+  }
+
+  private signal(kind: 'resume' | 'backoff' | 'continue'): void {
+    if (this.backoffTimer !== null) return
+    let updated = false
+    if (kind === 'resume' && this.backoffCounter > 0) {
+      this.backoffCounter--
+      updated = true
+    } else if (kind === 'backoff' && this.backoffDuration(this.backoffCounter + 1) <= this.config.max_backoff_duration) {
+      this.backoffCounter++
+      updated = true
+    }
+    if (this.backoffCounter === 0 && updated) {
+      const count = this.perConnMaxInFlight()
+      this.log.warn(`exiting backoff, returning all to RDY ${count}`)
+      for (const cs of this.conns.values()) this.updateRdy(cs, count)
+    } else if (this.backoffCounter > 0) {
+      const d = Math.min(this.backoffDuration(this.backoffCounter), this.config.max_backoff_duration)
+      this.log.warn(`backing off for ${d}ms (backoff level ${this.backoffCounter}), setting all to RDY 0`)
+      for (const cs of this.conns.values()) this.updateRdy(cs, 0)
+      this.startBackoff(d)
+    }
+  }
+
+  private startBackoff(ms: number): void {
+    this.backoffTimer = setTimeout(() => this.resume(), ms)
+    this.backoffTimer.unref()
+  }
+
+  /** After a backoff wait: RDY 1 to one random connection, to test the waters. */
+  private resume(): void {
+    this.backoffTimer = null
+    if (this.stopped) return
+    const conns = [...this.conns.values()].filter((c) => !c.closing)
+    if (conns.length === 0) {
+      this.startBackoff(1000)
+      return
+    }
+    const choice = conns[Math.floor(this.random() * conns.length) % conns.length] as ConnState
+    if (!this.updateRdy(choice, 1)) this.startBackoff(1000)
+  }
+
+  // ---- connection events ----------------------------------------------------------------------
+
+  response(conn: Connection, data: Buffer): void {
+    if (data.length === 10 && data.toString('latin1') === 'CLOSE_WAIT') {
+      const cs = this.conns.get(conn.addr)
+      if (cs && cs.inFlight === 0) conn.close()
+    }
+    // "OK" to SUB and the like: nothing to do
+  }
+
+  error(conn: Connection, err: ProtocolResponseError): void {
+    this.log.error(`(${conn.addr}) protocol error - ${err.message}`)
+  }
+
+  close(conn: Connection, err: Error | null): void {
+    const cs = this.conns.get(conn.addr)
+    if (cs === undefined || cs.conn !== conn) return
+    this.conns.delete(conn.addr)
+    this.totalRdy -= cs.rdy
+    if (cs.rdyRetry) {
+      clearTimeout(cs.rdyRetry)
+      this.timers.delete(cs.rdyRetry)
+    }
+    const left = this.conns.size
+    this.log.warn(`(${conn.addr}) connection closed${err ? ` (${err.message})` : ''}; ${left} left`)
+    if (cs.rdy > 0 && (left === this.config.max_in_flight || this.backoffCounter > 0)) this.needRedistribute = true
+    if (this.stopped) {
+      if (left === 0) this.finishStop()
+      return
+    }
+    // the others may take over this connection's share of max_in_flight
+    for (const other of this.conns.values()) this.maybeUpdateRdy(other)
+    if (this.lookupdAddrs.length > 0) void this.queryLookupd()
+    else if (this.nsqdAddrs.includes(conn.addr)) this.scheduleReconnect(conn.addr)
+  }
+
+  private scheduleReconnect(addr: string): void {
+    this.log.info(`(${addr}) re-connecting in ${this.config.lookupd_poll_interval}ms`)
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      if (this.stopped || !this.nsqdAddrs.includes(addr)) return
+      this.connectOne(addr, true).catch((err: unknown) => {
+        this.log.error(`(${addr}) error connecting to nsqd - ${(err as Error).message}`)
+        this.scheduleReconnect(addr)
+      })
+    }, this.config.lookupd_poll_interval)
+    t.unref()
+    this.timers.add(t)
+  }
+
+  /** Stop reconnecting to an nsqd given to connectToNsqd (its connection stays until it closes). */
+  disconnectFromNsqd(addr: string): void {
+    const i = this.nsqdAddrs.indexOf(addr)
+    if (i >= 0) this.nsqdAddrs.splice(i, 1)
+    this.conns.get(addr)?.conn.close()
+  }
+
+  // ---- stop -------------------------------------------------------------------------------------
+
+  /** CLS everywhere, wait (up to `timeoutMs`) for in-flight messages to be answered, close. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true
+      clearInterval(this.rdyTimer)
+      if (this.lookupdTimer) clearTimeout(this.lookupdTimer)
+      if (this.backoffTimer) clearTimeout(this.backoffTimer)
+      this.backoffTimer = null
+      for (const t of this.timers) clearTimeout(t)
+      this.timers.clear()
+      for (const cs of this.conns.values()) {
+        cs.closing = true
+        try {
+          cs.conn.write(cls())
+        } catch {
+          cs.conn.close()
+        }
+      }
+    }
+    if (this.conns.size > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          for (const cs of this.conns.values()) cs.conn.destroy()
+          resolve()
+        }, timeoutMs)
+        t.unref()
+        this.stopWaiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+    await this.lookupdClient?.close()
+    this.lookupdClient = null
+  }
+
+  private finishStop(): void {
+    const w = this.stopWaiters.splice(0)
+    for (const f of w) f()
+  }
+}

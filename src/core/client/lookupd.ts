@@ -1,0 +1,91 @@
+/**
+ * nsqlookupd HTTP queries (NSQ-SPEC §3.3, §4.3 "Discovery"), through one undici Agent with
+ * keep-alive and the lookupd_poll_timeout for connect, headers and body.
+ *
+ * Addresses are `host:port` or URLs; a bare address or a URL without a path gets `/lookup`.
+ * The request sends `Accept: application/vnd.nsq; version=1.0`; the answer is read both in
+ * the 1.x shape (`{"channels":[...],"producers":[...]}`) and in the pre-1.0 wrapped shape
+ * (`{"status_code":200,"status_txt":"OK","data":{...}}`).
+ */
+import {Agent, request} from 'undici'
+import {formatHostPort} from '../util/hostport.js'
+import {LookupdError} from './errors.js'
+
+export interface LookupdProducer {
+  broadcast_address: string
+  hostname?: string
+  remote_address?: string
+  tcp_port: number
+  http_port?: number
+  version?: string
+}
+
+export interface LookupResult {
+  channels: string[]
+  producers: LookupdProducer[]
+}
+
+/** `host:port` or URL → the lookup URL for `topic`. */
+export function lookupUrl(addr: string, topic: string): URL {
+  const url = new URL(addr.includes('://') ? addr : `http://${addr}`)
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/lookup'
+  url.searchParams.set('topic', topic)
+  return url
+}
+
+/** The nsqd TCP address of a lookupd producer entry. */
+export function producerAddress(p: LookupdProducer): string {
+  return formatHostPort({host: p.broadcast_address, port: p.tcp_port})
+}
+
+export class LookupdClient {
+  private readonly agent: Agent
+
+  constructor(
+    timeoutMs: number,
+    private readonly authSecret = '',
+  ) {
+    const t = timeoutMs > 0 ? timeoutMs : undefined
+    this.agent = new Agent({keepAliveTimeout: 30_000, connect: t ? {timeout: t} : {}, headersTimeout: t, bodyTimeout: t})
+  }
+
+  /** GET /lookup?topic=…: the producers of `topic`. A 404 (TOPIC_NOT_FOUND) is an error, as in go-nsq. */
+  async lookup(addr: string, topic: string): Promise<LookupResult> {
+    const url = lookupUrl(addr, topic)
+    const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
+    if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
+    let res
+    try {
+      res = await request(url, {method: 'GET', headers, dispatcher: this.agent})
+    } catch (err) {
+      throw new LookupdError(url.host, `request failed: ${(err as Error).message}`)
+    }
+    const text = await res.body.text()
+    if (res.statusCode !== 200) throw new LookupdError(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+    let doc: unknown
+    try {
+      doc = JSON.parse(text)
+    } catch {
+      throw new LookupdError(url.host, 'answer is not JSON')
+    }
+    return parseLookup(doc, url.host)
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+}
+
+/** Read a /lookup answer in the 1.x or the pre-1.0 wrapped shape. */
+export function parseLookup(doc: unknown, from = 'lookupd'): LookupResult {
+  let d = doc as Record<string, unknown> | null
+  if (d && typeof d === 'object' && 'status_code' in d && 'data' in d) d = d.data as Record<string, unknown> | null
+  if (!d || typeof d !== 'object') throw new LookupdError(from, 'unexpected /lookup answer')
+  const producers = Array.isArray(d.producers) ? d.producers : []
+  const out: LookupdProducer[] = []
+  for (const p of producers as Record<string, unknown>[]) {
+    if (p && typeof p.broadcast_address === 'string' && typeof p.tcp_port === 'number') out.push(p as unknown as LookupdProducer)
+  }
+  const channels = Array.isArray(d.channels) ? (d.channels as unknown[]).filter((c): c is string => typeof c === 'string') : []
+  return {channels, producers: out}
+}

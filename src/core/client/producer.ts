@@ -1,0 +1,171 @@
+/**
+ * Producer: publishes to one nsqd (NSQ-SPEC §4.4, go-nsq producer.go).
+ *
+ * - Lazy: the first call connects; after a lost connection the next call reconnects. There
+ *   is no background reconnect and no retry of a failed publish (the caller decides).
+ * - Pipelined: commands go out without waiting; responses come back in order, so each is
+ *   matched to the oldest pending transaction (FIFO). An error frame rejects that one call
+ *   with a ProtocolResponseError carrying the E_* code.
+ * - A lost connection rejects every pending call with NotConnectedError.
+ * - stop() waits for what is pending (bounded), then closes; later calls reject with
+ *   StoppedError.
+ */
+import {dpub, mpub, pub, type Command, type Message} from '../protocol/index.js'
+import type {Logger} from '../util/logger.js'
+import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
+import {NotConnectedError, ProtocolResponseError, StoppedError, TimeoutError} from './errors.js'
+import {resolveClientConfig, type ClientConfig} from './options.js'
+
+export interface ProducerDeps {
+  logger?: Logger
+  dial?: Dialer
+}
+
+interface Pending {
+  resolve(): void
+  reject(err: Error): void
+}
+
+export class Producer implements ConnectionDelegate {
+  readonly config: ClientConfig
+  private conn: Connection | null = null
+  private connecting: Promise<Connection> | null = null
+  private readonly pending: Pending[] = []
+  private stopped = false
+  private idleWaiters: (() => void)[] = []
+
+  constructor(
+    readonly addr: string,
+    config: Partial<ClientConfig> = {},
+    private readonly deps: ProducerDeps = {},
+  ) {
+    this.config = resolveClientConfig(config)
+  }
+
+  /** Connect now (publishing connects anyway); resolves once IDENTIFY is done. */
+  async ping(): Promise<void> {
+    await this.connection()
+  }
+
+  publish(topic: string, body: Buffer | string): Promise<void> {
+    return this.send(pub(topic, body))
+  }
+
+  /** MPUB: all bodies published atomically, or none. */
+  multiPublish(topic: string, bodies: readonly (Buffer | string)[]): Promise<void> {
+    return this.send(mpub(topic, bodies))
+  }
+
+  deferredPublish(topic: string, delayMs: number, body: Buffer | string): Promise<void> {
+    return this.send(dpub(topic, delayMs, body))
+  }
+
+  /** Transactions written and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length
+  }
+
+  get isConnected(): boolean {
+    return this.conn?.connected ?? false
+  }
+
+  /** Wait (up to `timeoutMs`) for pending publishes, then close. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.pending.length > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs)
+        t.unref()
+        this.idleWaiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+    this.failAll(new StoppedError())
+    this.conn?.close()
+    this.conn = null
+  }
+
+  private async send(cmd: Command): Promise<void> {
+    if (this.stopped) throw new StoppedError()
+    const conn = await this.connection()
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({resolve, reject})
+      try {
+        conn.write(cmd)
+      } catch (err) {
+        this.pending.pop()
+        reject(err as Error)
+      }
+    })
+  }
+
+  private connection(): Promise<Connection> {
+    if (this.stopped) return Promise.reject(new StoppedError())
+    if (this.conn?.connected) return Promise.resolve(this.conn)
+    if (this.connecting) return this.connecting
+    const conn = new Connection(this.addr, this.config, this, this.deps)
+    this.connecting = conn.connect().then(
+      () => {
+        this.connecting = null
+        if (this.stopped) {
+          conn.close()
+          throw new StoppedError()
+        }
+        this.conn = conn
+        return conn
+      },
+      (err: unknown) => {
+        this.connecting = null
+        throw err
+      },
+    )
+    return this.connecting
+  }
+
+  // ---- ConnectionDelegate ----------------------------------------------------------------
+
+  message(conn: Connection, _msg: Message): void {
+    this.deps.logger?.error(`(${conn.addr}) producer got a message frame; ignored`)
+  }
+
+  response(_conn: Connection, data: Buffer): void {
+    const p = this.pending.shift()
+    if (p === undefined) return
+    if (data.length === 2 && data[0] === 0x4f && data[1] === 0x4b) p.resolve()
+    else p.reject(new ProtocolResponseError('E_UNEXPECTED', data.toString('utf8'), this.addr))
+    this.checkIdle()
+  }
+
+  error(conn: Connection, err: ProtocolResponseError): void {
+    this.pending.shift()?.reject(err)
+    if (err.fatal) {
+      // the broker closes the connection after a fatal error: what was pipelined behind the
+      // failed command will not be answered, and the next call must reconnect
+      if (this.conn === conn) this.conn = null
+      this.failAll(new NotConnectedError(this.addr, `connection closed by nsqd after ${err.nsqCode}`))
+      conn.close()
+    }
+    this.checkIdle()
+  }
+
+  close(conn: Connection, err: Error | null): void {
+    if (this.conn === conn) this.conn = null
+    const why = err instanceof TimeoutError ? err : new NotConnectedError(this.addr, err ? `connection lost: ${err.message}` : 'connection closed')
+    this.failAll(why)
+  }
+
+  private failAll(err: Error): void {
+    const all = this.pending.splice(0)
+    for (const p of all) p.reject(err)
+    this.checkIdle()
+  }
+
+  private checkIdle(): void {
+    if (this.pending.length > 0) return
+    const w = this.idleWaiters.splice(0)
+    for (const f of w) f()
+  }
+}

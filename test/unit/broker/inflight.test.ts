@@ -1,0 +1,220 @@
+/** InFlightTable: in-flight messages by id, in per-timeout lanes plus the 'irregular' map. */
+import test from 'node:test'
+import assert from 'node:assert/strict'
+
+import {InFlightTable} from '../../../src/core/broker/inflight.js'
+import {BrokerMessage} from '../../../src/core/broker/message.js'
+
+const msg = (id: string): BrokerMessage => new BrokerMessage(id, Buffer.from(id), 0, 0)
+
+const prng = (seed: number) => (): number => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = seed
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return (t ^ (t >>> 14)) >>> 0
+}
+
+const expired = (t: InFlightTable, now: number): string[] => {
+  const out: string[] = []
+  t.expire(now, (m) => out.push(m.id))
+  return out.sort()
+}
+
+const T0 = 1700000000000
+
+test('add, get and delete by id', () => {
+  const t = new InFlightTable()
+  assert.equal(t.size, 0)
+  const a = msg('a')
+  const b = msg('b')
+  t.add(a, 1000, T0)
+  assert.equal(a.deadline, T0 + 1000)
+  assert.equal(t.size, 1)
+  t.add(b, 5000, T0)
+  assert.equal(b.deadline, T0 + 5000)
+  assert.equal(t.size, 2)
+  assert.equal(t.get('a', 1000), a)
+  assert.equal(t.get('b', 5000), b)
+  assert.equal(t.get('c', 1000), undefined)
+  t.delete(a, 1000)
+  assert.equal(t.size, 1)
+  assert.equal(t.get('a', 1000), undefined)
+  t.delete(a, 1000) // not there any more: no change
+  t.delete(msg('zzz'), 5000)
+  assert.equal(t.size, 1)
+  t.delete(b, 5000)
+  assert.equal(t.size, 0)
+  assert.deepEqual(expired(t, T0 + 1e9), [])
+})
+
+test('get() and delete() find a message asked for with another timeout', () => {
+  const t = new InFlightTable()
+  const a = msg('a')
+  const b = msg('b')
+  t.add(a, 1000, T0)
+  t.add(b, 5000, T0)
+  assert.equal(t.get('a', 5000), a)
+  assert.equal(t.get('b', 1000), b)
+  assert.equal(t.get('a', 60000), a, 'a timeout with no lane at all')
+  t.delete(a, 5000)
+  assert.equal(t.size, 1)
+  assert.equal(t.get('a', 1000), undefined)
+  t.delete(b, 60000)
+  assert.equal(t.size, 0)
+  assert.equal(t.get('b', 5000), undefined)
+})
+
+test('expire(now) returns exactly the messages with deadline <= now across mixed 1000/5000 ms lanes', () => {
+  const t = new InFlightTable()
+  const deadlines = new Map<string, number>()
+  for (let i = 0; i < 200; i++) {
+    const now = T0 + i * 37
+    const timeout = i % 3 === 0 ? 5000 : 1000
+    const m = msg(`m${i}`)
+    t.add(m, timeout, now)
+    assert.equal(m.deadline, now + timeout)
+    deadlines.set(m.id, now + timeout)
+    assert.equal(t.size, i + 1)
+  }
+  let left = new Map(deadlines)
+  for (let now = T0; now <= T0 + 200 * 37 + 5000 + 111; now += 111) {
+    const want = [...left].filter(([, d]) => d <= now).map(([id]) => id).sort()
+    assert.deepEqual(expired(t, now), want, `at +${now - T0}`)
+    left = new Map([...left].filter(([, d]) => d > now))
+    assert.equal(t.size, left.size)
+  }
+  assert.equal(t.size, 0)
+})
+
+test('a deadline is expired at exactly its time, not a ms before', () => {
+  const t = new InFlightTable()
+  t.add(msg('a'), 1000, T0)
+  t.add(msg('b'), 5000, T0)
+  assert.deepEqual(expired(t, T0 + 999), [])
+  assert.deepEqual(expired(t, T0 + 1000), ['a'])
+  assert.deepEqual(expired(t, T0 + 4999), [])
+  assert.deepEqual(expired(t, T0 + 5000), ['b'])
+  assert.equal(t.size, 0)
+})
+
+test('touch() re-inserts with now + timeout and keeps the lane ordered', () => {
+  const t = new InFlightTable()
+  const a = msg('a')
+  const b = msg('b')
+  const c = msg('c')
+  t.add(a, 1000, T0)
+  t.add(b, 1000, T0 + 100)
+  t.add(c, 1000, T0 + 200)
+  t.touch(a, 1000, T0 + 500 + 1000, T0 + 500) // a moves behind c
+  assert.equal(a.deadline, T0 + 1500)
+  assert.equal(t.size, 3)
+  assert.equal(t.get('a', 1000), a)
+  assert.deepEqual(expired(t, T0 + 1100), ['b'])
+  assert.deepEqual(expired(t, T0 + 1200), ['c'])
+  assert.deepEqual(expired(t, T0 + 1499), [])
+  assert.deepEqual(expired(t, T0 + 1500), ['a'])
+  assert.equal(t.size, 0)
+})
+
+test('a capped TOUCH deadline (below now + timeout) still expires at the capped time', () => {
+  const t = new InFlightTable()
+  const a = msg('a')
+  const b = msg('b')
+  t.add(a, 5000, T0)
+  t.add(b, 5000, T0 + 10)
+  const capped = T0 + 3000 + 1200 // the cap, shorter than now + timeout = T0 + 8000
+  t.touch(a, 5000, capped, T0 + 3000)
+  assert.equal(a.deadline, capped)
+  assert.equal(t.size, 2)
+  assert.equal(t.get('a', 5000), a)
+  assert.equal(t.get('a', 1000), a)
+  assert.deepEqual(expired(t, capped - 1), [])
+  assert.deepEqual(expired(t, capped), ['a'])
+  assert.equal(t.size, 1)
+  assert.deepEqual(expired(t, T0 + 5010), ['b'])
+  assert.equal(t.size, 0)
+})
+
+test('a capped message can be touched, deleted or drained again', () => {
+  const t = new InFlightTable()
+  const a = msg('a')
+  const b = msg('b')
+  t.add(a, 5000, T0)
+  t.add(b, 5000, T0)
+  t.touch(a, 5000, T0 + 2000, T0 + 1000) // irregular
+  t.touch(a, 5000, T0 + 2500, T0 + 1500) // irregular again
+  assert.equal(t.size, 2)
+  assert.deepEqual(expired(t, T0 + 2000), [])
+  t.touch(a, 5000, T0 + 1600 + 5000, T0 + 1600) // back to its lane
+  assert.equal(t.size, 2)
+  assert.deepEqual(expired(t, T0 + 5000), ['b'])
+  assert.deepEqual(expired(t, T0 + 6599), [])
+  assert.deepEqual(expired(t, T0 + 6600), ['a'])
+  t.add(a, 5000, T0 + 7000)
+  t.touch(a, 5000, T0 + 7500, T0 + 7100)
+  t.delete(a, 1000)
+  assert.equal(t.size, 0)
+  assert.equal(t.get('a', 5000), undefined)
+  t.add(a, 5000, T0 + 8000)
+  t.touch(a, 5000, T0 + 8500, T0 + 8100)
+  t.add(b, 1000, T0 + 8100)
+  assert.deepEqual(t.drain().map((m) => m.id).sort(), ['a', 'b'])
+  assert.equal(t.size, 0)
+})
+
+test('random add/touch/delete/expire against a model: exact expiry and size after every operation', () => {
+  const rand = prng(4242)
+  const t = new InFlightTable()
+  const timeouts = [1000, 5000, 60000]
+  const model = new Map<string, {msg: BrokerMessage; timeout: number; deadline: number}>()
+  let now = T0
+  let next = 0
+  for (let op = 0; op < 6000; op++) {
+    now += rand() % 50
+    const r = rand() % 100
+    const ids = [...model.keys()]
+    const pick = ids.length > 0 ? model.get(ids[rand() % ids.length]!)! : undefined
+    if (r < 40 || pick === undefined) {
+      const m = msg(`m${next++}`)
+      const timeout = timeouts[rand() % timeouts.length]!
+      t.add(m, timeout, now)
+      model.set(m.id, {msg: m, timeout, deadline: now + timeout})
+    } else if (r < 60) {
+      const capped = rand() % 2 === 0
+      const deadline = capped ? now + (rand() % pick.timeout) : now + pick.timeout
+      t.touch(pick.msg, pick.timeout, deadline, now)
+      pick.deadline = deadline
+      assert.equal(pick.msg.deadline, deadline)
+    } else if (r < 75) {
+      const asked = rand() % 4 === 0 ? timeouts[rand() % timeouts.length]! : pick.timeout
+      assert.equal(t.get(pick.msg.id, asked), pick.msg)
+      t.delete(pick.msg, asked)
+      model.delete(pick.msg.id)
+      assert.equal(t.get(pick.msg.id, pick.timeout), undefined)
+    } else {
+      const want = [...model.values()].filter((e) => e.deadline <= now).map((e) => e.msg.id).sort()
+      assert.deepEqual(expired(t, now), want, `op ${op}`)
+      for (const id of want) model.delete(id)
+    }
+    assert.equal(t.size, model.size, `size after op ${op}`)
+  }
+  assert.deepEqual(t.drain().map((m) => m.id).sort(), [...model.keys()].sort())
+  assert.equal(t.size, 0)
+})
+
+test('drain returns every message from every lane and the irregular map', () => {
+  const t = new InFlightTable()
+  t.add(msg('a'), 1000, T0)
+  t.add(msg('b'), 5000, T0)
+  const c = msg('c')
+  t.add(c, 5000, T0)
+  t.touch(c, 5000, T0 + 2000, T0 + 1000)
+  const out = t.drain()
+  assert.deepEqual(out.map((m) => m.id).sort(), ['a', 'b', 'c'])
+  assert.equal(t.size, 0)
+  assert.deepEqual(t.drain(), [])
+  assert.deepEqual(expired(t, T0 + 1e9), [])
+  assert.equal(t.get('a', 1000), undefined)
+  assert.equal(t.get('c', 5000), undefined)
+})
