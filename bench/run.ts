@@ -6,6 +6,9 @@
  *  - consume: like bench_reader, 2 connections SUB to the same channel with RDY 2500, FIN
  *    every message, until all N published messages came back.
  *
+ *  - client publish / consume: the same load through nsqkit's own Producer and Consumer
+ *    (src/core/client), plus single-message Producer.publish with 1000 calls outstanding.
+ *
  * The broker runs as a child process (the built CLI), the load generator here, so each gets
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
@@ -13,6 +16,8 @@
  */
 import {connect, type Socket} from 'node:net'
 import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
+import {Consumer} from '../src/core/client/consumer.js'
+import {Producer} from '../src/core/client/producer.js'
 import {startServe} from '../test/helpers/serve.js'
 
 function arg(name: string, def: number): number {
@@ -81,6 +86,25 @@ async function consumer(port: number, shared: {left: number; done: () => void}):
   return s
 }
 
+const rate = (n: number, s: number): string => Math.round(n / s).toLocaleString('en-US')
+
+/** publish `n` single messages keeping `window` calls outstanding */
+async function pipelined(p: Producer, n: number, body: Buffer, window: number): Promise<void> {
+  let sent = 0
+  await new Promise<void>((resolve, reject) => {
+    let done = 0
+    const next = (): void => {
+      if (sent >= n) return
+      sent++
+      p.publish('client_bench_single', body).then(() => {
+        if (++done === n) resolve()
+        else next()
+      }, reject)
+    }
+    for (let i = 0; i < window; i++) next()
+  })
+}
+
 async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
@@ -102,6 +126,43 @@ async function main(): Promise<void> {
     dt = (performance.now() - t0) / 1000
     console.log(`consume: ${total} msgs in ${dt.toFixed(2)}s = ${Math.round(total / dt).toLocaleString('en-US')} msgs/s (RDY 2500, ${CONNS} conns, FIN each)`)
     for (const s of socks) s.destroy()
+
+    // the same through nsqkit's own client core (src/core/client)
+    const addr = `127.0.0.1:${serve.tcpPort}`
+    const body = Buffer.alloc(SIZE, 0x62)
+    const batch = Array.from({length: BATCH}, () => body)
+    const producers = Array.from({length: CONNS}, () => new Producer(addr))
+    t0 = performance.now()
+    await Promise.all(
+      producers.map(async (p) => {
+        for (let i = 0; i < per; i++) await p.multiPublish('client_bench', batch)
+      }),
+    )
+    dt = (performance.now() - t0) / 1000
+    console.log(`client publish: ${total} msgs in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (Producer.multiPublish ×${BATCH}, ${CONNS} producers, each awaited)`)
+
+    const single = Math.min(total, 500_000)
+    t0 = performance.now()
+    await pipelined(producers[0] as Producer, single, body, 1000)
+    dt = (performance.now() - t0) / 1000
+    console.log(`client publish: ${single} msgs in ${dt.toFixed(2)}s = ${rate(single, dt)} msgs/s (Producer.publish, 1 producer, 1000 outstanding)`)
+    await Promise.all(producers.map((p) => p.stop()))
+
+    t0 = performance.now()
+    let left = total
+    let all!: () => void
+    const consumed = new Promise<void>((r) => (all = r))
+    const consumers = Array.from({length: CONNS}, () => {
+      const c = new Consumer('client_bench', 'ch', () => {
+        if (--left === 0) all()
+      }, {config: {max_in_flight: 2500}})
+      return c
+    })
+    await Promise.all(consumers.map((c) => c.connectToNsqd(addr)))
+    await consumed
+    dt = (performance.now() - t0) / 1000
+    console.log(`client consume: ${total} msgs in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (Consumer, max_in_flight 2500, ${CONNS} consumers, FIN each)`)
+    await Promise.all(consumers.map((c) => c.stop(5000)))
   } finally {
     await serve.stop()
   }
