@@ -23,6 +23,12 @@ export function normalizeGoArgs(argv: readonly string[], flags: Readonly<Record<
       out.push(...argv.slice(i))
       break
     }
+    // a one-letter Go flag with a value: -n=5 → -n 5 (oclif's short-flag form)
+    const short = /^-([A-Za-z0-9])=(.*)$/s.exec(a)
+    if (short) {
+      out.push(`-${short[1]}`, short[2] as string)
+      continue
+    }
     const m = /^--?([A-Za-z0-9][A-Za-z0-9_.-]+)(=(.*))?$/s.exec(a)
     if (!m) {
       out.push(a)

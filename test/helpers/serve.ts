@@ -31,10 +31,17 @@ export interface ServeChild {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export async function startServe(extraArgs: string[] = [], opts: {bin?: string[]; timeoutMs?: number} = {}): Promise<ServeChild> {
+export interface StartServeOptions {
+  bin?: string[]
+  timeoutMs?: number
+  /** listen for TCP on this port of 127.0.0.1 (to restart a broker where it was); 0 by default */
+  tcpPort?: number
+}
+
+export async function startServe(extraArgs: string[] = [], opts: StartServeOptions = {}): Promise<ServeChild> {
   const dataPath = mkdtempSync(join(tmpdir(), 'nsqkit-serve-'))
   const argv = opts.bin ?? [RUN_JS, 'serve']
-  const proc = spawn(process.execPath, [...argv, '--tcp-address=127.0.0.1:0', '--http-address=127.0.0.1:0', `--data-path=${dataPath}`, ...extraArgs], {
+  const proc = spawn(process.execPath, [...argv, `--tcp-address=127.0.0.1:${opts.tcpPort ?? 0}`, '--http-address=127.0.0.1:0', `--data-path=${dataPath}`, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let err = ''

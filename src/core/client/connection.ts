@@ -53,7 +53,7 @@ export interface ConnectionDeps {
   dial?: Dialer
 }
 
-export type ConnectionState = 'init' | 'connecting' | 'connected' | 'closed'
+export type ConnectionState = 'init' | 'connecting' | 'connected' | 'closing' | 'closed'
 
 const NOP = nop().encode()
 
@@ -90,6 +90,7 @@ export class Connection {
   private corked = false
   private closeErr: Error | null = null
   private handshake: {resolve: (f: Frame) => void; reject: (e: Error) => void} | null = null
+  private readTimer: NodeJS.Timeout | null = null
   private readonly log: Logger
   private readonly dial: Dialer
   readonly host: string
@@ -128,17 +129,23 @@ export class Connection {
       throw err
     }
     this.stream = stream
-    stream.on('data', (chunk: Buffer) => this.onData(chunk))
+    // a read deadline, pushed back by what is read only (a socket's idle timeout would also be
+    // pushed back by our own writes, so a producer publishing to a frozen broker never timed out)
+    if (c.read_timeout > 0) {
+      this.readTimer = setTimeout(() => {
+        this.closeErr ??= new TimeoutError('read', this.addr)
+        stream.destroy()
+      }, c.read_timeout)
+      this.readTimer.unref()
+    }
+    stream.on('data', (chunk: Buffer) => {
+      this.readTimer?.refresh()
+      this.onData(chunk)
+    })
     stream.on('error', (err: Error) => {
       this.closeErr ??= err
     })
     stream.on('close', () => this.onClose())
-    if ('setTimeout' in stream && typeof stream.setTimeout === 'function' && c.read_timeout > 0) {
-      ;(stream as Duplex & {setTimeout(ms: number, cb: () => void): void}).setTimeout(c.read_timeout, () => {
-        this.closeErr ??= new TimeoutError('read', this.addr)
-        stream.destroy()
-      })
-    }
     try {
       stream.write(MAGIC_V2)
       stream.write(
@@ -175,6 +182,8 @@ export class Connection {
         }
       }
       this.state = 'connected'
+      // frames that came in the same read as the IDENTIFY answer wait for the owner to be ready
+      setImmediate(() => this.drain())
       this.log.debug(`(${this.addr}) connected: ${f.data.toString('utf8')}`)
     } catch (err) {
       this.closeErr ??= err as Error
@@ -215,7 +224,7 @@ export class Connection {
           if (this.state !== 'connected') return // the handshake continues from connect()
           continue
         }
-        if (this.state !== 'connected') return
+        if (this.state !== 'connected' && this.state !== 'closing') return
         if (f.type === FrameType.Message) this.delegate.message(this, decodeMessage(f.data))
         else if (f.type === FrameType.Response) this.delegate.response(this, f.data)
         else this.delegate.error(this, ProtocolResponseError.fromFrame(f.data, this.addr))
@@ -229,7 +238,9 @@ export class Connection {
 
   private onClose(): void {
     if (this.state === 'closed' && this.stream === null) return
-    const wasConnected = this.state === 'connected'
+    const wasConnected = this.state === 'connected' || this.state === 'closing'
+    if (this.readTimer) clearTimeout(this.readTimer)
+    this.readTimer = null
     this.state = 'closed'
     this.stream = null
     const err = this.closeErr
@@ -266,6 +277,7 @@ export class Connection {
       this.state = 'closed'
       return
     }
+    if (this.state === 'connected') this.state = 'closing'
     if (this.corked) {
       this.corked = false
       s.uncork()

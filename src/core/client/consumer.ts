@@ -193,19 +193,20 @@ export class Consumer implements ConnectionDelegate {
         this.lookupdClient = new LookupdClient(this.config.lookupd_poll_timeout, this.config.skip_lookupd_authorization ? this.config.auth_secret : '')
         await this.queryLookupd()
         const jitter = this.random() * this.config.lookupd_poll_jitter * this.config.lookupd_poll_interval
-        this.lookupdTimer = setTimeout(() => this.lookupdTick(), jitter)
+        // as go-nsq: the jitter, then a ticker of lookupd_poll_interval
+        this.lookupdTimer = setTimeout(() => this.scheduleLookupdPoll(), jitter)
         this.lookupdTimer.unref()
       }
     }
   }
 
-  private lookupdTick(): void {
+  private scheduleLookupdPoll(): void {
     if (this.stopped) return
-    void this.queryLookupd().finally(() => {
+    this.lookupdTimer = setTimeout(() => {
       if (this.stopped) return
-      this.lookupdTimer = setTimeout(() => this.lookupdTick(), this.config.lookupd_poll_interval)
-      this.lookupdTimer.unref()
-    })
+      void this.queryLookupd().finally(() => this.scheduleLookupdPoll())
+    }, this.config.lookupd_poll_interval)
+    this.lookupdTimer.unref()
   }
 
   /** Query one lookupd (round-robin, up to 3 tries) and connect to new producers. */

@@ -21,6 +21,10 @@ export interface ProducerDeps {
   dial?: Dialer
 }
 
+/** Characters a topic cannot carry on the command line (and that no valid topic name has). */
+// eslint-disable-next-line no-control-regex
+const UNSENDABLE_TOPIC = /[\s\x00-\x1f\x7f]/
+
 interface Pending {
   resolve(): void
   reject(err: Error): void
@@ -90,7 +94,14 @@ export class Producer implements ConnectionDelegate {
 
   private async send(cmd: Command): Promise<void> {
     if (this.stopped) throw new StoppedError()
+    // a space or control character in the topic would split the command line ("PUB a b" is a
+    // PUB to "a"): refuse it here with the answer nsqd gives for an invalid name
+    const topic = cmd.params[0] ?? ''
+    if (UNSENDABLE_TOPIC.test(topic)) throw new ProtocolResponseError('E_BAD_TOPIC', `${cmd.name} topic name ${JSON.stringify(topic)} is not valid`, this.addr)
     const conn = await this.connection()
+    // stop() or a fatal error may have come while this call waited for the connection
+    if (this.stopped) throw new StoppedError()
+    if (conn !== this.conn) throw new NotConnectedError(this.addr, 'connection closed')
     return new Promise<void>((resolve, reject) => {
       this.pending.push({resolve, reject})
       try {
@@ -131,7 +142,9 @@ export class Producer implements ConnectionDelegate {
     this.deps.logger?.error(`(${conn.addr}) producer got a message frame; ignored`)
   }
 
-  response(_conn: Connection, data: Buffer): void {
+  response(conn: Connection, data: Buffer): void {
+    // the pending transactions belong to the current connection only
+    if (conn !== this.conn) return
     const p = this.pending.shift()
     if (p === undefined) return
     if (data.length === 2 && data[0] === 0x4f && data[1] === 0x4b) p.resolve()
@@ -140,6 +153,7 @@ export class Producer implements ConnectionDelegate {
   }
 
   error(conn: Connection, err: ProtocolResponseError): void {
+    if (conn !== this.conn) return
     this.pending.shift()?.reject(err)
     if (err.fatal) {
       // the broker closes the connection after a fatal error: what was pipelined behind the
@@ -152,7 +166,10 @@ export class Producer implements ConnectionDelegate {
   }
 
   close(conn: Connection, err: Error | null): void {
-    if (this.conn === conn) this.conn = null
+    // a connection given up after a fatal error already failed its transactions; what is
+    // pending now was written on a newer connection
+    if (this.conn !== conn) return
+    this.conn = null
     const why = err instanceof TimeoutError ? err : new NotConnectedError(this.addr, err ? `connection lost: ${err.message}` : 'connection closed')
     this.failAll(why)
   }
