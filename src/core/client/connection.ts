@@ -9,7 +9,8 @@
  *              error frames → delegate.error, `_heartbeat_` → NOP (and delegate.heartbeat),
  *              socket closed → delegate.close (once)
  *
- * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed).
+ * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed);
+ * a socket that backs up must drain within write_timeout.
  * Writes made in one tick are corked into one socket write, so a burst of FINs is one syscall.
  *
  * Transport seam (issue 8): the socket is made by `dial` (plain TCP by default) and every
@@ -91,6 +92,7 @@ export class Connection {
   private closeErr: Error | null = null
   private handshake: {resolve: (f: Frame) => void; reject: (e: Error) => void} | null = null
   private readTimer: NodeJS.Timeout | null = null
+  private writeTimer: NodeJS.Timeout | null = null
   private readonly log: Logger
   private readonly dial: Dialer
   readonly host: string
@@ -240,7 +242,9 @@ export class Connection {
     if (this.state === 'closed' && this.stream === null) return
     const wasConnected = this.state === 'connected' || this.state === 'closing'
     if (this.readTimer) clearTimeout(this.readTimer)
+    if (this.writeTimer) clearTimeout(this.writeTimer)
     this.readTimer = null
+    this.writeTimer = null
     this.state = 'closed'
     this.stream = null
     const err = this.closeErr
@@ -264,7 +268,18 @@ export class Connection {
         s.uncork()
       })
     }
-    s.write(Buffer.isBuffer(cmd) ? cmd : cmd.encode())
+    if (!s.write(Buffer.isBuffer(cmd) ? cmd : cmd.encode()) && this.writeTimer === null && this.config.write_timeout > 0) {
+      // the socket is backed up: it must drain within write_timeout (go-nsq's write deadline)
+      this.writeTimer = setTimeout(() => {
+        this.closeErr ??= new TimeoutError('write', this.addr)
+        s.destroy()
+      }, this.config.write_timeout)
+      this.writeTimer.unref()
+      s.once('drain', () => {
+        if (this.writeTimer) clearTimeout(this.writeTimer)
+        this.writeTimer = null
+      })
+    }
   }
 
   /**
