@@ -8,10 +8,10 @@ import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../core/util
 import {parseHostPort} from '../core/util/hostport.js'
 import {UsageError} from './base.js'
 
-export const nsqdTcpAddress = Flags.string({summary: 'nsqd TCP address (repeatable)', multiple: true, helpValue: '<host:port>'})
-export const lookupdHttpAddress = Flags.string({summary: 'lookupd HTTP address (repeatable)', multiple: true, helpValue: '<host:port>'})
-export const consumerOpt = Flags.string({summary: 'option to passthrough to the consumer (repeatable): key,value', multiple: true, helpValue: '<key,value>'})
-export const producerOpt = Flags.string({summary: 'option to passthrough to the producer (repeatable): key,value', multiple: true, helpValue: '<key,value>'})
+export const nsqdTcpAddress = Flags.string({summary: 'nsqd TCP address (repeatable)', multiple: true, multipleNonGreedy: true, helpValue: '<host:port>'})
+export const lookupdHttpAddress = Flags.string({summary: 'lookupd HTTP address (repeatable)', multiple: true, multipleNonGreedy: true, helpValue: '<host:port>'})
+export const consumerOpt = Flags.string({summary: 'option to passthrough to the consumer (repeatable): key,value', multiple: true, multipleNonGreedy: true, helpValue: '<key,value>'})
+export const producerOpt = Flags.string({summary: 'option to passthrough to the producer (repeatable): key,value', multiple: true, multipleNonGreedy: true, helpValue: '<key,value>'})
 export const logLevel = Flags.option({options: LOG_LEVELS, summary: 'log level on stderr (debug also prints stack traces)', default: 'info' as LogLevel})
 export const version = Flags.boolean({summary: 'print the version and exit'})
 

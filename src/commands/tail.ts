@@ -15,7 +15,7 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
   ]
 
   static override flags = {
-    topic: Flags.string({summary: 'NSQ topic (repeatable)', multiple: true}),
+    topic: Flags.string({summary: 'NSQ topic (repeatable)', multiple: true, multipleNonGreedy: true}),
     channel: Flags.string({summary: 'NSQ channel (default: a random tail<6 digits>#ephemeral)', default: ''}),
     n: Flags.integer({char: 'n', summary: 'total messages to show (will wait if starved); 0 = no limit', default: 0, min: 0}),
     'print-topic': Flags.boolean({summary: 'prefix each line with "<topic> | "', allowNo: true}),

@@ -242,7 +242,7 @@ describe('help and version', () => {
 })
 
 describe('the shims of the tools not built yet', () => {
-  for (const shim of ['nsqlookupd', 'nsq_to_file', 'nsq_to_http', 'nsq_to_nsq', 'to_nsq', 'nsq_stat']) {
+  for (const shim of ['nsqlookupd', 'nsq_to_file', 'nsq_to_http', 'nsq_to_nsq', 'nsq_stat']) {
     test(`bin/${shim} prints "not built yet" and exits 2`, async () => {
       const r = await run([join(BIN, shim), '--help'])
       assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`)
