@@ -9,16 +9,24 @@
  *  - client publish / consume: the same load through nsqkit's own Producer and Consumer
  *    (src/core/client), plus single-message Producer.publish with 1000 calls outstanding.
  *
+ *  - pub / tail: the built CLI as a child process: `nsqkit pub < file` of 1,000,000 36-byte
+ *    lines, then `nsqkit tail -n 1000000 > /dev/null` (process start-up included).
+ *
  * The broker runs as a child process (the built CLI), the load generator here, so each gets
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
- * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof).
+ * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
+ * --lines N (pub/tail records, default 1,000,000).
  */
+import {spawn} from 'node:child_process'
+import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
 import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
-import {startServe} from '../test/helpers/serve.js'
+import {RUN_JS, startServe} from '../test/helpers/serve.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -105,6 +113,32 @@ async function pipelined(p: Producer, n: number, body: Buffer, window: number): 
   })
 }
 
+/** `n` lines of 36 bytes (a uuid-like record) to `file`. */
+async function writeLines(file: string, n: number): Promise<void> {
+  const out = createWriteStream(file)
+  const chunk: string[] = []
+  for (let i = 0; i < n; i++) {
+    chunk.push(`${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`)
+    if (chunk.length === 10_000) {
+      if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()))
+      chunk.length = 0
+    }
+  }
+  if (chunk.length > 0) out.write(chunk.join('\n') + '\n')
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+}
+
+/** Run the built CLI with stdin from `input` and stdout to `output` (files); rejects on a non-zero exit. */
+function runCli(args: string[], input: string | null, output: string | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUN_JS, ...args], {
+      stdio: [input ? openSync(input, 'r') : 'ignore', output ? openSync(output, 'w') : 'ignore', 'inherit'],
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nsqkit ${args[0]} exited with ${code}`))))
+  })
+}
+
 async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
@@ -163,6 +197,24 @@ async function main(): Promise<void> {
     dt = (performance.now() - t0) / 1000
     console.log(`client consume: ${total} msgs in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (Consumer, max_in_flight 2500, ${CONNS} consumers, FIN each)`)
     await Promise.all(consumers.map((c) => c.stop(5000)))
+
+    // the tools, as a user runs them: the built CLI as a child process
+    const lines = arg('lines', 1_000_000)
+    const dir = mkdtempSync(join(tmpdir(), 'nsqkit-bench-'))
+    try {
+      const file = join(dir, 'lines.txt')
+      await writeLines(file, lines)
+      t0 = performance.now()
+      await runCli(['pub', '--topic', 'tool_bench', `--nsqd-tcp-address=${addr}`], file, null)
+      dt = (performance.now() - t0) / 1000
+      console.log(`pub: ${lines} lines of 36 B in ${dt.toFixed(2)}s = ${rate(lines, dt)} msgs/s (nsqkit pub < file, process start included)`)
+      t0 = performance.now()
+      await runCli(['tail', '--topic', 'tool_bench', '--channel', 'bench', `--nsqd-tcp-address=${addr}`, '-n', String(lines), '--log-level', 'warn'], null, '/dev/null')
+      dt = (performance.now() - t0) / 1000
+      console.log(`tail: ${lines} msgs in ${dt.toFixed(2)}s = ${rate(lines, dt)} msgs/s (nsqkit tail -n ${lines} > /dev/null, process start included)`)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   } finally {
     await serve.stop()
   }

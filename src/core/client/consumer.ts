@@ -503,7 +503,10 @@ export class Consumer implements ConnectionDelegate {
       this.timers.delete(cs.rdyRetry)
     }
     const left = this.conns.size
-    this.log.warn(`(${conn.addr}) connection closed${err ? ` (${err.message})` : ''}; ${left} left`)
+    // expected while stopping; worth a warning otherwise
+    const line = `(${conn.addr}) connection closed${err ? ` (${err.message})` : ''}; ${left} left`
+    if (this.stopped) this.log.info(line)
+    else this.log.warn(line)
     if (cs.rdy > 0 && (left === this.config.max_in_flight || this.backoffCounter > 0)) this.needRedistribute = true
     if (this.stopped) {
       if (left === 0) this.finishStop()
