@@ -70,8 +70,13 @@ export abstract class NsqCommand extends Command {
       .replace(/\s*See more help with --help\s*$/, '')
       .trim()
     process.stderr.write(`${this.id ?? 'nsqkit'}: ${text}\n`)
-    if (process.argv.includes('debug') && err.stack) process.stderr.write(`${err.stack}\n`)
+    if (debugRequested(process.argv) && err.stack) process.stderr.write(`${err.stack}\n`)
     process.exitCode = code
     return undefined
   }
+}
+
+/** `--log-level debug` / `-log-level=debug` anywhere on the command line. */
+export function debugRequested(argv: readonly string[]): boolean {
+  return argv.some((a, i) => /^--?log-level=debug$/.test(a) || (/^--?log-level$/.test(a) && argv[i + 1] === 'debug'))
 }
