@@ -65,7 +65,10 @@ class ConnState {
   inFlight = 0
   lastMsgAt = 0
   lastRdyAt = 0
+  /** CLS sent */
   closing = false
+  /** the broker answered CLS with CLOSE_WAIT: nothing more will be sent */
+  closeWait = false
   rdyRetry: NodeJS.Timeout | null = null
   constructor(readonly conn: Connection) {}
   get addr(): string {
@@ -348,7 +351,9 @@ export class Consumer implements ConnectionDelegate {
       if (kind === 'req' && delay < 0) delay = Math.min(this.config.default_requeue_delay * msg.attempts, this.config.max_requeue_delay)
       cs.conn.write(kind === 'fin' ? fin(msg.id) : req(msg.id, delay))
     }
-    if (cs.closing && cs.inFlight === 0) cs.conn.close()
+    // after CLS, close only once the broker said CLOSE_WAIT (messages it sent before reading
+    // CLS may still come) and everything in flight was answered
+    if (cs.closeWait && cs.inFlight === 0) cs.conn.close()
   }
 
   touch(cs: ConnState, msg: ConsumerMessage): void {
@@ -484,7 +489,9 @@ export class Consumer implements ConnectionDelegate {
   response(conn: Connection, data: Buffer): void {
     if (data.length === 10 && data.toString('latin1') === 'CLOSE_WAIT') {
       const cs = this.conns.get(conn.addr)
-      if (cs && cs.inFlight === 0) conn.close()
+      if (cs === undefined) return
+      cs.closeWait = true
+      if (cs.inFlight === 0) conn.close()
     }
     // "OK" to SUB and the like: nothing to do
   }

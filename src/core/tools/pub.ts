@@ -124,14 +124,24 @@ export class PubRun {
       const lines = this.ctx.input.pipe(split2(this.opts.delimiter))
       let n = 0
       let paused = false
+      let finished = false
+      // with a rate, the record waiting for its token ('end' may come while it waits)
+      let waiting: Promise<void> = Promise.resolve()
+      const finish = (): void => {
+        if (finished) return
+        finished = true
+        this.ctx.signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
       const stop = (): void => {
         this.ctx.input.unpipe(lines)
         lines.destroy()
-        resolve()
+        finish()
       }
       const onAbort = (): void => stop()
       this.ctx.signal.addEventListener('abort', onAbort, {once: true})
       const take = (line: string): void => {
+        if (finished) return
         n++
         if (line.length === 0) return
         this.add({n, body: Buffer.from(line)})
@@ -140,7 +150,7 @@ export class PubRun {
         ? (line: string): void => {
             // a rate: one record at a time, each waiting for its token
             lines.pause()
-            void limiter().then(() => {
+            waiting = limiter().then(() => {
               take(line)
               if (this.error) return stop()
               if (this.outstanding >= MAX_OUTSTANDING) void this.whenBelow().then(() => lines.resume())
@@ -161,8 +171,7 @@ export class PubRun {
           }
       lines.on('data', onLine)
       lines.on('end', () => {
-        this.ctx.signal.removeEventListener('abort', onAbort)
-        resolve()
+        void waiting.then(finish)
       })
       lines.on('error', reject)
       this.ctx.input.on('error', reject)

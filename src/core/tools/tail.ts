@@ -114,6 +114,9 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
 
   const onAbort = (): void => end('signal')
   ctx.signal.addEventListener('abort', onAbort, {once: true})
+  // the consumers' timers (reconnect to a lost nsqd, lookupd polls) are unref'd: without this,
+  // a tail left with no connection would fall out of the event loop (exit 13) instead of waiting
+  const keepAlive = setInterval(() => undefined, 1 << 30)
   try {
     if (ctx.signal.aborted) end('signal')
     for (const c of consumers) {
@@ -122,6 +125,7 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
     }
     await ended
   } finally {
+    clearInterval(keepAlive)
     ctx.signal.removeEventListener('abort', onAbort)
     await Promise.all(consumers.map((c) => c.stop()))
     await writer.flush()

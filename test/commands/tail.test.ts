@@ -1,0 +1,362 @@
+/**
+ * `nsqkit tail` / `nsq_tail` (NSQ-SPEC §1.1, §0.2) as the user runs it: the built CLI in a child
+ * process against a `nsqkit serve` child on port 0. What is checked is what the user sees
+ * (stdout lines, exit code, stderr) and what the broker's /stats shows afterwards (nothing left
+ * in flight, the right depth).
+ *
+ *  - Go flag syntax (`-topic=t`, `-topic t`, `-n=3`, `-print-topic`) = GNU syntax
+ *  - -n N: exactly N lines in total across topics, exit 0, every printed message FINed and the
+ *    rest left in the channel
+ *  - --print-topic with two topics; --format json (binary bodies as base64, ns timestamps)
+ *  - `| head -3`, SIGINT and SIGTERM: exit 0, no stack trace, nothing left in flight
+ *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
+ */
+import {after, before, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {Broker, HOST, unusedPort, waitFor, type ChannelJson} from '../helpers/client-harness.js'
+import {
+  NSQKIT,
+  assertExit,
+  assertNoStack,
+  assertOneLine,
+  createChannel,
+  exitWithin,
+  killChildren,
+  mpub,
+  mpubBinary,
+  runCli,
+  shim,
+  spawnCli,
+  waitLines,
+} from '../helpers/cli.js'
+
+const T = {timeout: 20_000}
+const TAIL = [...NSQKIT, 'tail']
+const NSQ_TAIL = shim('nsq_tail')
+
+/**
+ * src/core/client/consumer.ts closes a connection it has sent CLS on as soon as its in-flight
+ * count reaches 0, without waiting for the broker's CLOSE_WAIT (go-nsq waits for it). Messages
+ * the broker sent before it read CLS and that arrive after that moment are never answered: they
+ * stay in flight until msg-timeout (60 s) although tail meant to REQ them.
+ */
+
+let broker: Broker
+let addr: string
+
+before(async () => {
+  broker = await Broker.start()
+  addr = broker.tcpAddress
+})
+
+after(async () => {
+  killChildren()
+  await broker?.stop()
+})
+
+/** A fresh topic name per test (the broker is shared). */
+let seq = 0
+const topicName = (what: string): string => `tail_${what}_${process.pid}_${++seq}`
+
+const lines = (s: string): string[] => s.split('\n').slice(0, -1)
+
+/** The channel's stats once `ok` holds (polled, 3 s), else the assertion of the last one. */
+async function channelWhen(topic: string, channel: string, ok: (c: ChannelJson) => boolean): Promise<ChannelJson> {
+  try {
+    return await waitFor(`${topic}/${channel} stats`, 3000, async () => {
+      const c = await broker.channel(topic, channel)
+      return c && ok(c) ? c : undefined
+    })
+  } catch {
+    const c = await broker.channel(topic, channel)
+    assert.ok(c, `channel ${topic}/${channel} exists`)
+    return c
+  }
+}
+
+describe('nsq_tail Go syntax = nsqkit tail GNU syntax', () => {
+  test('-topic=t -nsqd-tcp-address=H:P -n=3, -flag value, --flags, and the --print-topic / -print-topic bools', T, async () => {
+    const topic = topicName('syntax')
+    // [name, channel, argv, prints the topic]: each on its own channel, so each gets a copy
+    const variants: [string, string, string[], boolean][] = [
+      ['-topic=t -n=3', 'c1', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-channel=c1'], false],
+      ['-topic t -n 3', 'c2', [...NSQ_TAIL, '-topic', topic, '-nsqd-tcp-address', addr, '-n', '3', '-channel', 'c2'], false],
+      ['--topic t -n 3', 'c3', [...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '-n', '3', '--channel', 'c3'], false],
+      ['--topic=t --n=3', 'c4', [...TAIL, `--topic=${topic}`, `--nsqd-tcp-address=${addr}`, '--n=3', '--channel=c4'], false],
+      ['-print-topic', 'c5', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic', '-channel=c5'], true],
+      ['-print-topic=true', 'c6', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic=true', '-channel=c6'], true],
+      ['--print-topic', 'c7', [...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '-n', '3', '--print-topic', '--channel', 'c7'], true],
+      ['-print-topic=false', 'c8', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic=false', '-channel=c8'], false],
+    ]
+    for (const [, channel] of variants) await createChannel(broker.httpPort, topic, channel)
+    await mpub(broker.httpPort, topic, ['one', 'two', 'three'])
+    const results = await Promise.all(variants.map(([, , argv]) => runCli(argv)))
+    const plain = 'one\ntwo\nthree\n'
+    const prefixed = `${topic} | one\n${topic} | two\n${topic} | three\n`
+    variants.forEach(([name, , , printsTopic], i) => {
+      const r = results[i]
+      assert.ok(r)
+      assertExit(r, 0, name)
+      assert.equal(r.stdout, printsTopic ? prefixed : plain, `stdout of ${name}`)
+      assertNoStack(r.stderr)
+    })
+  })
+})
+
+describe('tail -n', () => {
+  test('-n 5 of 10: exactly 5 lines, exit 0; the 5 printed are FINed and the other 5 are left to the channel', T, async () => {
+    const topic = topicName('n5')
+    await createChannel(broker.httpPort, topic, 'keep')
+    const bodies = Array.from({length: 10}, (_, i) => `m${i + 1}`)
+    await mpub(broker.httpPort, topic, bodies)
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'])
+    assertExit(r, 0)
+    assert.deepEqual(lines(r.stdout), bodies.slice(0, 5))
+    assertNoStack(r.stderr)
+    // FINed: the printed ones left the channel; the rest are queued or in flight
+    const c = await channelWhen(topic, 'keep', (x) => x.client_count === 0 && x.depth + x.in_flight_count === 5)
+    assert.equal(c.message_count, 10)
+    assert.equal(c.depth + c.in_flight_count, 5, `5 printed and FINed, 5 left: ${JSON.stringify(c)}`)
+    assert.equal(c.timeout_count, 0)
+    assert.equal(c.client_count, 0)
+  })
+
+  test('-n 5 of 10: the messages delivered beyond the count are REQueued, none left in flight', T, async () => {
+    const topic = topicName('n5req')
+    await createChannel(broker.httpPort, topic, 'keep')
+    await mpub(broker.httpPort, topic, Array.from({length: 10}, (_, i) => `m${i + 1}`))
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'])
+    assertExit(r, 0)
+    assert.equal(lines(r.stdout).length, 5)
+    const c = await channelWhen(topic, 'keep', (x) => x.in_flight_count === 0 && x.depth === 5)
+    assert.equal(c.in_flight_count, 0, `nothing in flight: ${JSON.stringify(c)}`)
+    assert.equal(c.depth, 5)
+    // every message delivered and not printed went back with REQ (how many were delivered
+    // beyond the count is the broker's timing), none timed out
+    assert.equal(c.timeout_count, 0)
+    // and the next tail gets the other five, in order
+    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'], {timeoutMs: 5000})
+    assertExit(r2, 0)
+    assert.deepEqual(lines(r2.stdout).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
+  })
+
+  test('two --topic flags with --print-topic: lines are "topic | body", and -n counts in total', T, async () => {
+    const a = topicName('multi_a')
+    const b = topicName('multi_b')
+    for (const t of [a, b]) {
+      await createChannel(broker.httpPort, t, 'all')
+      await createChannel(broker.httpPort, t, 'four')
+    }
+    await mpub(broker.httpPort, a, ['a1', 'a2', 'a3'])
+    await mpub(broker.httpPort, b, ['b1', 'b2', 'b3'])
+    const args = (channel: string, n: number): string[] => [...TAIL, '--topic', a, '--topic', b, '--nsqd-tcp-address', addr, '--channel', channel, '--print-topic', '-n', String(n)]
+    const [all, four] = await Promise.all([runCli(args('all', 6)), runCli(args('four', 4))])
+    assert.ok(all && four)
+    assertExit(all, 0, 'tail -n 6')
+    assert.deepEqual(lines(all.stdout).sort(), [`${a} | a1`, `${a} | a2`, `${a} | a3`, `${b} | b1`, `${b} | b2`, `${b} | b3`])
+    // per topic, the order is kept
+    assert.deepEqual(lines(all.stdout).filter((l) => l.startsWith(`${a} |`)), [`${a} | a1`, `${a} | a2`, `${a} | a3`])
+    assertExit(four, 0, 'tail -n 4')
+    const got = lines(four.stdout)
+    assert.equal(got.length, 4, `-n 4 over two topics prints 4 lines in total:\n${four.stdout}`)
+    for (const l of got) assert.match(l, new RegExp(`^(${a} \\| a|${b} \\| b)[123]$`))
+    // the four printed are FINed on their channel
+    const left = (await channelWhen(a, 'four', (x) => x.client_count === 0)).depth + (await channelWhen(b, 'four', (x) => x.client_count === 0)).depth
+    const inFlight = ((await broker.channel(a, 'four'))?.in_flight_count ?? 0) + ((await broker.channel(b, 'four'))?.in_flight_count ?? 0)
+    assert.equal(left + inFlight, 2)
+  })
+})
+
+describe('tail --format json', () => {
+  test('one JSON object per line: topic, id, attempts, ns timestamp; a binary body as base64 with "encoding"', T, async () => {
+    const topic = topicName('json')
+    await createChannel(broker.httpPort, topic, 'c')
+    const binary = Buffer.from([0xff, 0xfe, 0x00, 0x0a, 0x80, 0xc3, 0x28, 0x7b, 0x22])
+    const text = 'héllo "wörld" ✓ {}'
+    const before = BigInt(Date.now()) * 1_000_000n
+    await mpubBinary(broker.httpPort, topic, [Buffer.from(text), binary, Buffer.from('plain')])
+    const after = BigInt(Date.now()) * 1_000_000n
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '3', '--format', 'json'])
+    assertExit(r, 0)
+    const got = lines(r.stdout)
+    assert.equal(got.length, 3, r.stdout)
+    const objs = got.map((l) => JSON.parse(l) as {topic: string; id: string; attempts: number; timestamp: number; body: string; encoding?: string})
+    for (const [i, o] of objs.entries()) {
+      assert.deepEqual(Object.keys(o).filter((k) => k !== 'encoding'), ['topic', 'id', 'attempts', 'timestamp', 'body'])
+      assert.equal(o.topic, topic)
+      assert.match(o.id, /^[0-9a-f]{16}$/)
+      assert.equal(o.attempts, 1)
+      // the timestamp is an integer of nanoseconds, written exactly (read it from the text, not as a double)
+      const ts = /"timestamp":(\d+)[,}]/.exec(got[i] as string)
+      assert.ok(ts, `an integer timestamp in ${got[i]}`)
+      const ns = BigInt(ts[1] as string)
+      assert.ok(ns >= before - 1_000_000_000n && ns <= after + 1_000_000_000n, `timestamp ${ns} is within a second of the publish (${before}..${after})`)
+    }
+    assert.equal(objs[0]?.body, text)
+    assert.equal(objs[0]?.encoding, undefined)
+    assert.equal(objs[1]?.encoding, 'base64')
+    assert.deepEqual(Buffer.from(objs[1]?.body ?? '', 'base64'), binary)
+    assert.equal(objs[2]?.body, 'plain')
+    assert.equal(objs[2]?.encoding, undefined)
+    assert.notEqual(objs[0]?.id, objs[1]?.id)
+  })
+})
+
+describe('tail ends cleanly', () => {
+  test('`| head -3`: the reader goes away → exit 0 within 5 s, no stack trace', T, async () => {
+    const topic = topicName('head')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['1', '2', '3', '4', '5'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c'])
+    assert.deepEqual((await waitLines(child, 3, 5000)).slice(0, 3), ['1', '2', '3'])
+    // head exits: the read end of the pipe is closed; the next write gets EPIPE
+    child.proc.stdout?.destroy()
+    await mpub(broker.httpPort, topic, ['6', '7', '8'])
+    const r = await exitWithin(child, 5000, 'tail after its stdout closed')
+    assertExit(r, 0)
+    assertNoStack(r.stderr)
+    const c = await channelWhen(topic, 'c', (x) => x.client_count === 0)
+    assert.equal(c.client_count, 0)
+    assert.equal(c.timeout_count, 0)
+  })
+
+  test('`| head -3`: the messages it could not print are not left in flight', T, async () => {
+    const topic = topicName('head_inflight')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['1', '2', '3'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c'])
+    await waitLines(child, 3, 5000)
+    child.proc.stdout?.destroy()
+    await mpub(broker.httpPort, topic, ['4', '5', '6', '7', '8', '9', '10'])
+    const r = await exitWithin(child, 5000, 'tail after its stdout closed')
+    assertExit(r, 0)
+    const c = await channelWhen(topic, 'c', (x) => x.client_count === 0 && x.in_flight_count === 0 && x.depth === 7)
+    assert.equal(c.in_flight_count, 0, `nothing in flight: ${JSON.stringify(c)}`)
+    // 1-3 were printed and FINed; 4-10 were not printed, so they are back in the channel
+    assert.equal(c.depth, 7)
+  })
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} to a running tail → exit 0 within 5 s, everything it printed FINed, nothing in flight`, T, async () => {
+      const topic = topicName(sig.toLowerCase())
+      await createChannel(broker.httpPort, topic, 'c')
+      await mpub(broker.httpPort, topic, ['a', 'b', 'c', 'd'])
+      const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-channel=c'])
+      assert.deepEqual(await waitLines(child, 4, 5000), ['a', 'b', 'c', 'd'])
+      child.proc.kill(sig)
+      const r = await exitWithin(child, 5000, `tail after ${sig}`)
+      assertExit(r, 0)
+      assertNoStack(r.stderr)
+      const c = await channelWhen(topic, 'c', (x) => x.client_count === 0 && x.in_flight_count === 0)
+      assert.equal(c.client_count, 0)
+      assert.equal(c.in_flight_count, 0)
+      assert.equal(c.depth, 0)
+      assert.equal(c.requeue_count, 0)
+    })
+  }
+
+  test('SIGTERM while waiting for -n (starved): exit 0, the printed ones FINed', T, async () => {
+    const topic = topicName('starved')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['x', 'y'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '5'])
+    assert.deepEqual(await waitLines(child, 2, 5000), ['x', 'y'])
+    child.proc.kill('SIGTERM')
+    const r = await exitWithin(child, 5000, 'tail after SIGTERM')
+    assertExit(r, 0)
+    const c = await channelWhen(topic, 'c', (x) => x.client_count === 0 && x.in_flight_count === 0)
+    assert.equal(c.in_flight_count, 0)
+    assert.equal(c.depth, 0)
+  })
+})
+
+describe('tail keeps waiting', () => {
+  test('its nsqd goes away: tail keeps running, reconnects when it is back on the same port, prints what comes', T, async () => {
+    const first = await Broker.start()
+    let second: Broker | undefined
+    try {
+      const topic = topicName('restart')
+      const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${first.tcpAddress}`, '-channel=c', '-consumer-opt=lookupd_poll_interval,200ms'])
+      await first.waitSubscribed(topic, 'c')
+      await first.stop()
+      // no connection left: it must not fall out of the event loop (exit 13) nor give up
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode} while its nsqd was down; stderr:\n${child.stderr()}`)
+      second = await Broker.start([], {tcpPort: first.tcpPort})
+      await second.waitSubscribed(topic, 'c')
+      await mpub(second.httpPort, topic, ['after restart'])
+      assert.deepEqual(await waitLines(child, 1, 5000), ['after restart'])
+      child.proc.kill('SIGTERM')
+      const r = await exitWithin(child, 5000, 'tail after SIGTERM')
+      assertExit(r, 0)
+      assertNoStack(r.stderr)
+    } finally {
+      await first.stop()
+      await second?.stop()
+    }
+  })
+
+  test('a lookupd that does not answer: tail keeps polling until SIGINT, then exits 0', T, async () => {
+    const port = await unusedPort()
+    const child = spawnCli([...TAIL, '--topic', topicName('lookupd'), '--lookupd-http-address', `${HOST}:${port}`])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
+    assert.match(child.stderr(), /nsqlookupd/)
+    child.proc.kill('SIGINT')
+    const r = await exitWithin(child, 5000, 'tail after SIGINT')
+    assertExit(r, 0)
+    assertNoStack(r.stderr)
+  })
+})
+
+describe('tail misuse: exit 2 with one stderr line naming the flag', {concurrency: true}, () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['no --topic', () => [...TAIL, '--nsqd-tcp-address', addr], /--topic/],
+    ['no --topic (Go syntax)', () => [...NSQ_TAIL, `-nsqd-tcp-address=${addr}`], /--topic/],
+    ['neither --nsqd-tcp-address nor --lookupd-http-address', () => [...TAIL, '--topic', 't'], /--nsqd-tcp-address.*--lookupd-http-address/],
+    ['both --nsqd-tcp-address and --lookupd-http-address', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--lookupd-http-address', `${HOST}:4161`], /--nsqd-tcp-address.*--lookupd-http-address.*not both/],
+    ['an unknown flag', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--bogus'], /--bogus/],
+    ['an unknown flag (Go syntax)', () => [...NSQ_TAIL, '-topic=t', `-nsqd-tcp-address=${addr}`, '-bogus=1'], /bogus/],
+    ['--consumer-opt max_in_flight,-1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--consumer-opt', 'max_in_flight,-1'], /--consumer-opt.*max_in_flight/],
+    ['--consumer-opt nope,1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--consumer-opt', 'nope,1'], /--consumer-opt.*nope/],
+    ['-n -1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '-n', '-1'], /(^|\s)--?n\b/],
+    ['--format xml', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--format', 'xml'], /--format|xml/],
+    ['--nsqd-tcp-address without a port', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', 'nohost'], /--nsqd-tcp-address/],
+  ]
+  for (const [name, argv, mentions] of cases) {
+    test(name, T, async () => {
+      const r = await runCli(argv())
+      assertExit(r, 2, name)
+      assertOneLine(r, mentions)
+      assert.equal(r.stdout, '')
+    })
+  }
+})
+
+describe('tail --version and --help', {concurrency: true}, () => {
+  test('nsq_tail -version and nsqkit tail --version print "nsq_tail v… (nsqkit)"', T, async () => {
+    for (const argv of [[...NSQ_TAIL, '-version'], [...NSQ_TAIL, '--version'], [...TAIL, '--version']]) {
+      const r = await runCli(argv)
+      assertExit(r, 0, argv.join(' '))
+      assert.match(r.stdout, /^nsq_tail v\d+\.\d+\.\d+\S* \(nsqkit\)\n$/)
+    }
+  })
+
+  test('nsqkit --help lists tail and pub', T, async () => {
+    const r = await runCli([...NSQKIT, '--help'])
+    assertExit(r, 0)
+    assert.match(r.stdout, /^\s+tail\s+.*nsq_tail/m)
+    assert.match(r.stdout, /^\s+pub\s+.*to_nsq/m)
+  })
+
+  test('nsqkit tail --help shows the Go name, the flags and examples', T, async () => {
+    const r = await runCli([...TAIL, '--help'])
+    assertExit(r, 0)
+    assert.match(r.stdout, /Go name: nsq_tail/)
+    assert.match(r.stdout, /--nsqd-tcp-address/)
+    assert.match(r.stdout, /--lookupd-http-address/)
+    assert.match(r.stdout, /--print-topic/)
+    assert.match(r.stdout, /EXAMPLES[\s\S]*nsq_tail -topic=/)
+    assert.match(r.stdout, /\$ nsqkit tail --topic/)
+  })
+})
