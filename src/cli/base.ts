@@ -69,7 +69,9 @@ export abstract class NsqCommand extends Command {
       .replace(/^Parsing /, '')
       .replace(/\s*See more help with --help\s*$/, '')
       .trim()
-    process.stderr.write(`${this.id ?? 'nsqkit'}: ${text}\n`)
+    const program = process.env.NSQKIT_PROGRAM || this.id || 'nsqkit'
+    const hint = /^Nonexistent flags?:/.test(text) ? ` (see ${process.env.NSQKIT_PROGRAM || `${this.config.bin} ${this.id}`} --help)` : ''
+    process.stderr.write(`${program}: ${text}${hint}\n`)
     if (debugRequested(process.argv) && err.stack) process.stderr.write(`${err.stack}\n`)
     process.exitCode = code
     return undefined
