@@ -3,14 +3,9 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {MemoryBackend, MessageQueue, NullBackend} from '../../../src/core/broker/backend.js'
+import {mulberry32u} from '../../helpers/prng.js'
 
-const prng = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return (t ^ (t >>> 14)) >>> 0
-}
+const prng = mulberry32u
 
 const drain = <T>(q: MessageQueue<T>): T[] => {
   const out: T[] = []

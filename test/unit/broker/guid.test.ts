@@ -3,6 +3,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {GuidFactory, nsHalves} from '../../../src/core/broker/guid.js'
+import {mulberry32u} from '../../helpers/prng.js'
 
 const TWEPOCH = 1288834974288n
 
@@ -18,14 +19,7 @@ const decode = (id: string): {tick: bigint; node: number; seq: number; value: bi
 const expectedId = (ms: number, node: number, seq: number): bigint =>
   (nsqdTick(ms) << 22n) | (BigInt(node) << 12n) | BigInt(seq)
 
-/** mulberry32: a small deterministic PRNG, uint32 per call */
-const prng = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return (t ^ (t >>> 14)) >>> 0
-}
+const prng = mulberry32u
 
 /** a fixed time whose ns value needs no rounding care (see the float test below) */
 const MS = 1700000000000

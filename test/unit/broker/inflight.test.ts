@@ -4,16 +4,11 @@ import assert from 'node:assert/strict'
 
 import {InFlightTable} from '../../../src/core/broker/inflight.js'
 import {BrokerMessage} from '../../../src/core/broker/message.js'
+import {mulberry32u} from '../../helpers/prng.js'
 
 const msg = (id: string): BrokerMessage => new BrokerMessage(id, Buffer.from(id), 0, 0)
 
-const prng = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return (t ^ (t >>> 14)) >>> 0
-}
+const prng = mulberry32u
 
 const expired = (t: InFlightTable, now: number): string[] => {
   const out: string[] = []

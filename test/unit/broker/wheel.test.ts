@@ -3,6 +3,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {TimeoutWheel, type TimeoutSlot} from '../../../src/core/broker/wheel.js'
+import {mulberry32u} from '../../helpers/prng.js'
 
 interface Entry {
   name: string
@@ -12,13 +13,7 @@ interface Entry {
 
 const entry = (name: string): Entry => ({name, deadline: 0, slot: null})
 
-const prng = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return (t ^ (t >>> 14)) >>> 0
-}
+const prng = mulberry32u
 
 const expired = (w: TimeoutWheel<Entry>, now: number): string[] => {
   const out: string[] = []

@@ -35,22 +35,12 @@ import {
   sub,
   touch,
 } from '../../../src/core/protocol/index.js'
+import {mulberry32} from '../../helpers/prng.js'
 
 const SEEDS = [1, 2, 0xbadc0de, 20240229, 0x5eed]
 
 type Rnd = () => number
 
-/** mulberry32: tiny, seedable, good enough to drive a fuzzer. */
-function mulberry32(seed: number): Rnd {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const int = (rnd: Rnd, n: number): number => Math.floor(rnd() * n)
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[int(rnd, xs.length)] as T

@@ -26,18 +26,8 @@ import {
   sub,
   touch,
 } from '../../../src/core/protocol/index.js'
+import {mulberry32} from '../../helpers/prng.js'
 
-/** mulberry32: a small seeded PRNG, so every run feeds the same chunks. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const pattern = (n: number, seed: number): Buffer => {
   const b = Buffer.alloc(n)
