@@ -1,6 +1,7 @@
 /** An in-process broker on 127.0.0.1 with ports chosen at run time, for the protocol tests. */
 import {Broker, type BrokerOptions} from '../../src/core/broker/index.js'
 import {silentLogger} from '../../src/core/util/logger.js'
+import type {ChannelJson, TopicJson} from './client-harness.js'
 
 export interface TestBroker {
   broker: Broker
@@ -11,26 +12,9 @@ export interface TestBroker {
   close(): Promise<void>
 }
 
-/** The parts of /stats?format=json the tests read. */
+/** The parts of /stats?format=json the tests read (the harness's types, plus `paused`). */
 export interface StatsJson {
-  topics: {
-    topic_name: string
-    depth: number
-    message_count: number
-    paused: boolean
-    channels: {
-      channel_name: string
-      depth: number
-      in_flight_count: number
-      deferred_count: number
-      message_count: number
-      requeue_count: number
-      timeout_count: number
-      client_count: number
-      paused: boolean
-      clients: {client_id: string; state: number; ready_count: number; in_flight_count: number; message_count: number; finish_count: number; requeue_count: number}[] | null
-    }[]
-  }[] | null
+  topics: (Omit<TopicJson, 'channels'> & {paused: boolean; channels: (ChannelJson & {paused: boolean})[]})[] | null
   producers: unknown[] | null
 }
 

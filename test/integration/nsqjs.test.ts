@@ -12,43 +12,13 @@ import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
 import nsq from 'nsqjs'
 import type {Message, Reader, ReaderConnectionConfigOptions, Writer} from 'nsqjs'
+import {HOST, sleep, waitFor, withTimeout, type ChannelJson, type TopicJson} from '../helpers/client-harness.js'
 import {startServe, type ServeChild} from '../helpers/serve.js'
 
-const HOST = '127.0.0.1'
 const MSG_TIMEOUT_MS = 2000
 const TEST_TIMEOUT = {timeout: 20_000}
 
-// ---- /stats?format=json: the parts these tests read (nsqd's field names) ---------------------
-
-interface ClientJson {
-  client_id: string
-  user_agent: string
-  state: number
-  ready_count: number
-  in_flight_count: number
-  message_count: number
-  finish_count: number
-  requeue_count: number
-}
-
-interface ChannelJson {
-  channel_name: string
-  depth: number
-  in_flight_count: number
-  deferred_count: number
-  message_count: number
-  requeue_count: number
-  timeout_count: number
-  client_count: number
-  clients: ClientJson[] | null
-}
-
-interface TopicJson {
-  topic_name: string
-  depth: number
-  message_count: number
-  channels: ChannelJson[]
-}
+// ---- /stats?format=json ---------------------------------------------------------------------
 
 interface StatsDoc {
   topics: TopicJson[] | null
@@ -74,36 +44,6 @@ async function topicStats(topic: string): Promise<TopicJson | undefined> {
 
 async function channelStats(topic: string, channel: string): Promise<ChannelJson | undefined> {
   return (await topicStats(topic))?.channels.find((c) => c.channel_name === channel)
-}
-
-// ---- time -------------------------------------------------------------------------------------
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        t = setTimeout(() => reject(new Error(`${what}: no result within ${ms}ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(t)
-  }
-}
-
-/** Poll `fn` until it returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => T | Promise<T>): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  let last: T | undefined
-  for (;;) {
-    last = await fn()
-    if (last) return last as NonNullable<T>
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what} (last: ${JSON.stringify(last)})`)
-    await sleep(20)
-  }
 }
 
 /** Wait until the channel has `n` subscribed clients that have all sent a RDY > 0. */
