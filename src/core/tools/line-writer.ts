@@ -25,11 +25,18 @@ export class LineWriter {
     return this.failed
   }
 
-  /** Queue one piece of output; resolves when it has been written. */
-  push(data: Buffer | string): Promise<void> {
+  /** Queue one piece of output (or several, written in order); resolves when it has been written. */
+  push(data: Buffer | string | readonly (Buffer | string)[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed)
-    this.parts.push(data)
-    this.size += data.length
+    if (typeof data === 'string' || Buffer.isBuffer(data)) {
+      this.parts.push(data)
+      this.size += data.length
+    } else {
+      for (const d of data) {
+        this.parts.push(d)
+        this.size += d.length
+      }
+    }
     const p = new Promise<void>((resolve, reject) => this.waiters.push({resolve, reject}))
     if (this.size >= this.highWater) this.flush()
     else if (!this.scheduled) {
@@ -48,7 +55,11 @@ export class LineWriter {
     this.parts = []
     this.waiters = []
     this.size = 0
-    const chunk = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)))
+    let total = 0
+    for (const p of parts) total += typeof p === 'string' ? Buffer.byteLength(p) : p.length
+    const chunk = Buffer.allocUnsafe(total)
+    let o = 0
+    for (const p of parts) o += typeof p === 'string' ? chunk.write(p, o) : p.copy(chunk, o)
     this.writing = new Promise<void>((resolve) => {
       this.out.write(chunk, (err) => {
         if (err) {

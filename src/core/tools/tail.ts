@@ -52,20 +52,18 @@ export function randomTailChannel(random: () => number = Math.random): string {
   return `tail${String(Math.floor(random() * 999999)).padStart(6, '0')}#ephemeral`
 }
 
-export function formatMessage(topic: string, msg: ConsumerMessage, format: TailFormat, printTopic: boolean): Buffer | string {
+/** The output of one message, as parts the writer copies once into its batch. */
+export function formatMessage(topic: string, msg: ConsumerMessage, format: TailFormat, printTopic: boolean): (Buffer | string)[] {
   if (format === 'json') {
     const text = isUtf8(msg.body)
     const o: Record<string, unknown> = {topic, id: msg.id, attempts: msg.attempts, timestamp: '__TS__'}
     o.body = text ? msg.body.toString('utf8') : msg.body.toString('base64')
     if (!text) o.encoding = 'base64'
     // the nanosecond timestamp is an exact integer (beyond a double's precision)
-    return JSON.stringify(o).replace('"__TS__"', msg.timestamp.toString()) + '\n'
+    return [JSON.stringify(o).replace('"__TS__"', msg.timestamp.toString()) + '\n']
   }
-  const prefix = printTopic ? `${topic} | ` : ''
-  if (prefix === '') return Buffer.concat([msg.body, NL])
-  return Buffer.concat([Buffer.from(prefix), msg.body, NL])
+  return printTopic ? [`${topic} | `, msg.body, '\n'] : [msg.body, '\n']
 }
-const NL = Buffer.from('\n')
 
 export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailResult> {
   const channel = opts.channel || randomTailChannel()
