@@ -3,7 +3,7 @@
  */
 import {Flags} from '@oclif/core'
 import {ConfigError, applyOptFlags, resolveClientConfig, type ClientConfig} from '../core/client/options.js'
-import {NSQKIT_VERSION} from '../core/version.js'
+import {NSQ_VERSION, NSQKIT_VERSION} from '../core/version.js'
 import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../core/util/logger.js'
 import {parseHostPort} from '../core/util/hostport.js'
 import {UsageError} from './base.js'
@@ -15,9 +15,12 @@ export const producerOpt = Flags.string({summary: 'option to passthrough to the 
 export const logLevel = Flags.option({options: LOG_LEVELS, summary: 'log level on stderr (debug also prints stack traces)', default: 'info' as LogLevel})
 export const version = Flags.boolean({summary: 'print the version and exit'})
 
-/** `<go name> v<version> (nsqkit)`, as the Go apps print `nsq_tail v1.3.0`. */
+/**
+ * One shape for every command: `<go name> v<NSQ version it matches> (nsqkit v<version>)`, as
+ * the Go apps print `nsq_tail v1.3.0` (and nsqd `nsqd v1.3.0 (built w/go1.21)`).
+ */
 export function versionLine(goName: string): string {
-  return `${goName} v${NSQKIT_VERSION} (nsqkit)`
+  return `${goName} v${NSQ_VERSION} (nsqkit v${NSQKIT_VERSION})`
 }
 
 /** The Go apps' user agent form: `<app>/<version> <client>/<version>`. */

@@ -2,7 +2,8 @@ import {mkdir} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {address, duration, integer} from '../cli/flags.js'
-import {Broker, DEFAULT_BROKER_OPTIONS as D, NSQD_VERSION, OptionError, type BrokerOptions} from '../core/broker/index.js'
+import {versionLine} from '../cli/tool-flags.js'
+import {Broker, DEFAULT_BROKER_OPTIONS as D, OptionError, type BrokerOptions} from '../core/broker/index.js'
 import {formatDuration} from '../core/util/duration.js'
 import {LOG_LEVELS, type LogLevel} from '../core/util/logger.js'
 
@@ -85,7 +86,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     if (flags.version) {
-      this.log(`nsqd v${NSQD_VERSION} (nsqkit v${this.config.version})`)
+      this.log(versionLine('nsqd'))
       return
     }
     const f = flags as Record<string, unknown>

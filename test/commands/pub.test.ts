@@ -224,7 +224,7 @@ describe('pub --version and --help', {concurrency: true}, () => {
     for (const argv of [[...TO_NSQ, '-version'], [...TO_NSQ, '--version'], [...PUB, '--version']]) {
       const r = await runCli(argv)
       assertExit(r, 0, argv.join(' '))
-      assert.match(r.stdout, /^to_nsq v\d+\.\d+\.\d+\S* \(nsqkit\)\n$/)
+      assert.match(r.stdout, /^to_nsq v1\.3\.0 \(nsqkit v\d+\.\d+\.\d+\S*\)\n$/)
     }
   })
 

@@ -338,7 +338,7 @@ describe('tail --version and --help', {concurrency: true}, () => {
     for (const argv of [[...NSQ_TAIL, '-version'], [...NSQ_TAIL, '--version'], [...TAIL, '--version']]) {
       const r = await runCli(argv)
       assertExit(r, 0, argv.join(' '))
-      assert.match(r.stdout, /^nsq_tail v\d+\.\d+\.\d+\S* \(nsqkit\)\n$/)
+      assert.match(r.stdout, /^nsq_tail v1\.3\.0 \(nsqkit v\d+\.\d+\.\d+\S*\)\n$/)
     }
   })
 

@@ -12,6 +12,7 @@ import {createServer as createTcpServer, type AddressInfo, type Server as TcpSer
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
+import {NSQ_VERSION} from '../version.js'
 import {createLogger, isLogLevel, type Logger, type LogLevel} from '../util/logger.js'
 import {ClientV2, type ClientInfo} from './client.js'
 import type {BrokerContext} from './context.js'
@@ -22,7 +23,7 @@ import {resolveBrokerOptions, type BrokerOptions} from './options.js'
 import {Topic} from './topic.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
-export const NSQD_VERSION = '1.3.0'
+export const NSQD_VERSION = NSQ_VERSION
 
 export interface BrokerDeps {
   /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
