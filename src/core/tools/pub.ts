@@ -26,7 +26,8 @@
  *    the max-body-size, sent as PUB.
  *  - A broker that cannot be reached again, or an answer retrying cannot fix (E_BAD_TOPIC,
  *    E_PUB_FAILED, ...), stops the run: reading stops, and what was not acknowledged is counted
- *    as not published. The signal stops reading too, but what was read is still published.
+ *    as not published. The signal, or an input that fails, stops reading too, but what was
+ *    read is still published.
  *  - `rate` (records/s) is to_nsq's token bucket paced by elapsed time: the balance starts at
  *    1, grows by `rate` per second, is capped at `rate`; each wake-up releases every record
  *    the balance allows, so 1/s and 1,000,000/s are both kept.
@@ -319,6 +320,8 @@ export class PubRun {
   private batchBytes = 0
   private idle: NodeJS.Timeout | null = null
   private waiters: (() => void)[] = []
+  /** the input failed: what was read is still published, then this is the run's error */
+  private inputError: InputError | null = null
   /** ends a read that waits for input (set while the stream is read) */
   private stopReading: (() => void) | null = null
 
@@ -350,6 +353,7 @@ export class PubRun {
     } catch (err) {
       this.error ??= err as Error
     } finally {
+      this.error ??= this.inputError
       if (this.idle) clearTimeout(this.idle)
       await Promise.all(this.lanes.map((l) => l.producer.stop(5000)))
     }
@@ -447,7 +451,7 @@ export class PubRun {
       if (acc.available > 0) await this.take(n + 1, acc.take(acc.available), pacer)
       return !this.stopped
     } catch (err) {
-      if (!this.stopped) this.error = new InputError(this.ctx.inputName ?? 'the input', err as Error)
+      if (!this.stopped) this.inputError = new InputError(this.ctx.inputName ?? 'the input', err as Error)
       return false
     } finally {
       this.stopReading = null
