@@ -8,31 +8,26 @@
  */
 import {fstatSync, readFileSync, readSync, readlinkSync} from 'node:fs'
 import type {Readable} from 'node:stream'
+import {InputError} from '../core/tools/pub.js'
 
-export class StdinError extends Error {
-  readonly code = 'ERR_INPUT'
-  constructor(reason: string) {
-    super(`cannot read stdin: ${reason}`)
-    this.name = 'StdinError'
-  }
-}
+const stdinError = (err: unknown): InputError => new InputError('stdin', err instanceof Error ? err : new Error(String(err)))
 
 export function readableStdin(): Readable {
   let dir: boolean
   try {
     dir = fstatSync(0).isDirectory()
   } catch (err) {
-    throw new StdinError((err as Error).message)
+    throw stdinError(err)
   }
   if (dir) {
     try {
       readSync(0, Buffer.alloc(1))
     } catch (err) {
-      throw new StdinError((err as Error).message)
+      throw stdinError(err)
     }
-    throw new StdinError('EISDIR: illegal operation on a directory, read')
+    throw stdinError(new Error('EISDIR: illegal operation on a directory, read'))
   }
-  if (closedAtStart()) throw new StdinError('EBADF: bad file descriptor (stdin is closed)')
+  if (closedAtStart()) throw stdinError(new Error('EBADF: bad file descriptor (stdin is closed)'))
   return process.stdin
 }
 

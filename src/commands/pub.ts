@@ -75,7 +75,8 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     const result = await run.run().finally(() => progress?.())
     if (result.error === null && result.failed === 0) return
     process.exitCode = 1
-    process.stderr.write(`pub: ${summary(result, addrs, signal.aborted)}\n`)
+    // the name the user typed, as on the error lines (to_nsq: ...)
+    process.stderr.write(`${process.env.NSQKIT_PROGRAM || this.id || 'pub'}: ${summary(result, addrs, signal.aborted)}\n`)
   }
 
   /** A live line on a terminal's stderr: records, published, rate. Returns the stopper. */

@@ -314,12 +314,15 @@ describe('pub: stdin that cannot be read is one line and exit 1', () => {
     assertOneLine(r, /^pub: cannot read stdin: EBADF: bad file descriptor \(stdin is closed\)$/)
   })
 
-  test('stdin open for writing only (0>file): "pub: cannot read stdin: EBADF ..."', T, async () => {
+  test('stdin open for writing only (0>file): "pub: cannot read stdin: EBADF ...", "to_nsq: ..." from the shim', T, async () => {
     const fd = openSync(join(dir, 'write-only'), 'w')
     try {
       const r = await runCli(argv(), {stdin: fd})
       assertExit(r, 1)
       assertOneLine(r, /^pub: cannot read stdin: EBADF: bad file descriptor, read$/)
+      const g = await runCli([...TO_NSQ, `-topic=${topicName('stdin')}`, `-nsqd-tcp-address=${addr}`], {stdin: fd})
+      assertExit(g, 1, 'to_nsq')
+      assertOneLine(g, /^to_nsq: cannot read stdin: EBADF: bad file descriptor, read$/)
     } finally {
       closeSync(fd)
     }
