@@ -9,6 +9,11 @@
  *  - arguments instead of stdin; --delimiter; empty records skipped; a last record without
  *    delimiter kept
  *  - failures: a stopped broker, records over max-msg-size (exit 1, one clear line)
+ *  - bytes end to end: non-UTF-8 stdin, 100 KB of random bytes, raw argv bytes, --delimiter 0xFF
+ *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps)
+ *  - stdin that cannot be read: a directory, closed, write-only
+ *  - a fake nsqd that closes after "message too big" (frame then close, or a reset without it):
+ *    the same outcome every run; a broker stopped mid-stream: what was read, published, not read
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
 import {after, before, describe, test} from 'node:test'
