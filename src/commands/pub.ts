@@ -1,13 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
+import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
+import {readableStdin} from '../cli/stdin.js'
 import {checkAddress, clientConfig, logLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
-import {PubRun} from '../core/tools/pub.js'
+import {InputError, PubRun, type PubResult} from '../core/tools/pub.js'
 import type {LogLevel} from '../core/util/logger.js'
 
 export default class Pub extends NsqCommand {
   static override summary = 'Publish records from stdin (or arguments) to nsqd (Go name: to_nsq)'
-  static override description = `Reads stdin, splits it on --delimiter (a newline by default), skips empty records and publishes every record to every --nsqd-tcp-address, in MPUB batches of --batch-size. With arguments, publishes the arguments instead of stdin.
-Exits 0 only when every record was acknowledged by every nsqd; otherwise prints how many were and were not published (and which records were too big) and exits 1.`
+  static override description = `Reads stdin, splits it on the --delimiter byte (a newline by default), skips empty records and publishes every record, as the exact bytes read, to every --nsqd-tcp-address, in MPUB batches of --batch-size. With arguments, publishes the arguments instead of stdin.
+Exits 0 only when every record was acknowledged by every nsqd; otherwise prints how many were read, published and not published (and which records were too big) and exits 1.`
   static override hiddenAliases = ['to_nsq']
   static override strict = false
   static override examples = [
@@ -22,12 +24,18 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
   static override flags = {
     topic: Flags.string({summary: 'NSQ topic to publish to'}),
     'nsqd-tcp-address': nsqdTcpAddress,
-    delimiter: Flags.string({summary: 'character to split input from stdin (one byte)', default: '\n'}),
+    delimiter: Flags.string({summary: 'character to split input from stdin (one byte, any of 0-255)', default: '\n'}),
     rate: Flags.integer({summary: 'throttle messages to n/second; 0 to disable', default: 0, min: 0}),
     'producer-opt': producerOpt,
-    'batch-size': Flags.integer({summary: 'records per MPUB (a batch also closes after 10ms without input)', default: 200, min: 1}),
+    'batch-size': Flags.integer({summary: 'records per MPUB (a batch also closes 10ms after its first record)', default: 200, min: 1}),
     'log-level': logLevel(),
     version,
+  }
+
+  protected override async init(): Promise<void> {
+    // the bytes of arguments that are not valid UTF-8 (a Latin-1 message, --delimiter $'\xff')
+    this.argv = rawArgv(this.argv)
+    await super.init()
   }
 
   async run(): Promise<void> {
@@ -40,33 +48,35 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     const addrs = flags['nsqd-tcp-address'] ?? []
     if (addrs.length === 0) throw new UsageError('--nsqd-tcp-address required')
     for (const a of addrs) checkAddress('--nsqd-tcp-address', a)
-    if (Buffer.byteLength(flags.delimiter) !== 1) throw new UsageError('--delimiter must be a single byte')
+    const delimiter = argBytes(flags.delimiter)
+    if (delimiter.length !== 1) {
+      throw new UsageError(`--delimiter must be a single byte${lostBytes(flags.delimiter) ? ' (the argument is not valid UTF-8 and its bytes cannot be read back on this system)' : ''}`)
+    }
     const config = clientConfig('--producer-opt', {user_agent: userAgent('to_nsq')}, flags['producer-opt'])
+    const messages = (argv as string[]).map(argBytes)
+    // with arguments, stdin is not read at all
+    const input = messages.length > 0 ? process.stdin : readableStdin()
     const {signal} = this.stopSignal()
     const log = stderrLogger(flags['log-level'] as LogLevel)
     const run = new PubRun(
       {
         topic: flags.topic,
         nsqdTcpAddresses: addrs,
-        delimiter: flags.delimiter,
+        delimiter: delimiter[0] as number,
         rate: flags.rate,
         batchSize: flags['batch-size'],
         batchIdleMs: 10,
-        messages: argv as string[],
+        messages,
         config,
       },
-      {signal, input: process.stdin, log},
+      {signal, input, inputName: 'stdin', log},
     )
     const progress = process.stderr.isTTY ? this.progress(run) : null
     const result = await run.run().finally(() => progress?.())
     if (result.error === null && result.failed === 0) return
     process.exitCode = 1
-    if (result.records === 0 && result.error) {
-      process.stderr.write(`pub: ${result.error.message}; nothing published\n`)
-      return
-    }
-    const reason = result.error ? result.error.message : `${result.oversized.length} record(s) over the broker's max-msg-size (${result.oversized.slice(0, 10).join(', ')}${result.oversized.length > 10 ? ', ...' : ''})`
-    process.stderr.write(`pub: ${result.published} of ${result.records} records published to ${addrs.length === 1 ? addrs[0] : `all of ${addrs.join(', ')}`}, ${result.failed} not published: ${reason}\n`)
+    // the name the user typed, as on the error lines (to_nsq: ...)
+    process.stderr.write(`${process.env.NSQKIT_PROGRAM || this.id || 'pub'}: ${summary(result, addrs, signal.aborted)}\n`)
   }
 
   /** A live line on a terminal's stderr: records, published, rate. Returns the stopper. */
@@ -84,4 +94,25 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
       process.stderr.write('\n')
     }
   }
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
+const numbers = (ns: number[]): string => `${ns.slice(0, 10).join(', ')}${ns.length > 10 ? ', ...' : ''}`
+
+/**
+ * The line after a run that did not publish everything:
+ *   3 of 5 records were published to H:P, 2 not published: 2 records over the broker's max-msg-size (2, 5)
+ *   41 of 43 records read were published to H:P, 2 not published; the rest of the input was not read: <why>
+ */
+function summary(r: PubResult, addrs: string[], stopped: boolean): string {
+  const e = r.error
+  if (r.records === 0 && e !== null) return e instanceof InputError ? e.message : `${e.message}; nothing published`
+  const why: string[] = []
+  if (e !== null) why.push(e.message)
+  else if (!r.complete && stopped) why.push('stopped by a signal')
+  if (r.oversized.length > 0) why.push(`${plural(r.oversized.length, 'record')} over the broker's max-msg-size (${numbers(r.oversized)})`)
+  if (r.refused.length > 0) why.push(`${plural(r.refused.length, 'record')} on which the broker closed the connection without an answer (${numbers(r.refused)})`)
+  const to = addrs.length === 1 ? addrs[0] : `all of ${addrs.join(', ')}`
+  const counts = `${r.published} of ${r.records} records ${r.complete ? '' : 'read '}were published to ${to}, ${r.failed} not published`
+  return `${counts}${r.complete ? '' : '; the rest of the input was not read'}: ${why.join('; ')}`
 }

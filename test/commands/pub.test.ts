@@ -9,12 +9,22 @@
  *  - arguments instead of stdin; --delimiter; empty records skipped; a last record without
  *    delimiter kept
  *  - failures: a stopped broker, records over max-msg-size (exit 1, one clear line)
+ *  - bytes end to end: non-UTF-8 stdin, 100 KB of random bytes, raw argv bytes, --delimiter 0xFF
+ *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps)
+ *  - stdin that cannot be read: a directory, closed, write-only
+ *  - a fake nsqd that closes after "message too big" (frame then close, or a reset without it):
+ *    the same outcome every run; a broker stopped mid-stream: what was read, published, not read
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {Broker, Cleanup, recordingConsumer} from '../helpers/client-harness.js'
-import {NSQKIT, assertExit, assertNoStack, assertOneLine, killChildren, runCli, shim} from '../helpers/cli.js'
+import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Broker, Cleanup, recordingConsumer, waitFor} from '../helpers/client-harness.js'
+import {NSQKIT, assertExit, assertNoStack, assertOneLine, exitWithin, killChildren, runCli, shim, spawnCli, type CliResult} from '../helpers/cli.js'
+import {FakeNsqd} from '../helpers/fake-nsqd.js'
+import {mulberry32u} from '../helpers/prng.js'
 
 const T = {timeout: 30_000}
 const PUB = [...NSQKIT, 'pub']
@@ -41,7 +51,7 @@ const topicName = (what: string): string => `pub_${what}_${process.pid}_${++seq}
  * The first `n` messages of `topic` at `b` (a new channel, so it gets what the topic holds when
  * it is the topic's first channel), read with our Consumer; checks the topic's message_count is `n`.
  */
-async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_000): Promise<{body: string; timestamp: bigint}[]> {
+async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_000): Promise<{body: Buffer; timestamp: bigint}[]> {
   const cleanup = new Cleanup()
   try {
     const timestamps: bigint[] = []
@@ -51,13 +61,14 @@ async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_00
     if (n > 0) await rec.waitCount(n, timeoutMs)
     const t = await b.topic(topic)
     assert.equal(t?.message_count, n, `message_count of ${topic}`)
-    return rec.received.map((r, i) => ({body: r.body.toString('utf8'), timestamp: timestamps[i] as bigint}))
+    return rec.received.map((r, i) => ({body: r.body, timestamp: timestamps[i] as bigint}))
   } finally {
     await cleanup.run()
   }
 }
 
-const bodiesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
+const bytesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<Buffer[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
+const bodiesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await bytesOf(b, topic, n, timeoutMs)).map((m) => m.toString('utf8'))
 
 describe('to_nsq Go syntax = nsqkit pub GNU syntax', () => {
   test('-topic=t -nsqd-tcp-address=H:P, -topic t -nsqd-tcp-address H:P, --topic=t --nsqd-tcp-address H:P', T, async () => {
@@ -109,7 +120,7 @@ describe('pub: what arrives', () => {
     const got = await messagesOf(broker, topic, 100)
     // every record, the last one too, in order
     assert.deepEqual(
-      got.map((m) => m.body),
+      got.map((m) => m.body.toString('utf8')),
       want,
     )
     // the broker's timestamps: spread over about a second
@@ -188,10 +199,255 @@ describe('pub: failures exit 1 with a clear line', () => {
       assertNoStack(r.stderr)
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
       const summary = lines[lines.length - 1] as string
-      assert.match(summary, /^pub: 3 of 5 records published .* 2 not published: .*max-msg-size \(2, 5\)$/)
+      assert.match(summary, /^pub: 3 of 5 records were published to 127\.0\.0\.1:\d+, 2 not published: 2 records over the broker's max-msg-size \(2, 5\)$/)
       assert.deepEqual(await bodiesOf(small, topic, 3), ['a', 'b', 'c'])
     } finally {
       await small.stop()
+    }
+  })
+})
+
+/** `printf` in the child's shell: a raw byte in argv (Node's spawn only passes UTF-8 strings) */
+const rawArg = (octal: string): string => `"$(printf '${octal}')"`
+/** the lines of stderr, the summary last */
+const stderrLines = (r: CliResult): string[] => r.stderr.split('\n').filter((l) => l.trim() !== '')
+const lastLine = (r: CliResult): string => stderrLines(r).at(-1) ?? ''
+const hex = (bs: Buffer[]): string[] => bs.map((b) => b.toString('hex'))
+
+describe('pub: records are bytes end to end', () => {
+  test('bytes that are not UTF-8 arrive as they were: FF FE 00 "abc", Latin-1 "caf\\xe9"', T, async () => {
+    const topic = topicName('binary')
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input: Buffer.from('fffe00616263' + '0a' + '636166e9' + '0a', 'hex')})
+    assertExit(r, 0)
+    assert.equal(r.stderr, '')
+    assert.deepEqual(hex(await bytesOf(broker, topic, 2)), ['fffe00616263', '636166e9'])
+  })
+
+  test('100 KB of seeded random bytes, split on the newline byte, arrive byte for byte', T, async () => {
+    const topic = topicName('random')
+    const next = mulberry32u(0x5eed)
+    const input = Buffer.alloc(100 * 1024)
+    for (let i = 0; i < input.length; i++) input[i] = next() & 0xff
+    const want: Buffer[] = []
+    for (let from = 0; from <= input.length; ) {
+      let nl = input.indexOf(0x0a, from)
+      if (nl < 0) nl = input.length
+      if (nl > from) want.push(input.subarray(from, nl))
+      from = nl + 1
+    }
+    assert.ok(want.length > 300, `${want.length} records`)
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input})
+    assertExit(r, 0)
+    const got = await bytesOf(broker, topic, want.length)
+    assert.equal(Buffer.concat(got).length, Buffer.concat(want).length, 'bytes in all')
+    const firstDiff = got.findIndex((b, i) => !b.equals(want[i] as Buffer))
+    assert.equal(firstDiff, -1, `first difference at record ${firstDiff + 1}`)
+  })
+
+  test('arguments that are not valid UTF-8 are published as the bytes typed (caf\\xe9, FF FE)', T, async () => {
+    const topic = topicName('rawargs')
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, 'plain'], {sh: `exec "$0" "$@" ${rawArg('caf\\351')} ${rawArg('\\377\\376')}`})
+    assertExit(r, 0)
+    assert.equal(r.stderr, '')
+    assert.deepEqual(hex(await bytesOf(broker, topic, 3)), [Buffer.from('plain').toString('hex'), '636166e9', 'fffe'])
+  })
+
+  test("--delimiter $'\\xff' and -delimiter=$'\\xff' (the raw byte in argv) split on 0xFF", T, async () => {
+    const input = Buffer.from('61' + 'ff' + '62' + 'ff' + 'ff' + '63' + '0a', 'hex')
+    const variants: [string, (topic: string) => string[], string][] = [
+      ['nsqkit pub --delimiter <FF>', (t) => [...PUB, '--topic', t, '--nsqd-tcp-address', addr], `--delimiter ${rawArg('\\377')}`],
+      ['to_nsq -delimiter=<FF>', (t) => [...TO_NSQ, `-topic=${t}`, `-nsqd-tcp-address=${addr}`], `-delimiter=${rawArg('\\377')}`],
+    ]
+    for (const [name, argv, delim] of variants) {
+      const topic = topicName('delimff')
+      const r = await runCli(argv(topic), {input, sh: `exec "$0" "$@" ${delim}`})
+      assertExit(r, 0, name)
+      assert.equal(r.stderr, '', name)
+      assert.deepEqual(hex(await bytesOf(broker, topic, 3)), ['61', '62', '630a'], name)
+    }
+  })
+
+  test('--delimiter of two raw bytes (FF FE): exit 2, one line naming --delimiter', T, async () => {
+    const r = await runCli([...PUB, '--topic', 't', '--nsqd-tcp-address', addr], {input: 'never published\n', sh: `exec "$0" "$@" --delimiter ${rawArg('\\377\\376')}`})
+    assertExit(r, 2)
+    assertOneLine(r, /^pub: --delimiter must be a single byte$/)
+  })
+})
+
+describe('pub --rate: paced by elapsed time, 10/s to 50,000/s within 10%', () => {
+  // the broker's timestamps of the first and last message: the child's start-up is not counted
+  const cases: [number, number][] = [
+    [10, 21],
+    [5000, 10_001],
+    [50_000, 100_001],
+  ]
+  for (const [rate, n] of cases) {
+    const expectMs = ((n - 1) / rate) * 1000
+    test(`--rate ${rate}: ${n} records, first to last publish in ${expectMs} ms ±10%`, {timeout: 90_000}, async () => {
+      const topic = topicName(`rate${rate}`)
+      const want = Array.from({length: n}, (_, i) => String(i + 1))
+      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, '--rate', String(rate)], {input: want.join('\n') + '\n', timeoutMs: expectMs * 3 + 10_000})
+      assertExit(r, 0, `--rate ${rate}`)
+      const got = await messagesOf(broker, topic, n, 30_000)
+      const firstDiff = got.findIndex((m, i) => m.body.toString('utf8') !== want[i])
+      assert.equal(firstDiff, -1, `every record in order; first difference at ${firstDiff + 1}`)
+      const spreadMs = Number((got[n - 1] as {timestamp: bigint}).timestamp - (got[0] as {timestamp: bigint}).timestamp) / 1e6
+      assert.ok(spreadMs >= expectMs * 0.9 && spreadMs <= expectMs * 1.1, `--rate ${rate}: first to last publish ${spreadMs} ms, ${expectMs} expected (±10%); the run took ${r.ms} ms`)
+    })
+  }
+})
+
+describe('pub: stdin that cannot be read is one line and exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsqkit-pub-stdin-'))
+  after(() => rmSync(dir, {recursive: true, force: true}))
+  const argv = (): string[] => [...PUB, '--topic', topicName('stdin'), '--nsqd-tcp-address', addr]
+
+  test('stdin is a directory (< /tmp): "pub: cannot read stdin: EISDIR ..."', T, async () => {
+    const fd = openSync(dir, 'r')
+    try {
+      const r = await runCli(argv(), {stdin: fd})
+      assertExit(r, 1)
+      assertOneLine(r, /^pub: cannot read stdin: EISDIR: illegal operation on a directory, read$/)
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  test('stdin closed (<&-): "pub: cannot read stdin: EBADF ... (stdin is closed)"', T, async () => {
+    const r = await runCli(argv(), {sh: 'exec "$0" "$@" <&-'})
+    assertExit(r, 1)
+    assertOneLine(r, /^pub: cannot read stdin: EBADF: bad file descriptor \(stdin is closed\)$/)
+  })
+
+  test('stdin open for writing only (0>file): "pub: cannot read stdin: EBADF ...", "to_nsq: ..." from the shim', T, async () => {
+    const fd = openSync(join(dir, 'write-only'), 'w')
+    try {
+      const r = await runCli(argv(), {stdin: fd})
+      assertExit(r, 1)
+      assertOneLine(r, /^pub: cannot read stdin: EBADF: bad file descriptor, read$/)
+      const g = await runCli([...TO_NSQ, `-topic=${topicName('stdin')}`, `-nsqd-tcp-address=${addr}`], {stdin: fd})
+      assertExit(g, 1, 'to_nsq')
+      assertOneLine(g, /^to_nsq: cannot read stdin: EBADF: bad file descriptor, read$/)
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  test("stdio 'ignore' is /dev/null opened for reading, as < /dev/null: an empty input, exit 0", T, async () => {
+    const r = await runCli(argv(), {stdin: 'ignore'})
+    assertExit(r, 0)
+    assert.equal(r.stderr, '')
+  })
+})
+
+describe('pub against a broker that closes the connection as nsqd does (a fake nsqd)', () => {
+  const BIG = 'x'.repeat(1024 * 1024 + 1)
+  const input = (records: string[]): string => records.join('\n') + '\n'
+  const accepted = (fake: FakeNsqd): string[] => fake.accepted.map((b) => b.toString('latin1'))
+  // nsqd 1.3.0 sends no max_msg_size in IDENTIFY: it is learnt from "message too big", or not
+  // at all when the connection is reset before the answer is read
+  const modes: ['frame' | 'reset', RegExp][] = [
+    ['frame', /over the broker's max-msg-size/],
+    ['reset', /on which the broker closed the connection without an answer/],
+  ]
+
+  test('IDENTIFY announces max_msg_size: the oversized record is reported by number and never sent', T, async () => {
+    const fake = await FakeNsqd.start({announceMaxMsgSize: true})
+    try {
+      const r = await runCli([...PUB, '--topic', topicName('fake'), '--nsqd-tcp-address', fake.address], {input: input(['small1', BIG, 'small2', 'small3'])})
+      assertExit(r, 1)
+      assertNoStack(r.stderr)
+      assert.equal(lastLine(r), `pub: 3 of 4 records were published to ${fake.address}, 1 not published: 1 record over the broker's max-msg-size (2)`)
+      assert.deepEqual(accepted(fake), ['small1', 'small2', 'small3'])
+      assert.equal(fake.connections, 1)
+      assert.equal(fake.kills, 0, 'nothing over the limit was sent')
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  for (const [mode, reason] of modes) {
+    test(`${mode === 'frame' ? 'error frame, then close' : 'reset without a frame'}: small1, a 1 MiB + 1 line, small2, small3 → "3 of 4", every run`, T, async () => {
+      for (let run = 1; run <= 5; run++) {
+        const fake = await FakeNsqd.start({onTooBig: mode})
+        try {
+          const r = await runCli([...PUB, '--topic', topicName('fake'), '--nsqd-tcp-address', fake.address], {input: input(['small1', BIG, 'small2', 'small3'])})
+          assertExit(r, 1, `run ${run}`)
+          assertNoStack(r.stderr)
+          const line = lastLine(r)
+          assert.match(line, new RegExp(`^pub: 3 of 4 records were published to ${fake.address.replace(/\./g, '\\.')}, 1 not published: 1 record `), `run ${run}`)
+          assert.match(line, reason, `run ${run}`)
+          assert.match(line, / \(2\)$/, `run ${run}`)
+          assert.deepEqual([...new Set(accepted(fake))].sort(), ['small1', 'small2', 'small3'], `run ${run}: what the broker took`)
+          assert.ok(fake.kills >= 1, `run ${run}: the oversized record reached the broker`)
+        } finally {
+          await fake.stop()
+        }
+      }
+    })
+
+    test(`${mode}: two oversized records among 3,000, pipelined batches of 20: every other record published, reading goes on`, T, async () => {
+      const records = Array.from({length: 3000}, (_, i) => (i + 1 === 700 || i + 1 === 2100 ? BIG : `rec${i + 1}`))
+      const lines = new Set<string>()
+      for (let run = 1; run <= 3; run++) {
+        const fake = await FakeNsqd.start({onTooBig: mode})
+        try {
+          const r = await runCli([...PUB, '--topic', topicName('fake'), '--nsqd-tcp-address', fake.address, '--batch-size', '20'], {input: input(records)})
+          assertExit(r, 1, `run ${run}`)
+          assertNoStack(r.stderr)
+          const line = lastLine(r)
+          assert.match(line, new RegExp(`^pub: 2998 of 3000 records were published to [^,]+, 2 not published: 2 records .* \\(700, 2100\\)$`), `run ${run}`)
+          assert.match(line, reason, `run ${run}`)
+          lines.add(line.replace(fake.address, 'H:P'))
+          const got = new Set(accepted(fake))
+          assert.equal(got.size, 2998, `run ${run}: distinct records the broker took`)
+          for (const rec of records) if (rec !== BIG) assert.ok(got.has(rec), `run ${run}: ${rec} published`)
+          assert.ok(!got.has(BIG))
+        } finally {
+          await fake.stop()
+        }
+      }
+      assert.equal(lines.size, 1, `the same summary every run: ${[...lines].join(' | ')}`)
+    })
+  }
+})
+
+describe('pub against serve: records over --max-msg-size among many, and a broker stopped mid-stream', () => {
+  test('two oversized records among 3,000 (batches of 20): 2998 published, in order, the two reported', T, async () => {
+    const small = await Broker.start(['--max-msg-size=1000'])
+    try {
+      const topic = topicName('big2')
+      const records = Array.from({length: 3000}, (_, i) => (i + 1 === 700 || i + 1 === 2100 ? 'y'.repeat(1001) : `rec${i + 1}`))
+      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', small.tcpAddress, '--batch-size', '20'], {input: records.join('\n') + '\n'})
+      assertExit(r, 1)
+      assertNoStack(r.stderr)
+      assert.equal(lastLine(r), `pub: 2998 of 3000 records were published to ${small.tcpAddress}, 2 not published: 2 records over the broker's max-msg-size (700, 2100)`)
+      const got = await bodiesOf(small, topic, 2998)
+      assert.deepEqual(new Set(got), new Set(records.filter((x) => x.length < 1000)))
+    } finally {
+      await small.stop()
+    }
+  })
+
+  test('the broker stopped after 40 of 43 records: "40 of 43 records read were published ..., 3 not published; the rest of the input was not read: ..."', T, async () => {
+    const gone = await Broker.start()
+    try {
+      const topic = topicName('abort')
+      const child = spawnCli([...PUB, '--topic', topic, '--nsqd-tcp-address', gone.tcpAddress], {keepStdin: true, timeoutMs: 25_000})
+      child.proc.stdin?.write(Array.from({length: 40}, (_, i) => `r${i + 1}\n`).join(''))
+      await waitFor('40 messages at the broker', 10_000, async () => (await gone.topic(topic))?.message_count === 40)
+      await gone.stop()
+      // stdin stays open: pub must stop reading by itself
+      child.proc.stdin?.write('r41\nr42\nr43\n')
+      const r = await exitWithin(child, 15_000, 'pub after its broker stopped')
+      assertExit(r, 1)
+      assertNoStack(r.stderr)
+      assert.match(
+        lastLine(r),
+        new RegExp(`^pub: 40 of 43 records read were published to ${gone.tcpAddress.replace(/\./g, '\\.')}, 3 not published; the rest of the input was not read: cannot connect to nsqd at [^:]+:\\d+: connection refused$`),
+      )
+    } finally {
+      await gone.stop()
     }
   })
 })

@@ -37,6 +37,13 @@ export interface CliResult {
 export interface RunOptions {
   /** written to stdin, then stdin is closed; without it stdin is closed at once */
   input?: string | Buffer
+  /** stdin is this file descriptor (or nothing: 'ignore') instead of a pipe */
+  stdin?: number | 'ignore'
+  /**
+   * Run through `/bin/sh -c <sh> node <argv...>` ("$0" is node, "$@" the argv), for what only a
+   * shell gives: argv bytes that are not UTF-8 (`"$(printf '\\377')"`), a closed fd (`<&-`).
+   */
+  sh?: string
   /** SIGKILL after this long (the result then has signal SIGKILL) */
   timeoutMs?: number
 }
@@ -54,7 +61,8 @@ export interface CliChild {
 /** Start `node <argv...>` with piped stdio; registered for killChildren(). */
 export function spawnCli(argv: string[], opts: RunOptions & {keepStdin?: boolean} = {}): CliChild {
   const t0 = Date.now()
-  const proc = spawn(process.execPath, argv, {cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+  const [cmd, args] = opts.sh === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', opts.sh, process.execPath, ...argv]]
+  const proc = spawn(cmd, args, {cwd: REPO_ROOT, stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
   children.add(proc)
   const out: Buffer[] = []
   let err = ''

@@ -70,7 +70,12 @@ export class ProtocolResponseError extends NsqClientError {
 }
 
 export class NotConnectedError extends NsqClientError {
-  constructor(addr = '', why = 'not connected') {
+  constructor(
+    addr = '',
+    why = 'not connected',
+    /** the broker closed the connection after answering another command with this fatal E_* code */
+    readonly afterCode?: string,
+  ) {
     super('ERR_NOT_CONNECTED', `${why}${addr ? ` (${addr})` : ''}`, addr, true)
     this.name = 'NotConnectedError'
   }

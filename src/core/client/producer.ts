@@ -6,11 +6,12 @@
  * - Pipelined: commands go out without waiting; responses come back in order, so each is
  *   matched to the oldest pending transaction (FIFO). An error frame rejects that one call
  *   with a ProtocolResponseError carrying the E_* code.
- * - A lost connection rejects every pending call with NotConnectedError.
+ * - A lost connection rejects every pending call with NotConnectedError; after a fatal error
+ *   frame, the calls pipelined behind the failed one carry its code (`afterCode`).
  * - stop() waits for what is pending (bounded), then closes; later calls reject with
  *   StoppedError.
  */
-import {dpub, mpub, pub, type Command, type Message} from '../protocol/index.js'
+import {dpub, mpub, pub, type Command, type IdentifyResponse, type Message} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
 import {NotConnectedError, ProtocolResponseError, StoppedError, TimeoutError} from './errors.js'
@@ -71,6 +72,11 @@ export class Producer implements ConnectionDelegate {
 
   get isConnected(): boolean {
     return this.conn?.connected ?? false
+  }
+
+  /** The IDENTIFY answer of the current connection (null when not connected or a plain OK). */
+  get identity(): IdentifyResponse | null {
+    return this.conn?.identity ?? null
   }
 
   /** Wait (up to `timeoutMs`) for pending publishes, then close. */
@@ -159,7 +165,7 @@ export class Producer implements ConnectionDelegate {
       // the broker closes the connection after a fatal error: what was pipelined behind the
       // failed command will not be answered, and the next call must reconnect
       if (this.conn === conn) this.conn = null
-      this.failAll(new NotConnectedError(this.addr, `connection closed by nsqd after ${err.nsqCode}`))
+      this.failAll(new NotConnectedError(this.addr, `connection closed by nsqd after ${err.nsqCode}`, err.nsqCode))
       conn.close()
     }
     this.checkIdle()

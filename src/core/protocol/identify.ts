@@ -41,6 +41,8 @@ export interface IdentifyResponse {
   auth_required: boolean
   output_buffer_size: number
   output_buffer_timeout: number
+  /** not sent by nsqd 1.3.0 (nor by serve, which answers as it does); read when a broker sends it */
+  max_msg_size?: number
 }
 
 const STRING_FIELDS = ['client_id', 'hostname', 'user_agent', 'short_id', 'long_id'] as const
