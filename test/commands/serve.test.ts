@@ -383,6 +383,9 @@ describe('nsqkit serve: the log lines an operator reads (nsqd 1.3.0\'s)', () => 
     const real = micros.filter((u) => u % 1000 !== 0).length
     assert.ok(real >= micros.length * 0.75, `${real} of ${micros.length} stamps have sub-millisecond digits:\n${err()}`)
     assert.equal(await exitWithin(s, 'SIGTERM', 5000), 0)
+    // and as nsqd, each listener says when it stops
+    await waitLog(s, new RegExp(`${LOG('INFO')}TCP: closing 127\\.0\\.0\\.1:${s.tcpPort}$`, 'm'))
+    await waitLog(s, new RegExp(`${LOG('INFO')}HTTP: closing 127\\.0\\.0\\.1:${s.httpPort}$`, 'm'))
   })
 
   test('durations in log lines are Go durations (a read timeout says 2s, not 2000ms)', async () => {

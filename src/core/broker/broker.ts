@@ -232,9 +232,18 @@ export class Broker implements BrokerContext, HttpBroker {
     this.closed = true
     clearInterval(this.scanTimer)
     const waits: Promise<void>[] = []
-    if (this.tcpServer) waits.push(closeServer(this.tcpServer))
+    // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
+    const closing = (proto: string, server: TcpServer | HttpServer): void => {
+      const a = server.address()
+      if (a !== null && typeof a === 'object') this.log.info(`${proto}: closing ${formatHostPort({host: a.address, port: a.port})}`)
+    }
+    if (this.tcpServer) {
+      closing('TCP', this.tcpServer)
+      waits.push(closeServer(this.tcpServer))
+    }
     for (const c of [...this.clientMap.values()]) c.destroy()
     if (this.httpServer) {
+      closing('HTTP', this.httpServer)
       waits.push(closeServer(this.httpServer))
       this.httpServer.closeAllConnections()
     }
