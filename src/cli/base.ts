@@ -78,7 +78,7 @@ export abstract class NsqCommand extends Command {
   }
 }
 
-/** `--log-level debug` / `-log-level=debug` anywhere on the command line. */
+/** `--log-level debug` / `-log-level=DEBUG` anywhere on the command line (any case, as nsqd). */
 export function debugRequested(argv: readonly string[]): boolean {
-  return argv.some((a, i) => /^--?log-level=debug$/.test(a) || (/^--?log-level$/.test(a) && argv[i + 1] === 'debug'))
+  return argv.some((a, i) => /^--?log-level=debug$/i.test(a) || (/^--?log-level$/.test(a) && argv[i + 1]?.toLowerCase() === 'debug'))
 }

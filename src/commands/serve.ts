@@ -5,7 +5,17 @@ import {address, duration, integer} from '../cli/flags.js'
 import {versionLine} from '../cli/tool-flags.js'
 import {Broker, DEFAULT_BROKER_OPTIONS as D, OptionError, type BrokerOptions} from '../core/broker/index.js'
 import {formatDuration} from '../core/util/duration.js'
-import {LOG_LEVELS, type LogLevel} from '../core/util/logger.js'
+import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
+
+/** nsqd's --log-level: lg.ParseLogLevel, so any case (`WARN`, `Debug`) is accepted. */
+const logLevel = Flags.custom<LogLevel>({
+  parse: async (input: string) => {
+    const l = parseLogLevel(input)
+    if (l === null) throw new Error(`invalid log level '${input}' (debug, info, warn, error, fatal)`)
+    return l
+  },
+  helpValue: '<level>',
+})
 
 const dur = (summary: string, def: number) => duration({summary: `${summary} (default ${formatDuration(def)})`, default: def})
 
@@ -53,7 +63,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     'lookupd-tcp-address': Flags.string({summary: 'nsqlookupd TCP address (repeatable)', multiple: true}),
     'data-path': Flags.string({summary: 'directory for data (created if missing)', default: ''}),
     'node-id': integer({summary: 'unique part of message ids, 0-1023 (default crc32(md5(hostname)) % 1024)', default: D.nodeId, min: 0, max: 1023}),
-    'log-level': Flags.option({options: LOG_LEVELS, summary: 'debug, info, warn, error or fatal', default: 'info' as LogLevel})(),
+    'log-level': logLevel({summary: 'debug, info, warn, error or fatal (any case)', default: 'info'}),
     'mem-queue-size': integer({summary: 'messages kept in memory per topic and per channel before the backend', default: D.memQueueSize, min: 0}),
     'max-bytes-per-file': integer({summary: 'disk queue file size (accepted for compatibility)', default: D.maxBytesPerFile, min: 1}),
     'sync-every': integer({summary: 'disk queue fsync interval in messages (accepted for compatibility)', default: D.syncEvery, min: 1}),
@@ -90,8 +100,6 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       return
     }
     const f = flags as Record<string, unknown>
-    for (const n of NOT_YET) if (f[n] !== undefined) process.stderr.write(`[nsqd] WARNING: --${n} is not supported by nsqkit serve yet; ignored\n`)
-
     const opts: Partial<BrokerOptions> = {
       tcpAddress: flags['tcp-address'],
       httpAddress: flags['http-address'],
@@ -101,7 +109,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       lookupdTcpAddresses: flags['lookupd-tcp-address'] ?? [],
       dataPath: flags['data-path'],
       nodeId: flags['node-id'],
-      logLevel: flags['log-level'] as LogLevel,
+      logLevel: flags['log-level'],
       memQueueSize: flags['mem-queue-size'],
       maxBytesPerFile: flags['max-bytes-per-file'],
       syncEvery: flags['sync-every'],
@@ -129,6 +137,10 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       if (err instanceof OptionError) throw new UsageError(err.message)
       throw err
     }
+    // accepted for nsqd's command lines, not acted on: one warning each (lookupd: the broker's own)
+    for (const n of NOT_YET) if (f[n] !== undefined) broker.log.warn(`--${n} is not supported by nsqkit serve yet; ignored`)
+    if (flags.verbose !== undefined) broker.log.warn('--verbose is deprecated in nsqd and has no effect; use --log-level')
+    if (flags['worker-id'] !== undefined) broker.log.warn('--worker-id is deprecated in nsqd and has no effect; use --node-id')
     if (opts.dataPath) await mkdir(opts.dataPath, {recursive: true})
     const {stopped} = this.stopSignal()
     try {

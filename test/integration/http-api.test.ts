@@ -428,6 +428,91 @@ describe('/config/:opt', () => {
   test('GET /config/nope → 400 INVALID_OPTION', async () => {
     await expectError(b.http('/config/nope'), 400, 'INVALID_OPTION')
   })
+
+  const json = async (path: string, init?: RequestInit): Promise<unknown> => {
+    const a = await answer(b.http(path, init))
+    assert.equal(a.status, 200, `${path}: ${a.text}`)
+    assert.equal(a.headers.get('content-type'), JSON_CT, path)
+    return JSON.parse(a.text) as unknown
+  }
+  const put = (opt: string, body: string): Promise<Response> => b.http(`/config/${opt}`, {method: 'PUT', body})
+
+  test('log_level is nsqd\'s lg.LogLevel number: GET → 2 (info), PUT debug → 1', async () => {
+    try {
+      assert.equal(await json('/config/log_level'), 2)
+      assert.equal(await json('/config/log_level', {method: 'PUT', body: 'debug'}), 1)
+      assert.equal(await json('/config/log_level'), 1)
+      assert.equal(b.broker.opts.logLevel, 'debug')
+    } finally {
+      await (await put('log_level', 'info')).arrayBuffer()
+    }
+  })
+
+  test('PUT /config/log_level takes any case, as nsqd\'s ParseLogLevel; anything else is 400 INVALID_VALUE', async () => {
+    try {
+      assert.equal(await json('/config/log_level', {method: 'PUT', body: 'WARN'}), 3)
+      assert.equal(await json('/config/log_level', {method: 'PUT', body: 'Error'}), 4)
+      assert.equal(await json('/config/log_level', {method: 'PUT', body: 'FATAL'}), 5)
+      // nsqd parses the body as sent: no trimming, no synonyms
+      for (const bad of ['warning', 'loud', 'info\n', ' debug']) await expectError(put('log_level', bad), 400, 'INVALID_VALUE')
+      assert.equal(await json('/config/log_level'), 5, 'a refused value changes nothing')
+      await expectError(put('log_level', ''), 413, 'INVALID_VALUE')
+    } finally {
+      await (await put('log_level', 'info')).arrayBuffer()
+    }
+  })
+
+  test('PUT /config reads at most --max-msg-size bytes (413 INVALID_VALUE beyond), and only two options are writable', async () => {
+    await expectError(put('log_level', 'x'.repeat(MAX_MSG_SIZE + 1)), 413, 'INVALID_VALUE')
+    await expectError(put('mem_queue_size', '5'), 400, 'INVALID_OPTION')
+    await expectError(put('nsqlookupd_tcp_addresses', 'not json'), 400, 'INVALID_VALUE')
+    try {
+      assert.deepEqual(await json('/config/nsqlookupd_tcp_addresses', {method: 'PUT', body: '["127.0.0.1:4160"]'}), ['127.0.0.1:4160'])
+      assert.deepEqual(await json('/config/nsqlookupd_tcp_addresses'), ['127.0.0.1:4160'])
+    } finally {
+      await (await put('nsqlookupd_tcp_addresses', '[]')).arrayBuffer()
+    }
+  })
+
+  test('the node id is /config/id (nsqd\'s cfg name), not node_id', async () => {
+    assert.equal(await json('/config/id'), b.broker.opts.nodeId)
+    await expectError(b.http('/config/node_id'), 400, 'INVALID_OPTION')
+  })
+
+  test('broadcast ports: the listening ports when not set, as nsqd fills them in', async () => {
+    assert.equal(await json('/config/broadcast_tcp_port'), b.tcpPort)
+    assert.equal(await json('/config/broadcast_http_port'), b.httpPort)
+  })
+
+  test('the options serve accepts but does not act on answer nsqd\'s defaults, not INVALID_OPTION', async () => {
+    const want: [string, unknown][] = [
+      ['auth_http_addresses', []],
+      ['http_client_connect_timeout', 2_000_000_000],
+      ['http_client_request_timeout', 5_000_000_000],
+      ['queue_scan_selection_count', 20],
+      ['queue_scan_worker_pool_max', 4],
+      ['statsd_interval', 60_000_000_000],
+      ['statsd_mem_stats', true],
+      ['statsd_udp_packet_size', 508],
+      ['statsd_exclude_ephemeral', false],
+      ['e2e_processing_latency_window_time', 600_000_000_000],
+      ['e2e_processing_latency_percentiles', []],
+      ['tls_required', 0],
+      ['tls_min_version', 769],
+    ]
+    for (const [opt, v] of want) assert.deepEqual(await json(`/config/${opt}`), v, opt)
+    // strings are sent as text, as nsqd's RespondV1 does
+    for (const [opt, v] of [
+      ['log_prefix', '[nsqd] '],
+      ['statsd_address', ''],
+      ['tls_cert', ''],
+      ['statsd_prefix', `nsq.${b.broker.opts.broadcastAddress.replace(/[.:]/g, '_')}_${b.httpPort}.`],
+    ] as const) {
+      const a = await answer(b.http(`/config/${opt}`))
+      assert.equal(a.status, 200, opt)
+      assert.equal(a.text, v, opt)
+    }
+  })
 })
 
 describe('unknown routes and the V1 header', () => {

@@ -11,12 +11,13 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
+import {nowNs, uint64Halves} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
-import {NSQ_VERSION} from '../version.js'
-import {createLogger, isLogLevel, type Logger, type LogLevel} from '../util/logger.js'
+import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
+import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {ClientV2, type ClientInfo} from './client.js'
 import type {BrokerContext} from './context.js'
-import {GuidFactory, nsHalves} from './guid.js'
+import {GuidFactory} from './guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
 import {BrokerMessage} from './message.js'
 import {resolveBrokerOptions, type BrokerOptions} from './options.js'
@@ -29,6 +30,8 @@ export interface BrokerDeps {
   /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
   logger?: Logger
   now?: () => number
+  /** the wall clock in ns, for message timestamps; default: hrtime anchored to the wall clock */
+  nowNs?: () => bigint
 }
 
 export interface ListenResult {
@@ -38,11 +41,12 @@ export interface ListenResult {
 
 export class Broker implements BrokerContext, HttpBroker {
   readonly opts: BrokerOptions
-  log: Logger
+  readonly log: Logger
   readonly guid: GuidFactory
   readonly version = NSQD_VERSION
   readonly startTime: number
   readonly now: () => number
+  readonly nowNs: () => bigint
   private readonly topicMap = new Map<string, Topic>()
   private readonly clientMap = new Map<number, ClientV2>()
   private nextClientId = 1
@@ -58,12 +62,17 @@ export class Broker implements BrokerContext, HttpBroker {
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
     this.opts = resolveBrokerOptions(options)
     this.now = deps.now ?? Date.now
+    this.nowNs = deps.nowNs ?? nowNs
     this.log =
       deps.logger ?? createLogger({level: this.opts.logLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
     this.startTime = this.now()
     this.scanTimer = setInterval(() => this.scan(), this.opts.queueScanInterval)
     this.scanTimer.unref()
+    // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
+    this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
+    this.log.info(`ID: ${this.opts.nodeId}`)
+    if (this.opts.lookupdTcpAddresses.length > 0) this.log.warn(lookupdNotYet(this.opts.lookupdTcpAddresses))
   }
 
   // ---- topics ---------------------------------------------------------------------------
@@ -111,7 +120,7 @@ export class Broker implements BrokerContext, HttpBroker {
 
   /** Publish bodies (HTTP /pub, /mpub). */
   publish(topic: Topic, bodies: Buffer[], deferMs: number): void {
-    const [hi, lo] = nsHalves(this.now())
+    const [hi, lo] = uint64Halves(this.nowNs())
     const msgs = bodies.map((b) => {
       const m = new BrokerMessage(this.guid.next(), b, hi, lo)
       m.deferMs = deferMs
@@ -124,10 +133,22 @@ export class Broker implements BrokerContext, HttpBroker {
     return 'OK'
   }
 
-  setLogLevel(level: string): void {
-    if (!isLogLevel(level)) return
-    this.opts.logLevel = level as LogLevel
-    this.log = createLogger({level: level as LogLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+  /** `PUT /config/log_level`: the level of the broker's own logger (an injected one keeps its level). */
+  setLogLevel(level: LogLevel): void {
+    this.opts.logLevel = level
+    const log = this.log as Partial<AdjustableLogger>
+    if (typeof log.setLevel === 'function') log.setLevel(level)
+  }
+
+  /** `PUT /config/nsqlookupd_tcp_addresses`. */
+  setLookupdTcpAddresses(addrs: string[]): void {
+    this.opts.lookupdTcpAddresses = addrs
+    if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+  }
+
+  /** The TCP and HTTP ports in effect: the broadcast ports, or the listening ones (nsqd fills them in). */
+  broadcastPorts(): {tcp: number; http: number} {
+    return {tcp: this.opts.broadcastTcpPort || this.tcpPort, http: this.opts.broadcastHttpPort || this.httpPort}
   }
 
   info(): object {
@@ -135,8 +156,8 @@ export class Broker implements BrokerContext, HttpBroker {
       version: this.version,
       broadcast_address: this.opts.broadcastAddress,
       hostname: hostname(),
-      http_port: this.opts.broadcastHttpPort || this.httpPort,
-      tcp_port: this.opts.broadcastTcpPort || this.tcpPort,
+      http_port: this.broadcastPorts().http,
+      tcp_port: this.broadcastPorts().tcp,
       start_time: Math.floor(this.startTime / 1000),
       max_heartbeat_interval: Math.round(this.opts.maxHeartbeatInterval * 1e6),
       max_output_buffer_size: this.opts.maxOutputBufferSize,
@@ -181,9 +202,10 @@ export class Broker implements BrokerContext, HttpBroker {
     const tcpAddr = parseHostPort(this.opts.tcpAddress)
     const tcp = createTcpServer({noDelay: true}, (sock: Socket) => {
       sock.setNoDelay(true)
-      const remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`
+      const remote = formatHostPort({host: sock.remoteAddress ?? '?', port: sock.remotePort ?? 0})
+      const local = formatHostPort({host: sock.localAddress ?? '?', port: sock.localPort ?? 0})
       this.log.info(`TCP: new client(${remote})`)
-      this.handle(sock, {remoteAddress: remote})
+      this.handle(sock, {remoteAddress: remote, localAddress: local})
     })
     this.tcpServer = tcp
     const tcpInfo = await listenOn(tcp, tcpAddr.host, tcpAddr.port)
@@ -210,9 +232,18 @@ export class Broker implements BrokerContext, HttpBroker {
     this.closed = true
     clearInterval(this.scanTimer)
     const waits: Promise<void>[] = []
-    if (this.tcpServer) waits.push(closeServer(this.tcpServer))
+    // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
+    const closing = (proto: string, server: TcpServer | HttpServer): void => {
+      const a = server.address()
+      if (a !== null && typeof a === 'object') this.log.info(`${proto}: closing ${formatHostPort({host: a.address, port: a.port})}`)
+    }
+    if (this.tcpServer) {
+      closing('TCP', this.tcpServer)
+      waits.push(closeServer(this.tcpServer))
+    }
     for (const c of [...this.clientMap.values()]) c.destroy()
     if (this.httpServer) {
+      closing('HTTP', this.httpServer)
       waits.push(closeServer(this.httpServer))
       this.httpServer.closeAllConnections()
     }
@@ -220,6 +251,11 @@ export class Broker implements BrokerContext, HttpBroker {
     for (const t of this.topicMap.values()) t.close()
     this.topicMap.clear()
   }
+}
+
+/** The warning for lookupd addresses, which are kept (and shown in /config) but not used yet. */
+function lookupdNotYet(addrs: readonly string[]): string {
+  return `nsqlookupd registration is not supported by nsqkit serve yet; lookupd address(es) ${addrs.join(', ')} ignored`
 }
 
 function listenOn(server: TcpServer | HttpServer, host: string, port: number): Promise<AddressInfo> {

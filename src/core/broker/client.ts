@@ -25,6 +25,7 @@ import {
 import type {Channel, Consumer} from './channel.js'
 import type {BrokerMessage} from './message.js'
 import type {BrokerContext} from './context.js'
+import {formatDuration} from '../util/duration.js'
 import {execCommand, checkLine, checkSize} from './protocol-v2.js'
 
 /** nsqd's client states, as /stats reports them */
@@ -47,7 +48,12 @@ const HEARTBEAT_FRAME = (() => {
 
 export interface ClientInfo {
   remoteAddress: string
+  /** the broker's end of the connection (named in nsqd's read-timeout error) */
+  localAddress?: string
 }
+
+/** How far the connection got: reading the magic, in the command loop, or refused at the magic. */
+type Phase = 'magic' | 'ioloop' | 'rejected'
 
 export class ClientV2 implements Consumer {
   state: number = ClientState.Init
@@ -73,6 +79,7 @@ export class ClientV2 implements Consumer {
 
   private readonly decoder: CommandDecoder
   private magic: Buffer | null = Buffer.alloc(0)
+  private phase: Phase = 'magic'
   private out: Buffer = Buffer.allocUnsafe(OUT_CHUNK)
   private outStart = 0
   private outEnd = 0
@@ -109,9 +116,9 @@ export class ClientV2 implements Consumer {
     })
     stream.on('end', () => this.end())
     stream.on('close', () => this.destroy())
-    stream.on('error', (err: Error) => {
-      ctx.log.debug(`[${this.info.remoteAddress}] connection error: ${err.message}`)
-      this.destroy()
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // nsqd's wording for a failed read or write in its command loop
+      this.destroy(`${err.syscall === 'write' ? 'failed to send response' : 'failed to read command'} - ${err.message}`)
     })
     this.startHeartbeat()
   }
@@ -136,11 +143,15 @@ export class ClientV2 implements Consumer {
         return
       }
       this.magic = null
+      const magic = have.toString('latin1', 0, 4)
+      this.ctx.log.info(`CLIENT(${this.info.remoteAddress}): desired protocol magic '${magic}'`)
       if (!have.subarray(0, 4).equals(MAGIC_V2)) {
-        this.ctx.log.error(`client(${this.info.remoteAddress}) bad protocol magic '${have.toString('latin1', 0, 4)}'`)
+        this.phase = 'rejected'
+        this.ctx.log.error(`client(${this.info.remoteAddress}) bad protocol magic '${magic}'`)
         this.fail(new ProtocolError('E_BAD_PROTOCOL', ''))
         return
       }
+      this.phase = 'ioloop'
       chunk = have.subarray(4)
     }
     this.decoder.push(chunk)
@@ -149,13 +160,15 @@ export class ClientV2 implements Consumer {
       try {
         cmd = this.decoder.next()
         if (cmd === undefined) return
+        // nsqd logs every command at debug as Go prints its [][]byte params: [SUB topic channel]
+        if (this.ctx.log.level === 'debug') this.ctx.log.debug(`PROTOCOL(V2): [${this.info.remoteAddress}] [${cmd.params.join(' ')}]`)
         const response = execCommand(this, cmd)
         if (response !== null) this.sendResponse(response)
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
           // a defect, not the client's fault: drop this client, keep serving the others
           this.ctx.log.error(`[${this.info.remoteAddress}] internal error, closing: ${(err as Error).stack ?? String(err)}`)
-          this.destroy()
+          this.destroy(`internal error - ${(err as Error).message}`)
           return
         }
         this.ctx.log.error(`[${this.info.remoteAddress}] - ${err.message}`)
@@ -257,8 +270,9 @@ export class ClientV2 implements Consumer {
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatInterval)
     this.heartbeatTimer.unref()
     this.readTimer = setTimeout(() => {
-      this.ctx.log.error(`[${this.info.remoteAddress}] IO error - no data for ${2 * this.heartbeatInterval}ms (2 x heartbeat), closing`)
-      this.destroy()
+      // nsqd's read deadline is 2 x heartbeat; Go reports it as `read tcp LOCAL->REMOTE: i/o timeout`
+      const conn = this.info.localAddress === undefined ? '' : ` tcp ${this.info.localAddress}->${this.info.remoteAddress}`
+      this.destroy(`failed to read command - read${conn}: i/o timeout (no data for ${formatDuration(2 * this.heartbeatInterval)})`)
     }, 2 * this.heartbeatInterval)
     this.readTimer.unref()
   }
@@ -273,25 +287,40 @@ export class ClientV2 implements Consumer {
   /** Send a fatal error, then close. */
   fail(err: ProtocolError): void {
     this.sendFrame(FrameType.Error, err.frameText())
-    this.end()
+    this.end(err.message)
   }
 
-  /** Flush, half-close, and forget the client; the socket is destroyed if the peer lingers. */
-  end(): void {
+  /**
+   * Flush, half-close, and forget the client; the socket is destroyed if the peer lingers.
+   * `reason`: why, when it is not the peer closing its end (logged as nsqd does).
+   */
+  end(reason: string | null = null): void {
     if (this.closed) return
     this.flush()
-    this.cleanup()
+    this.cleanup(reason)
     this.stream.end()
     const t = setTimeout(() => this.stream.destroy(), 2000)
     t.unref?.()
   }
 
-  destroy(): void {
-    if (!this.closed) this.cleanup()
+  destroy(reason: string | null = null): void {
+    if (!this.closed) this.cleanup(reason)
     this.stream.destroy()
   }
 
-  private cleanup(): void {
+  /** nsqd's lines when a connection ends: `exiting ioloop`, then the error that ended it, if any. */
+  private logExit(reason: string | null): void {
+    const log = this.ctx.log
+    const addr = this.info.remoteAddress
+    if (this.phase === 'magic') log.error(`failed to read protocol version - ${reason ?? 'EOF'}`)
+    else if (this.phase === 'ioloop') {
+      log.info(`PROTOCOL(V2): [${addr}] exiting ioloop`)
+      if (reason !== null) log.error(`client(${addr}) - ${reason}`)
+    }
+  }
+
+  private cleanup(reason: string | null): void {
+    this.logExit(reason)
     this.closed = true
     this.state = ClientState.Disconnected
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)

@@ -11,6 +11,8 @@ export interface BrokerContext {
   readonly guid: GuidFactory
   readonly version: string
   now(): number
+  /** the wall clock in ns (message timestamps) */
+  nowNs(): bigint
   /** get or create */
   getTopic(name: string): Topic
   scheduleFlush(c: ClientV2): void

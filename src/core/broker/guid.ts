@@ -60,14 +60,3 @@ export class GuidFactory {
     return b.latin1Slice(0, 16)
   }
 }
-
-/** Split a millisecond timestamp into the uint32 halves of its nanosecond value, exactly. */
-export function nsHalves(ms: number): [number, number] {
-  const m = Math.floor(ms)
-  const mh = Math.floor(m / 65536)
-  const ml = m % 65536
-  const x = mh * 1e6 // ns = x * 2^16 + ml * 1e6, every term exact in a double
-  const low = (x % 65536) * 65536 + ml * 1e6
-  const carry = Math.floor(low / 4294967296)
-  return [Math.floor(x / 65536) + carry, low % 4294967296]
-}

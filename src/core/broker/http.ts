@@ -5,24 +5,32 @@
  * every V1 route; a string result is sent as text/plain, an object as JSON, null as an
  * empty 200; an error is `{"message":"CODE"}` with its status. /ping is plain text without
  * the V1 header. Mutating routes are POST-only (405 with an Allow header otherwise).
- * Parameters come from the query string only.
+ * Parameters come from the query string only. Each request is logged at info as nsqd's
+ * http_api.Log does (`200 GET /stats (127.0.0.1:5555) 1.2ms`), except a POST to /pub or /mpub
+ * (nsqd leaves its publish routes out of the log).
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {decodeMpubBody, isValidChannelName, isValidTopicName, ProtocolError} from '../protocol/index.js'
-import {isLogLevel} from '../util/logger.js'
+import {formatDuration} from '../util/duration.js'
+import {formatHostPort} from '../util/hostport.js'
+import {LOG_LEVEL_NUMBER, parseLogLevel, type Logger, type LogLevel} from '../util/logger.js'
 import type {BrokerOptions} from './options.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
 import type {Topic} from './topic.js'
 
 export interface HttpBroker extends StatsSource {
   readonly opts: BrokerOptions
+  readonly log: Logger
   getTopic(name: string): Topic
   getExistingTopic(name: string): Topic | undefined
   deleteTopic(name: string): boolean
   publish(topic: Topic, bodies: Buffer[], deferMs: number): void
   info(): object
   now(): number
-  setLogLevel(level: string): void
+  setLogLevel(level: LogLevel): void
+  setLookupdTcpAddresses(addrs: string[]): void
+  /** the TCP and HTTP ports in effect (broadcast, or listening) */
+  broadcastPorts(): {tcp: number; http: number}
 }
 
 export class HttpError extends Error {
@@ -251,51 +259,81 @@ const channelOp =
     return null
   }
 
-/** `/config/:opt` names are nsqd's cfg names (flag names with `_`). */
-function configValue(o: BrokerOptions, opt: string): unknown {
-  const durationNs = (ms: number): number => Math.round(ms * 1e6)
+/**
+ * `/config/:opt`: nsqd's getOptByCfgName, the cfg names being the flag names with `_` (the node
+ * id is `id`). Durations are integer nanoseconds, the log level is lg.LogLevel's number, and the
+ * broadcast ports are the listening ones when not set, as nsqd fills them in at start.
+ */
+function configValue(b: HttpBroker, opt: string): unknown {
+  const o = b.opts
+  const ns = (ms: number): number => Math.round(ms * 1e6)
+  const ports = b.broadcastPorts()
   const table: Record<string, unknown> = {
-    nsqlookupd_tcp_addresses: o.lookupdTcpAddresses,
-    log_level: o.logLevel,
-    node_id: o.nodeId,
+    id: o.nodeId,
+    log_level: LOG_LEVEL_NUMBER[o.logLevel],
     tcp_address: o.tcpAddress,
     http_address: o.httpAddress,
     broadcast_address: o.broadcastAddress,
-    broadcast_tcp_port: o.broadcastTcpPort,
-    broadcast_http_port: o.broadcastHttpPort,
+    broadcast_tcp_port: ports.tcp,
+    broadcast_http_port: ports.http,
+    nsqlookupd_tcp_addresses: o.lookupdTcpAddresses,
     data_path: o.dataPath,
     mem_queue_size: o.memQueueSize,
     max_bytes_per_file: o.maxBytesPerFile,
     sync_every: o.syncEvery,
-    sync_timeout: durationNs(o.syncTimeout),
-    msg_timeout: durationNs(o.msgTimeout),
-    max_msg_timeout: durationNs(o.maxMsgTimeout),
+    sync_timeout: ns(o.syncTimeout),
+    msg_timeout: ns(o.msgTimeout),
+    max_msg_timeout: ns(o.maxMsgTimeout),
     max_msg_size: o.maxMsgSize,
     max_body_size: o.maxBodySize,
-    max_req_timeout: durationNs(o.maxReqTimeout),
+    max_req_timeout: ns(o.maxReqTimeout),
+    max_heartbeat_interval: ns(o.maxHeartbeatInterval),
     max_rdy_count: o.maxRdyCount,
-    max_heartbeat_interval: durationNs(o.maxHeartbeatInterval),
     max_output_buffer_size: o.maxOutputBufferSize,
-    max_output_buffer_timeout: durationNs(o.maxOutputBufferTimeout),
-    min_output_buffer_timeout: durationNs(o.minOutputBufferTimeout),
-    output_buffer_timeout: durationNs(o.outputBufferTimeout),
+    max_output_buffer_timeout: ns(o.maxOutputBufferTimeout),
+    min_output_buffer_timeout: ns(o.minOutputBufferTimeout),
+    output_buffer_timeout: ns(o.outputBufferTimeout),
     max_channel_consumers: o.maxChannelConsumers,
     deflate: o.deflate,
     max_deflate_level: o.maxDeflateLevel,
     snappy: o.snappy,
+    // options serve accepts but does not act on yet: the values in effect, nsqd's defaults
+    log_prefix: '[nsqd] ',
+    https_address: '0.0.0.0:4152',
+    auth_http_addresses: [],
+    http_client_connect_timeout: 2e9,
+    http_client_request_timeout: 5e9,
+    queue_scan_selection_count: 20,
+    queue_scan_worker_pool_max: 4,
+    statsd_address: '',
+    // nsqd expands `nsq.%s` at start: %s = broadcast host:port with `.` and `:` as `_`
+    statsd_prefix: `nsq.${formatHostPort({host: o.broadcastAddress, port: ports.http}).replace(/[.:]/g, '_')}.`,
+    statsd_interval: 60e9,
+    statsd_mem_stats: true,
+    statsd_udp_packet_size: 508,
+    statsd_exclude_ephemeral: false,
+    e2e_processing_latency_window_time: 600e9,
+    e2e_processing_latency_percentiles: [],
+    tls_cert: '',
+    tls_key: '',
+    tls_client_auth_policy: '',
+    tls_root_ca_file: '',
+    tls_required: 0,
+    tls_min_version: 0x0301,
   }
   return Object.hasOwn(table, opt) ? table[opt] : undefined
 }
 
 const configGet: Handler = (b, r) => {
-  const v = configValue(b.opts, r.params.opt ?? '')
+  const v = configValue(b, r.params.opt ?? '')
   if (v === undefined) throw new HttpError(400, 'INVALID_OPTION')
   return v as object
 }
 
 const configPut: Handler = async (b, r) => {
   const opt = r.params.opt ?? ''
-  const {body, over} = await readBody(r.req, 1024 * 1024)
+  // nsqd reads at most max-msg-size bytes; more, or nothing, is 413 INVALID_VALUE
+  const {body, over} = await readBody(r.req, b.opts.maxMsgSize)
   if (over || body.length === 0) throw new HttpError(413, 'INVALID_VALUE')
   if (opt === 'nsqlookupd_tcp_addresses') {
     let v: unknown
@@ -305,15 +343,16 @@ const configPut: Handler = async (b, r) => {
       throw new HttpError(400, 'INVALID_VALUE')
     }
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, 'INVALID_VALUE')
-    b.opts.lookupdTcpAddresses = v as string[]
+    b.setLookupdTcpAddresses(v as string[])
   } else if (opt === 'log_level') {
-    const level = body.toString('utf8').trim()
-    if (!isLogLevel(level)) throw new HttpError(400, 'INVALID_VALUE')
+    // lg.ParseLogLevel on the body as sent: any case, nothing trimmed
+    const level = parseLogLevel(body.toString('utf8'))
+    if (level === null) throw new HttpError(400, 'INVALID_VALUE')
     b.setLogLevel(level)
   } else {
     throw new HttpError(400, 'INVALID_OPTION')
   }
-  return configValue(b.opts, opt) as object
+  return configValue(b, opt) as object
 }
 
 interface Route {
@@ -355,11 +394,21 @@ export function createHttpHandler(b: HttpBroker): (req: IncomingMessage, res: Se
   }
 }
 
+/** nsqd does not log its publish routes (the hot path); every other answer is logged. */
+const UNLOGGED = new Set(['/pub', '/mpub'])
+
 async function handle(b: HttpBroker, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = process.hrtime.bigint()
   const url = new URL(req.url ?? '/', 'http://nsqd')
   const method = req.method ?? 'GET'
+  const logLine = (status: number): void => {
+    const remote = formatHostPort({host: req.socket.remoteAddress ?? '?', port: req.socket.remotePort ?? 0})
+    const elapsed = formatDuration(Number(process.hrtime.bigint() - t0) / 1e6)
+    b.log.info(`${status} ${method} ${req.url ?? '/'} (${remote}) ${elapsed}`)
+  }
   const m = match(url.pathname)
   if (m === null) {
+    logLine(404)
     respondError(res, 404, 'NOT_FOUND')
     return
   }
@@ -371,15 +420,24 @@ async function handle(b: HttpBroker, req: IncomingMessage, res: ServerResponse):
       send(res, 200, Buffer.alloc(0), null, false)
       return
     }
+    logLine(405)
     respondError(res, 405, 'METHOD_NOT_ALLOWED')
     return
   }
+  const logged = !UNLOGGED.has(url.pathname)
   try {
     const result = await handler(b, {method, query: url.searchParams, params: m.params, req, res})
+    if (logged) logLine(200)
     if (!m.route.v1) send(res, 200, result as string, 'text/plain; charset=utf-8', false)
     else respondV1(res, result)
   } catch (e) {
-    if (e instanceof HttpError) respondError(res, e.status, e.code)
-    else if (!res.headersSent) respondError(res, 500, 'INTERNAL_ERROR')
+    if (e instanceof HttpError) {
+      if (logged) logLine(e.status)
+      respondError(res, e.status, e.code)
+    } else {
+      b.log.error(`panic in HTTP handler - ${(e as Error).message}`)
+      logLine(500)
+      if (!res.headersSent) respondError(res, 500, 'INTERNAL_ERROR')
+    }
   }
 }

@@ -14,11 +14,12 @@ import {
   goQuote,
   isValidChannelName,
   isValidTopicName,
+  type IdentifyRequest,
   type IdentifyResponse,
   type ReceivedCommand,
 } from '../protocol/index.js'
+import {uint64Halves} from '../util/clock.js'
 import {ClientState, type ClientV2} from './client.js'
-import {nsHalves} from './guid.js'
 import {BrokerMessage} from './message.js'
 
 type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
@@ -108,12 +109,32 @@ export function checkSize(c: ClientV2, name: string, _params: string[], size: nu
   }
 }
 
+/** The IDENTIFY body as nsqd logs it: Go's `%+v` of its identifyDataV2 struct (absent fields are zero). */
+export function identifyLogText(d: IdentifyRequest): string {
+  const fields: [string, string | number | boolean | undefined, string | number | boolean][] = [
+    ['ClientID', d.client_id, ''],
+    ['Hostname', d.hostname, ''],
+    ['HeartbeatInterval', d.heartbeat_interval, 0],
+    ['OutputBufferSize', d.output_buffer_size, 0],
+    ['OutputBufferTimeout', d.output_buffer_timeout, 0],
+    ['FeatureNegotiation', d.feature_negotiation, false],
+    ['TLSv1', d.tls_v1, false],
+    ['Deflate', d.deflate, false],
+    ['DeflateLevel', d.deflate_level, 0],
+    ['Snappy', d.snappy, false],
+    ['SampleRate', d.sample_rate, 0],
+    ['UserAgent', d.user_agent, ''],
+    ['MsgTimeout', d.msg_timeout, 0],
+  ]
+  return `{${fields.map(([name, v, zero]) => `${name}:${String(v ?? zero)}`).join(' ')}}`
+}
+
 // ---- publishing ---------------------------------------------------------------------------
 
 function publish(c: ClientV2, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
   const ctx = c.ctx
   const topic = ctx.getTopic(topicName)
-  const [hi, lo] = nsHalves(ctx.now())
+  const [hi, lo] = uint64Halves(ctx.nowNs())
   const msgs = new Array<BrokerMessage>(bodies.length)
   for (let i = 0; i < bodies.length; i++) {
     const m = new BrokerMessage(ctx.guid.next(), bodies[i] as Buffer, hi, lo)
@@ -131,6 +152,11 @@ const VERBS: Record<string, Handler> = {
 
   IDENTIFY(c, cmd) {
     const data = decodeIdentify(cmd.body as Buffer)
+    const log = c.ctx.log
+    const text = identifyLogText(data)
+    // nsqd logs the body twice: at debug in protocol_v2, at info in clientV2.Identify
+    if (log.level === 'debug') log.debug(`PROTOCOL(V2): [${c.info.remoteAddress}] ${text}`)
+    log.info(`[${c.info.remoteAddress}] IDENTIFY: ${text}`)
     const o = c.ctx.opts
     const bad = (what: string, v: number): ProtocolError => new ProtocolError('E_BAD_BODY', `IDENTIFY ${what} (${v}) is invalid`)
     if (data.client_id !== undefined) c.clientId = data.client_id
@@ -227,7 +253,10 @@ const VERBS: Record<string, Handler> = {
   },
 
   RDY(c, cmd) {
-    if (c.state === ClientState.Closing) return null
+    if (c.state === ClientState.Closing) {
+      c.ctx.log.info(`PROTOCOL(V2): [${c.info.remoteAddress}] ignoring RDY after CLS in state ClientStateV2Closing`)
+      return null
+    }
     if (c.state !== ClientState.Subscribed) throw invalid('cannot RDY in current state')
     let count = 1
     if (cmd.params.length > 1) {
@@ -262,7 +291,11 @@ const VERBS: Record<string, Handler> = {
     if (ms === null) throw invalid(`REQ could not parse timeout ${raw}`)
     const max = c.ctx.opts.maxReqTimeout
     const delay = ms > max ? max : ms
-    if (delay !== ms) c.ctx.log.info(`[${c.info.remoteAddress}] REQ timeout ${ms}ms out of range 0-${max}ms, clamped to ${delay}ms`)
+    if (delay !== ms) {
+      // nsqd prints these time.Durations with %d: integer nanoseconds
+      const ns = (v: number): string => String(BigInt(Math.round(v)) * 1_000_000n)
+      c.ctx.log.info(`PROTOCOL(V2): [${c.info.remoteAddress}] REQ timeout ${ns(ms)} out of range 0-${ns(max)}. Setting to ${ns(delay)}`)
+    }
     const ch = c.channel as NonNullable<ClientV2['channel']>
     const err = ch.requeue(c, id, delay)
     if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${id} failed ${err}`)

@@ -1,9 +1,8 @@
-/** GuidFactory (nsqd guid.go layout, 16 hex chars) and nsHalves (ms -> ns uint32 halves). */
+/** GuidFactory (nsqd guid.go layout, 16 hex chars). */
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {GuidFactory, nsHalves} from '../../../src/core/broker/guid.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {GuidFactory} from '../../../src/core/broker/guid.js'
 
 const TWEPOCH = 1288834974288n
 
@@ -18,8 +17,6 @@ const decode = (id: string): {tick: bigint; node: number; seq: number; value: bi
 
 const expectedId = (ms: number, node: number, seq: number): bigint =>
   (nsqdTick(ms) << 22n) | (BigInt(node) << 12n) | BigInt(seq)
-
-const prng = mulberry32u
 
 /** a fixed time whose ns value needs no rounding care (see the float test below) */
 const MS = 1700000000000
@@ -145,24 +142,4 @@ test('the tick is exactly (now_ns >> 20) − twepoch for every ms (no float roun
     if (d.tick !== nsqdTick(ms)) bad.push(`${ms}: tick ${d.tick - nsqdTick(ms) > 0n ? '+' : ''}${d.tick - nsqdTick(ms)}`)
   }
   assert.deepEqual(bad, [], `ticks differ from nsqd's for ${bad.length} ms values, e.g. ${bad.slice(0, 4).join(', ')}`)
-})
-
-test('nsHalves: the uint32 halves of BigInt(ms) * 1e6, exactly', () => {
-  const YEAR_2200 = Date.UTC(2200, 0, 1)
-  const ms: number[] = [0, 1, 2, 999, 1000, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 4294967, 4294968, Date.now(), MS, YEAR_2200]
-  const rand = prng(20240501)
-  while (ms.length < 20000) {
-    const v = (rand() * 2 ** 11 + (rand() >>> 21)) // up to 2^43
-    if (v <= YEAR_2200) ms.push(v)
-  }
-  for (const m of ms) {
-    const ns = BigInt(m) * 1000000n
-    const want: [number, number] = [Number(ns >> 32n), Number(ns & 0xffffffffn)]
-    assert.deepEqual(nsHalves(m), want, `ms ${m}`)
-  }
-})
-
-test('nsHalves: fractional ms are floored', () => {
-  assert.deepEqual(nsHalves(1700000000000.75), nsHalves(1700000000000))
-  assert.deepEqual(nsHalves(0.5), [0, 0])
 })

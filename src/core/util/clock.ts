@@ -1,0 +1,55 @@
+/**
+ * The wall clock finer than Date.now()'s milliseconds, for nsqd's nanosecond message
+ * timestamps and microsecond log stamps.
+ *
+ * The time is the monotonic high-resolution clock (process.hrtime) plus an offset to the wall
+ * clock taken once, at first use, from performance.timeOrigin (the wall clock at process start,
+ * to the microsecond) + performance.now(). A monotonic clock drifts from a wall clock that NTP
+ * steers, so once a second (an unref'd timer) the offset is checked against Date.now() and
+ * taken again if they are more than 2 ms apart: the clock then follows a stepped wall clock as
+ * Go's time.Now() does, and is otherwise strictly increasing.
+ */
+
+const NS_PER_MS = 1_000_000n
+/** wall-clock ns minus hrtime ns; null until first use */
+let offset: bigint | null = null
+
+function anchor(): bigint {
+  const hr = process.hrtime.bigint()
+  const wallMs = performance.timeOrigin + performance.now()
+  const off = BigInt(Math.round(wallMs * 1000)) * 1000n - hr
+  if (offset === null) {
+    const t = setInterval(resync, 1000)
+    t.unref()
+  }
+  offset = off
+  return off
+}
+
+/** Take the offset again from Date.now() if the two clocks are more than 2 ms apart. */
+function resync(): void {
+  if (offset === null) return
+  const hr = process.hrtime.bigint()
+  const wall = Date.now()
+  const ours = Number((offset + hr) / NS_PER_MS)
+  // Date.now() is truncated to the ms: the middle of its millisecond is the best estimate
+  if (Math.abs(ours - wall) > 2) offset = BigInt(wall) * NS_PER_MS + NS_PER_MS / 2n - hr
+}
+
+/** Nanoseconds since the Unix epoch. */
+export function nowNs(): bigint {
+  return (offset ?? anchor()) + process.hrtime.bigint()
+}
+
+/** Microseconds since the Unix epoch (a whole number; exact in a double until the year 2255). */
+export function nowMicros(): number {
+  return Number(nowNs() / 1000n)
+}
+
+const scratch = new DataView(new ArrayBuffer(8))
+
+/** The two uint32 halves of a non-negative int64 (the message frame's timestamp). */
+export function uint64Halves(n: bigint): [number, number] {
+  scratch.setBigUint64(0, n)
+  return [scratch.getUint32(0), scratch.getUint32(4)]
+}
