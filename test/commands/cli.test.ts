@@ -74,6 +74,7 @@ describe('commands of later releases say "not built yet" the same way everywhere
         const r = await runCli(argv)
         assertExit(r, 2, argv.join(' '))
         assertOneLine(r, /not built yet/)
+        if (argv[0]?.endsWith(goName)) assert.match(r.stderr, new RegExp(`^${goName}: `), 'the shim names itself')
         assert.equal(r.stdout, '')
         lines.push(r.stderr.replace(/^[^:]*: /, ''))
       }

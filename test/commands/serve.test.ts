@@ -246,17 +246,6 @@ describe('help and version', () => {
   })
 })
 
-describe('the shims of the tools not built yet', () => {
-  for (const shim of ['nsqlookupd', 'nsq_to_file', 'nsq_to_http', 'nsq_to_nsq', 'nsq_stat']) {
-    test(`bin/${shim} prints "not built yet" and exits 2`, async () => {
-      const r = await run([join(BIN, shim), '--help'])
-      assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`)
-      assert.match(r.stderr, new RegExp(`^${shim}: .*not built yet`))
-      assert.equal(r.stderr.trim().split('\n').length, 1)
-    })
-  }
-})
-
 /** Resolves once `re` matches the serve child's stderr; rejects after `ms`. */
 async function waitLog(s: ServeChild, re: RegExp, ms = 5000): Promise<RegExpExecArray> {
   const deadline = Date.now() + ms
