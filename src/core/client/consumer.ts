@@ -32,7 +32,7 @@ import {silentLogger, type Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
 import {StoppedError, type ProtocolResponseError} from './errors.js'
 import {LookupdClient, producerAddress} from './lookupd.js'
-import {ConfigError, resolveClientConfig, type ClientConfig} from './options.js'
+import {ConfigError, assertSupported, resolveClientConfig, type ClientConfig} from './options.js'
 
 export type MessageHandler = (msg: ConsumerMessage) => unknown
 
@@ -161,6 +161,7 @@ export class Consumer implements ConnectionDelegate {
     if (!isValidTopicName(topic)) throw new ConfigError('', `invalid topic name "${topic}"`)
     if (!isValidChannelName(channel)) throw new ConfigError('', `invalid channel name "${channel}"`)
     this.config = resolveClientConfig(options.config)
+    assertSupported(this.config)
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     this.autoResponse = !options.disableAutoResponse
     this.log = deps.logger ?? silentLogger
