@@ -42,6 +42,9 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
     const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'])
     const {signal} = this.stopSignal()
     const log = stderrLogger(flags['log-level'] as LogLevel)
+    // the engine's writer handles stdout's errors (EPIPE ends the run, others exit 1 with one
+    // line); oclif's own listener would rethrow them as an uncaught exception with a stack
+    process.stdout.removeAllListeners('error')
     await tail(
       {
         topics,
