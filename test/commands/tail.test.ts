@@ -9,6 +9,10 @@
  *    rest left in the channel
  *  - --print-topic with two topics; --format json (binary bodies as base64, ns timestamps)
  *  - `| head -3`, SIGINT and SIGTERM: exit 0, no stack trace, nothing left in flight
+ *  - `| head -3` in a real shell pipeline over 1,000 messages on a durable channel: only what
+ *    head took is FINed, the rest requeued once; `> /dev/full`: one line, exit 1, all requeued
+ *  - two --nsqd-tcp-address, one down: the other consumed, the dead one retried until it is up;
+ *    none up: exit 1 naming both
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
 import {spawn} from 'node:child_process'
