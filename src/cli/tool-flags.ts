@@ -50,15 +50,20 @@ export function checkAddress(flag: string, addr: string): void {
 }
 
 /**
- * The client config as the Go tools build it: go-nsq's defaults, then every
- * --consumer-opt/--producer-opt in order (nsq.ConfigFlag's cfg.Set while flags are parsed), then
- * the tool's own settings in `base` (nsq_tail: `cfg.UserAgent = …; cfg.MaxInFlight =
- * *maxInFlight` after parsing), so a dedicated flag and the tool's user agent win over an opt
- * of the same key. An option asking for TLS, snappy or deflate is refused here, before anything
+ * The client config as the Go tools build it: go-nsq's defaults and the tool's `defaults`,
+ * then every --consumer-opt/--producer-opt in order (nsq.ConfigFlag's cfg.Set while flags are
+ * parsed), then the tool's own settings in `base` (nsq_tail: `cfg.UserAgent = …;
+ * cfg.MaxInFlight = *maxInFlight` after parsing), so a dedicated flag and the tool's user agent
+ * win over an opt of the same key, and an opt wins over a tool default. An option asking for TLS, snappy or deflate is refused here, before anything
  * connects. Every error is misuse (exit 2) and names the flag and the option as typed.
  */
-export function clientConfig(flag: '--consumer-opt' | '--producer-opt', base: Partial<ClientConfig>, opts: readonly string[] = []): ClientConfig {
-  const cfg: ClientConfig = {...DEFAULT_CLIENT_CONFIG}
+export function clientConfig(
+  flag: '--consumer-opt' | '--producer-opt',
+  base: Partial<ClientConfig>,
+  opts: readonly string[] = [],
+  defaults: Partial<ClientConfig> = {},
+): ClientConfig {
+  const cfg: ClientConfig = {...DEFAULT_CLIENT_CONFIG, ...defaults}
   /** normalised key -> the key as the user typed it (the last flag setting it) */
   const typed = new Map<string, string>()
   try {

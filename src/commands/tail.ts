@@ -39,7 +39,9 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
     requireOneSource(nsqd, lookupd)
-    const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'])
+    // max_attempts 0: tail's own REQs (past -n, after the reader left) are no failures, and a
+    // message delivered a 6th time must be printed, not FINed unseen (--consumer-opt may set it)
+    const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'], {max_attempts: 0})
     const {signal} = this.stopSignal()
     const log = stderrLogger(flags['log-level'] as LogLevel)
     // the engine's writer handles stdout's errors (EPIPE ends the run, others exit 1 with one

@@ -20,7 +20,8 @@ import {once} from 'node:events'
 import {closeSync, openSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {Broker, HOST, unusedPort, waitFor, type ChannelJson} from '../helpers/client-harness.js'
+import {Consumer} from '../../src/core/client/consumer.js'
+import {Broker, HOST, unusedPort, waitFor, withTimeout, type ChannelJson} from '../helpers/client-harness.js'
 import {
   NSQKIT,
   assertExit,
@@ -80,6 +81,26 @@ async function channelWhen(topic: string, channel: string, ok: (c: ChannelJson) 
     assert.ok(c, `channel ${topic}/${channel} exists`)
     return c
   }
+}
+
+/** Deliver every message of topic/channel `times` times, requeueing each at once (attempts + `times`). */
+async function bounce(topic: string, channel: string, times: number): Promise<void> {
+  let resolve!: () => void
+  const done = new Promise<void>((r) => (resolve = r))
+  const consumer: Consumer = new Consumer(topic, channel, (m) => {
+    // the last time: CLS first (the broker sends nothing more), so it is not delivered once more
+    const last = m.attempts >= times
+    const stopped = last ? consumer.stop(3000) : null
+    m.requeue(0, false)
+    if (stopped) void stopped.then(resolve)
+  }, {config: {max_attempts: 0}, disableAutoResponse: true})
+  try {
+    await consumer.connectToNsqd(addr)
+    await withTimeout(done, 5000, `${times} deliveries`)
+  } finally {
+    await consumer.stop(3000)
+  }
+  await channelWhen(topic, channel, (x) => x.client_count === 0 && x.in_flight_count === 0)
 }
 
 describe('nsq_tail Go syntax = nsqkit tail GNU syntax', () => {
@@ -142,10 +163,37 @@ describe('tail -n', () => {
     // every message delivered and not printed went back with REQ (how many were delivered
     // beyond the count is the broker's timing), none timed out
     assert.equal(c.timeout_count, 0)
-    // and the next tail gets the other five, in order
-    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'], {timeoutMs: 5000})
+    // once each: RDY 0 went out when the 5th was taken (max_in_flight is 5, so at most 5 more
+    // were on their way), not requeued and redelivered until the output was done
+    assert.ok(c.requeue_count <= 5, `requeue_count ${c.requeue_count}`)
+    // and the next tail gets the other five, in order, each delivered at most twice
+    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5', '--format', 'json'], {timeoutMs: 10_000})
     assertExit(r2, 0)
-    assert.deepEqual(lines(r2.stdout).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
+    const objs = lines(r2.stdout).map((l) => JSON.parse(l) as {body: string; attempts: number})
+    assert.deepEqual(objs.map((o) => o.body).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
+    assert.ok(objs.every((o) => o.attempts <= 2), JSON.stringify(objs))
+  })
+
+  test('a message delivered for the 7th time is printed (tail runs with max_attempts 0); with --consumer-opt max_attempts,2 a 3rd delivery is given up', T, async () => {
+    const topic = topicName('attempts')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['old'])
+    await bounce(topic, 'c', 6)
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--format', 'json'], {timeoutMs: 10_000})
+    assertExit(r, 0)
+    const o = JSON.parse(r.stdout) as {body: string; attempts: number}
+    assert.equal(o.body, 'old')
+    assert.equal(o.attempts, 7)
+    // the user's max_attempts still wins over tail's 0
+    await mpub(broker.httpPort, topic, ['again'])
+    await bounce(topic, 'c', 2)
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--consumer-opt', 'max_attempts,2'])
+    await waitFor('tail to give up on the message', 10_000, () => /giving up/.test(child.stderr()))
+    const c = await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
+    assert.equal(c.depth + c.in_flight_count, 0, 'given up: FINed')
+    assert.equal(child.stdout(), '')
+    child.proc.kill('SIGTERM')
+    assertExit(await exitWithin(child, 5000, 'tail after SIGTERM'), 0)
   })
 
   test('two --topic flags with --print-topic: lines are "topic | body", and -n counts in total', T, async () => {

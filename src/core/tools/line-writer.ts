@@ -14,7 +14,8 @@
  *    what the reader has read, and whatever the pipe accepted counts as written, so the writer
  *    starts slowly, like TCP's slow start: the first write carries one record, each later one
  *    at most twice as many as the one before (and up to 64 KiB), the first RAMP_WRITES of them
- *    PACE_MS apart (1, 2, 4 … 128 records over ~8 ms), then one write per I/O turn; after
+ *    PACE_MS apart (1, 2, 4 … 128 records over ~70 ms; 10 ms lets a busy machine schedule the
+ *    reader between two writes), then one write per I/O turn; after
  *    IDLE_RESET_MS without output it starts over. The reader
  *    runs between two writes, so a reader that wants 3 lines exits after a write or two and the
  *    next write fails with EPIPE instead of being accepted (and FINed).
@@ -34,9 +35,9 @@ export interface LineWriterOptions {
 }
 
 /** paced mode: the least time between the starts of two writes */
-export const PACE_MS = 1
+export const PACE_MS = 10
 /** paced mode: after this long without a write, the next write carries one record again */
-export const IDLE_RESET_MS = 100
+export const IDLE_RESET_MS = 1000
 /** paced mode: the first writes after a start or an idle pause are PACE_MS apart; then one per I/O turn */
 export const RAMP_WRITES = 8
 

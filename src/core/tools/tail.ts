@@ -83,12 +83,19 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
   let finish!: () => void
   const ended = new Promise<void>((resolve) => (finish = resolve))
   const consumers: Consumer[] = []
-  /** the run is over: stop the flow at once (RDY 0 before any REQ, so nothing comes back to requeue again) */
+  let flowing = true
+  /** RDY 0 everywhere, before any REQ: a message requeued with RDY open would come straight back */
+  const stopFlow = (): void => {
+    if (!flowing) return
+    flowing = false
+    for (const c of consumers) c.changeMaxInFlight(0)
+  }
+  /** the run is over */
   const end = (why: TailResult['reason']): void => {
     if (stopping) return
     stopping = true
     reason = why
-    for (const c of consumers) c.changeMaxInFlight(0)
+    stopFlow()
     finish()
   }
   const writer = new LineWriter(ctx.out, {mode: opts.outputMode, onError: (err) => end(isBrokenPipe(err) ? 'closed-output' : 'output-error')})
@@ -107,7 +114,8 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
             msg.requeue(0, false)
             return
           }
-          taken++
+          // the last one wanted: nothing more may come (those already sent are requeued once)
+          if (++taken === limit) stopFlow()
           try {
             await writer.push(formatMessage(topic, msg, opts.format, opts.printTopic))
           } catch {
@@ -142,7 +150,7 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
     clearInterval(keepAlive)
     ctx.signal.removeEventListener('abort', onAbort)
     stopping = true
-    for (const c of consumers) c.changeMaxInFlight(0)
+    stopFlow()
     // what is queued goes out now (and is FINed), while the consumers CLS and drain
     await Promise.all([writer.flush(), ...consumers.map((c) => c.stop())])
   }
