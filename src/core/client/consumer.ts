@@ -27,9 +27,9 @@
  * Discovery: connectToNsqd(addr) connects directly (a lost connection is retried every
  * lookupd_poll_interval) and, as go-nsq, rejects if the first connect fails;
  * connectToNsqdsRetrying(addrs) connects to all at once and retries the ones it cannot reach
- * like lost connections, failing only when it reaches none. connectToLookupd(addr) queries lookupd at once, then after a random
- * jitter every lookupd_poll_interval, one lookupd per poll round-robin (3 tries), and connects
- * to every new producer. A lost connection triggers a lookupd re-query instead.
+ * like lost connections, failing only when it reaches none. connectToLookupd(addr) queries
+ * lookupd at once, then after a random jitter every lookupd_poll_interval, one lookupd per poll
+ * round-robin (3 tries), and connects to every new producer. A lost connection triggers a lookupd re-query instead.
  *
  * stop(): CLS on every connection, wait for in-flight messages to drain (bounded), close.
  */
