@@ -2,6 +2,7 @@
 import {Flags} from '@oclif/core'
 import {formatDuration, parseDuration} from '../core/util/duration.js'
 import {parseHostPort} from '../core/util/hostport.js'
+import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
 
 /** A Go duration flag ("60s", "250ms"); the value is milliseconds. */
 export const duration = Flags.custom<number>({
@@ -33,3 +34,13 @@ export const address = Flags.custom<string>({
 })
 
 export const durationDefault = (ms: number): string => formatDuration(ms)
+
+/** --log-level as nsq's lg.ParseLogLevel reads it: any case (`WARN`, `Debug`) is accepted. */
+export const logLevel = Flags.custom<LogLevel>({
+  parse: async (input: string) => {
+    const l = parseLogLevel(input)
+    if (l === null) throw new Error(`invalid log level '${input}' (debug, info, warn, error, fatal)`)
+    return l
+  },
+  helpValue: '<level>',
+})

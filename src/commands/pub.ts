@@ -2,9 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
 import {readableStdin} from '../cli/stdin.js'
-import {checkAddress, clientConfig, logLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
+import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
 import {InputError, PubRun, type PubResult} from '../core/tools/pub.js'
-import type {LogLevel} from '../core/util/logger.js'
 
 export default class Pub extends NsqCommand {
   static override summary = 'Publish records from stdin (or arguments) to nsqd (Go name: to_nsq)'
@@ -28,7 +27,7 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     rate: Flags.integer({summary: 'throttle messages to n/second; 0 to disable', default: 0, min: 0}),
     'producer-opt': producerOpt,
     'batch-size': Flags.integer({summary: 'records per MPUB (a batch also closes 10ms after its first record)', default: 200, min: 1}),
-    'log-level': logLevel(),
+    'log-level': toolLogLevel,
     version,
   }
 
@@ -57,7 +56,7 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     // with arguments, stdin is not read at all
     const input = messages.length > 0 ? process.stdin : readableStdin()
     const {signal} = this.stopSignal()
-    const log = stderrLogger(flags['log-level'] as LogLevel)
+    const log = stderrLogger(flags['log-level'])
     const run = new PubRun(
       {
         topic: flags.topic,

@@ -1,21 +1,10 @@
 import {mkdir} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
-import {address, duration, integer} from '../cli/flags.js'
+import {address, duration, integer, logLevel} from '../cli/flags.js'
 import {versionLine} from '../cli/tool-flags.js'
 import {Broker, DEFAULT_BROKER_OPTIONS as D, OptionError, type BrokerOptions} from '../core/broker/index.js'
 import {formatDuration} from '../core/util/duration.js'
-import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
-
-/** nsqd's --log-level: lg.ParseLogLevel, so any case (`WARN`, `Debug`) is accepted. */
-const logLevel = Flags.custom<LogLevel>({
-  parse: async (input: string) => {
-    const l = parseLogLevel(input)
-    if (l === null) throw new Error(`invalid log level '${input}' (debug, info, warn, error, fatal)`)
-    return l
-  },
-  helpValue: '<level>',
-})
 
 const dur = (summary: string, def: number) => duration({summary: `${summary} (default ${formatDuration(def)})`, default: def})
 

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
-import {clientConfig, consumerOpt, logLevel, lookupdHttpAddress, nsqdTcpAddress, requireOneSource, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
+import {clientConfig, consumerOpt, toolLogLevel, lookupdHttpAddress, nsqdTcpAddress, requireOneSource, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
 import {tail, type TailFormat} from '../core/tools/tail.js'
-import type {LogLevel} from '../core/util/logger.js'
 
 export default class Tail extends NsqCommand {
   static override summary = 'Print the messages of topics to stdout (Go name: nsq_tail)'
@@ -24,7 +23,7 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
     'lookupd-http-address': lookupdHttpAddress,
     'consumer-opt': consumerOpt,
     format: Flags.option({options: ['raw', 'json'] as const, summary: 'raw: the body and a newline; json: {"topic","id","attempts","timestamp","body"} per line', default: 'raw' as const})(),
-    'log-level': logLevel(),
+    'log-level': toolLogLevel,
     version,
   }
 
@@ -39,9 +38,14 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
     requireOneSource(nsqd, lookupd)
-    const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'])
+    // max_attempts 0: tail's own REQs (past -n, after the reader left) are no failures, and a
+    // message delivered a 6th time must be printed, not FINed unseen (--consumer-opt may set it)
+    const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'], {max_attempts: 0})
     const {signal} = this.stopSignal()
-    const log = stderrLogger(flags['log-level'] as LogLevel)
+    const log = stderrLogger(flags['log-level'])
+    // the engine's writer handles stdout's errors (EPIPE ends the run, others exit 1 with one
+    // line); oclif's own listener would rethrow them as an uncaught exception with a stack
+    process.stdout.removeAllListeners('error')
     await tail(
       {
         topics,

@@ -9,11 +9,19 @@
  *    rest left in the channel
  *  - --print-topic with two topics; --format json (binary bodies as base64, ns timestamps)
  *  - `| head -3`, SIGINT and SIGTERM: exit 0, no stack trace, nothing left in flight
+ *  - `| head -3` in a real shell pipeline over 1,000 messages on a durable channel: only what
+ *    head took is FINed, the rest requeued once; `> /dev/full`: one line, exit 1, all requeued
+ *  - two --nsqd-tcp-address, one down: the other consumed, the dead one retried until it is up;
+ *    none up: exit 1 naming both
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {closeSync, openSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {Broker, HOST, unusedPort, waitFor, type ChannelJson} from '../helpers/client-harness.js'
+import {Consumer} from '../../src/core/client/consumer.js'
+import {Broker, HOST, unusedPort, waitFor, withTimeout, type ChannelJson} from '../helpers/client-harness.js'
 import {
   NSQKIT,
   assertExit,
@@ -29,6 +37,7 @@ import {
   spawnCli,
   waitLines,
 } from '../helpers/cli.js'
+import {REPO_ROOT} from '../helpers/serve.js'
 
 const T = {timeout: 20_000}
 const TAIL = [...NSQKIT, 'tail']
@@ -72,6 +81,26 @@ async function channelWhen(topic: string, channel: string, ok: (c: ChannelJson) 
     assert.ok(c, `channel ${topic}/${channel} exists`)
     return c
   }
+}
+
+/** Deliver every message of topic/channel `times` times, requeueing each at once (attempts + `times`). */
+async function bounce(topic: string, channel: string, times: number): Promise<void> {
+  let resolve!: () => void
+  const done = new Promise<void>((r) => (resolve = r))
+  const consumer: Consumer = new Consumer(topic, channel, (m) => {
+    // the last time: CLS first (the broker sends nothing more), so it is not delivered once more
+    const last = m.attempts >= times
+    const stopped = last ? consumer.stop(3000) : null
+    m.requeue(0, false)
+    if (stopped) void stopped.then(resolve)
+  }, {config: {max_attempts: 0}, disableAutoResponse: true})
+  try {
+    await consumer.connectToNsqd(addr)
+    await withTimeout(done, 5000, `${times} deliveries`)
+  } finally {
+    await consumer.stop(3000)
+  }
+  await channelWhen(topic, channel, (x) => x.client_count === 0 && x.in_flight_count === 0)
 }
 
 describe('nsq_tail Go syntax = nsqkit tail GNU syntax', () => {
@@ -134,10 +163,37 @@ describe('tail -n', () => {
     // every message delivered and not printed went back with REQ (how many were delivered
     // beyond the count is the broker's timing), none timed out
     assert.equal(c.timeout_count, 0)
-    // and the next tail gets the other five, in order
-    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'], {timeoutMs: 5000})
+    // once each: RDY 0 went out when the 5th was taken (max_in_flight is 5, so at most 5 more
+    // were on their way), not requeued and redelivered until the output was done
+    assert.ok(c.requeue_count <= 5, `requeue_count ${c.requeue_count}`)
+    // and the next tail gets the other five, in order, each delivered at most twice
+    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5', '--format', 'json'], {timeoutMs: 10_000})
     assertExit(r2, 0)
-    assert.deepEqual(lines(r2.stdout).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
+    const objs = lines(r2.stdout).map((l) => JSON.parse(l) as {body: string; attempts: number})
+    assert.deepEqual(objs.map((o) => o.body).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
+    assert.ok(objs.every((o) => o.attempts <= 2), JSON.stringify(objs))
+  })
+
+  test('a message delivered for the 7th time is printed (tail runs with max_attempts 0); with --consumer-opt max_attempts,2 a 3rd delivery is given up', T, async () => {
+    const topic = topicName('attempts')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['old'])
+    await bounce(topic, 'c', 6)
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--format', 'json'], {timeoutMs: 10_000})
+    assertExit(r, 0)
+    const o = JSON.parse(r.stdout) as {body: string; attempts: number}
+    assert.equal(o.body, 'old')
+    assert.equal(o.attempts, 7)
+    // the user's max_attempts still wins over tail's 0
+    await mpub(broker.httpPort, topic, ['again'])
+    await bounce(topic, 'c', 2)
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--consumer-opt', 'max_attempts,2'])
+    await waitFor('tail to give up on the message', 10_000, () => /giving up/.test(child.stderr()))
+    const c = await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
+    assert.equal(c.depth + c.in_flight_count, 0, 'given up: FINed')
+    assert.equal(child.stdout(), '')
+    child.proc.kill('SIGTERM')
+    assertExit(await exitWithin(child, 5000, 'tail after SIGTERM'), 0)
   })
 
   test('two --topic flags with --print-topic: lines are "topic | body", and -n counts in total', T, async () => {
@@ -267,6 +323,123 @@ describe('tail ends cleanly', () => {
     const c = await channelWhen(topic, 'c', (x) => x.client_count === 0 && x.in_flight_count === 0)
     assert.equal(c.in_flight_count, 0)
     assert.equal(c.depth, 0)
+  })
+})
+
+/** `<tail argv> | <reader>` run by /bin/sh as a user's shell runs it; tail's own exit status comes back on stderr as `tail-exit=N`. */
+async function shellPipeline(argv: string[], reader: string, timeoutMs = 15_000): Promise<{stdout: string; stderr: string; tailExit: number; ms: number}> {
+  const t0 = Date.now()
+  const sh = spawn('/bin/sh', ['-c', `{ "$@"; echo "tail-exit=$?" >&2; } | ${reader}`, 'sh', process.execPath, ...argv], {cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  sh.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  sh.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const timer = setTimeout(() => sh.kill('SIGKILL'), timeoutMs)
+  try {
+    await once(sh, 'close')
+  } finally {
+    clearTimeout(timer)
+  }
+  const m = /tail-exit=(\d+)/.exec(stderr)
+  assert.ok(m, `the pipeline ran to its end within ${timeoutMs}ms; stderr:\n${stderr}`)
+  return {stdout, stderr: stderr.replace(/tail-exit=\d+\n/, ''), tailExit: Number(m[1]), ms: Date.now() - t0}
+}
+
+describe('tail and a reader that stops early', () => {
+  test('`tail --channel hc | head -3` over 1,000 messages: 3 lines, exit 0 at once; only what head took is FINed, the rest requeued once (attempts 2 at most), nothing in flight', T, async () => {
+    const topic = topicName('head_durable')
+    await createChannel(broker.httpPort, topic, 'hc')
+    const bodies = Array.from({length: 1000}, (_, i) => `message-${String(i + 1).padStart(4, '0')}`)
+    await mpub(broker.httpPort, topic, bodies)
+    const r = await shellPipeline([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', addr], 'head -3')
+    assert.equal(r.stdout, 'message-0001\nmessage-0002\nmessage-0003\n')
+    assert.equal(r.tailExit, 0, `tail's exit status; stderr:\n${r.stderr}`)
+    assertNoStack(r.stderr)
+    assert.ok(r.ms < 5000, `the pipeline took ${r.ms}ms`)
+    const c = await channelWhen(topic, 'hc', (x) => x.client_count === 0 && x.in_flight_count === 0)
+    assert.equal(c.in_flight_count, 0, JSON.stringify(c))
+    assert.equal(c.deferred_count, 0)
+    assert.equal(c.timeout_count, 0)
+    const fined = c.message_count - c.depth
+    // head read the first write or two and exited; the next write got EPIPE. (Before the fix:
+    // the first 200 were FINed in one write and 400 requeues as RDY stayed open.)
+    assert.ok(fined >= 0 && fined <= 50, `${fined} FINed for 3 printed: ${JSON.stringify(c)}`)
+    // RDY 0 went out before the REQs: each of the (at most 200) in flight was requeued once
+    assert.ok(c.requeue_count <= 200, `requeue_count ${c.requeue_count}: requeued again and again`)
+    // what is left is exactly what was not FINed (the first `fined`, in order), each delivered at most twice
+    const rest = await runCli([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', addr, '-n', String(c.depth), '--format', 'json'])
+    assertExit(rest, 0, 'the second tail')
+    const objs = lines(rest.stdout).map((l) => JSON.parse(l) as {body: string; attempts: number})
+    assert.deepEqual(objs.map((o) => o.body).sort(), bodies.slice(fined))
+    assert.ok(objs.every((o) => o.attempts <= 2), `attempts: ${objs.filter((o) => o.attempts > 2).map((o) => `${o.body}:${o.attempts}`).join(' ')}`)
+    assert.equal(objs.filter((o) => o.attempts === 2).length, c.requeue_count)
+  })
+
+  test('stdout is /dev/full (ENOSPC): one line "tail: cannot write to stdout: …", exit 1, no stack; the messages are requeued, none left in flight', T, async () => {
+    const topic = topicName('devfull')
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, Array.from({length: 100}, (_, i) => `m${i}`))
+    const full = openSync('/dev/full', 'w')
+    let child
+    try {
+      child = spawn(process.execPath, [...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', addr, '--log-level', 'warn'], {cwd: REPO_ROOT, stdio: ['ignore', full, 'pipe']})
+    } finally {
+      closeSync(full)
+    }
+    let stderr = ''
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null]
+    clearTimeout(timer)
+    assert.equal(signal, null, `killed: still running after 10 s; stderr:\n${stderr}`)
+    assert.equal(code, 1, `exit code; stderr:\n${stderr}`)
+    assertOneLine({code, signal, stdout: '', stdoutBytes: Buffer.alloc(0), stderr, ms: 0}, /^tail: cannot write to stdout: ENOSPC: no space left on device/)
+    const c = await channelWhen(topic, 'c', (x) => x.client_count === 0 && x.in_flight_count === 0)
+    assert.equal(c.in_flight_count, 0, JSON.stringify(c))
+    assert.equal(c.depth, 100, 'nothing FINed: nothing was written')
+    assert.ok(c.requeue_count <= 100, `requeued once each: ${c.requeue_count}`)
+  })
+})
+
+describe('tail with several --nsqd-tcp-address', () => {
+  test('the second is down: the first is consumed, the second retried (logged with the interval) and consumed once it is up', T, async () => {
+    const topic = topicName('two')
+    const port = await unusedPort()
+    const dead = `${HOST}:${port}`
+    await createChannel(broker.httpPort, topic, 'c')
+    await mpub(broker.httpPort, topic, ['a1', 'a2', 'a3'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', addr, '--nsqd-tcp-address', dead, '--consumer-opt', 'lookupd_poll_interval,300ms'])
+    let second: Broker | undefined
+    try {
+      assert.deepEqual(await waitLines(child, 3, 5000), ['a1', 'a2', 'a3'])
+      await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
+      const c = await broker.channel(topic, 'c')
+      assert.equal((c?.depth ?? -1) + (c?.in_flight_count ?? -1), 0, `the first broker's messages are FINed: ${JSON.stringify(c)}`)
+      // still running, retrying the dead one every 300ms, one error line per try
+      await waitFor('two retries logged', 5000, () => (child.stderr().match(new RegExp(`\\(${dead}\\) error connecting to nsqd .*retrying in 300ms`, 'g')) ?? []).length >= 2)
+      assert.equal(child.proc.exitCode, null, `tail exited; stderr:\n${child.stderr()}`)
+      second = await Broker.start([], {tcpPort: port})
+      await second.waitSubscribed(topic, 'c')
+      await mpub(second.httpPort, topic, ['b1', 'b2'])
+      await mpub(broker.httpPort, topic, ['a4'])
+      const got = await waitLines(child, 6, 5000)
+      assert.deepEqual(got.slice(3).sort(), ['a4', 'b1', 'b2'])
+      child.proc.kill('SIGTERM')
+      const r = await exitWithin(child, 5000, 'tail after SIGTERM')
+      assertExit(r, 0)
+      assertNoStack(r.stderr)
+      const c2 = await channelWhen(topic, 'c', (x) => x.client_count === 0)
+      assert.equal(c2.depth + c2.in_flight_count, 0)
+    } finally {
+      await second?.stop()
+    }
+  })
+
+  test('none can be reached at start: exit 1 with one line naming every address', T, async () => {
+    const [p1, p2] = [await unusedPort(), await unusedPort()]
+    const r = await runCli([...TAIL, '--topic', topicName('none'), '--nsqd-tcp-address', `${HOST}:${p1}`, '--nsqd-tcp-address', `${HOST}:${p2}`])
+    assertExit(r, 1)
+    assertOneLine(r, new RegExp(`^tail: cannot connect to any nsqd \\(${HOST}:${p1}: connection refused; ${HOST}:${p2}: connection refused\\)$`))
   })
 })
 

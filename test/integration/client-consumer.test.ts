@@ -13,6 +13,8 @@
  *  - manual mode (disableAutoResponse): touch, finish later, requeue(0, false) without backoff
  *  - isStarved() at 85 % of RDY; concurrency n
  *  - interop: our Consumer receives what an nsqjs Writer publishes
+ *  - changeMaxInFlight(0): RDY 0 at once, nothing more delivered; connectToNsqdsRetrying: an
+ *    unreachable nsqd is retried (logged) while the others are consumed, none at all rejects
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -20,7 +22,8 @@ import {randomBytes} from 'node:crypto'
 import nsq from 'nsqjs'
 import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
-import {Broker, Cleanup, HOST, recordingConsumer, sleep, waitFor, withTimeout, type ClientJson} from '../helpers/client-harness.js'
+import {silentLogger} from '../../src/core/util/logger.js'
+import {Broker, Cleanup, HOST, recordingConsumer, rejectionOf, sleep, unusedPort, waitFor, withTimeout, type ClientJson} from '../helpers/client-harness.js'
 
 const T = {timeout: 20_000}
 
@@ -564,6 +567,87 @@ describe('Consumer and a broker restart', () => {
         ['before', 'after'],
       )
       await waitFor('the FIN on the new broker', 3000, async () => (await second.clients(topic, 'ch'))[0]?.finish_count === 1)
+    } finally {
+      await cleanup.run()
+    }
+  })
+})
+
+describe('Consumer: changeMaxInFlight and connectToNsqdsRetrying', () => {
+  test('changeMaxInFlight(0): the broker shows RDY 0 at once and sends nothing more; held messages can still be requeued; then 4: RDY 4', T, async () => {
+    const cleanup = new Cleanup()
+    try {
+      const broker = await Broker.start()
+      cleanup.add('broker', () => broker.stop())
+      const topic = 'cons_mif0'
+      const held: ConsumerMessage[] = []
+      const rec = await recordingConsumer(cleanup, [broker], topic, 'ch', {config: {max_in_flight: 4}, concurrency: 10, disableAutoResponse: true}, (m) => {
+        held.push(m)
+      })
+      const p = producerFor(cleanup, broker)
+      await withTimeout(p.multiPublish(topic, ['1', '2', '3', '4', '5', '6']), 5000, 'publish')
+      await rec.waitCount(4)
+      rec.consumer.changeMaxInFlight(0)
+      await broker.waitSubscribed(topic, 'ch', 1, 0)
+      for (const m of held.splice(0)) m.requeue(0, false)
+      // requeued with RDY 0: they stay in the channel, nothing comes back
+      await sleep(300)
+      assert.equal(rec.received.length, 4)
+      const c = await broker.channel(topic, 'ch')
+      assert.equal(c?.in_flight_count, 0)
+      assert.equal(c?.depth, 6)
+      assert.equal(c?.requeue_count, 4)
+      rec.consumer.changeMaxInFlight(4)
+      await broker.waitSubscribed(topic, 'ch', 1, 4)
+      await rec.waitCount(8)
+      assert.throws(() => rec.consumer.changeMaxInFlight(-1), {code: 'ERR_INVALID_CONFIG'})
+    } finally {
+      await cleanup.run()
+    }
+  })
+
+  test('connectToNsqdsRetrying: one address down → resolves with the live one; the other is retried and consumed once a broker listens there', T, async () => {
+    const cleanup = new Cleanup()
+    try {
+      const live = await Broker.start()
+      cleanup.add('live broker', () => live.stop())
+      const port = await unusedPort()
+      const topic = 'cons_retrying'
+      const received: string[] = []
+      const errors: string[] = []
+      const consumer = new Consumer(topic, 'ch', (m) => void received.push(m.body.toString()), {config: {max_in_flight: 10, lookupd_poll_interval: 150}}, {
+        logger: {...silentLogger, error: (l: string) => void errors.push(l)},
+      })
+      cleanup.add('consumer', () => consumer.stop(3000))
+      const dead = `${HOST}:${port}`
+      assert.deepEqual(await withTimeout(consumer.connectToNsqdsRetrying([live.tcpAddress, dead]), 5000, 'connect'), [live.tcpAddress])
+      await live.waitSubscribed(topic, 'ch', 1, 10)
+      await waitFor('two failed retries logged', 3000, () => errors.filter((l) => l.includes(`(${dead}) error connecting to nsqd`) && l.includes('retrying in 150ms')).length >= 2)
+      const second = await Broker.start([], {tcpPort: port})
+      cleanup.add('second broker', () => second.stop())
+      await second.waitSubscribed(topic, 'ch')
+      // max_in_flight re-spread over both
+      await live.waitSubscribed(topic, 'ch', 1, 5)
+      await withTimeout(producerFor(cleanup, second).publish(topic, 'from the second'), 5000, 'publish')
+      await waitFor('the message of the second broker', 3000, () => received.includes('from the second'))
+    } finally {
+      await cleanup.run()
+    }
+  })
+
+  test('connectToNsqdsRetrying: none can be reached → rejects naming each address, and retries nothing', T, async () => {
+    const cleanup = new Cleanup()
+    try {
+      const addrs = [`${HOST}:${await unusedPort()}`, `${HOST}:${await unusedPort()}`]
+      const consumer = new Consumer('cons_none', 'ch', () => undefined, {config: {lookupd_poll_interval: 50}})
+      cleanup.add('consumer', () => consumer.stop(1000))
+      const err = await rejectionOf(consumer.connectToNsqdsRetrying(addrs), 5000, 'connect')
+      assert.equal(err.code, 'ERR_NOT_CONNECTED')
+      assert.equal(err.message, `cannot connect to any nsqd (${addrs[0]}: connection refused; ${addrs[1]}: connection refused)`)
+      const single = await rejectionOf(consumer.connectToNsqdsRetrying([addrs[0] as string]), 5000, 'connect one')
+      assert.equal(single.code, 'ERR_CONNECTION_REFUSED')
+      await sleep(200)
+      assert.equal(consumer.stats.connections, 0)
     } finally {
       await cleanup.run()
     }

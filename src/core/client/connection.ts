@@ -35,7 +35,7 @@ import {
 import {parseHostPort} from '../util/hostport.js'
 import {silentLogger, type Logger} from '../util/logger.js'
 import {BadResponseError, ConnectionRefusedError, NotConnectedError, ProtocolResponseError, TimeoutError} from './errors.js'
-import type {ClientConfig} from './options.js'
+import {assertSupported, type ClientConfig} from './options.js'
 
 export interface ConnectionDelegate {
   message(conn: Connection, msg: Message): void
@@ -119,9 +119,8 @@ export class Connection {
   async connect(): Promise<void> {
     if (this.state !== 'init') throw new NotConnectedError(this.addr, `connection is ${this.state}`)
     const c = this.config
-    if (c.tls_v1 || c.snappy || c.deflate) {
-      throw new BadResponseError(this.addr, 'tls_v1, snappy and deflate are not supported by this client yet')
-    }
+    // TLS, snappy and deflate: refused before dialling (a ConfigError naming the option)
+    assertSupported(c)
     this.state = 'connecting'
     let stream: Duplex
     try {

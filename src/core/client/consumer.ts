@@ -20,19 +20,26 @@
  * the strategy's wait (exponential, or full_jitter), then one random connection gets RDY 1 as
  * a probe. At 0 every connection is restored.
  *
+ * changeMaxInFlight(n) re-spreads at once (go-nsq ChangeMaxInFlight); 0 sends RDY 0 on every
+ * connection, even in backoff, so nothing more is delivered and what is in flight can still be
+ * answered (a tool whose output closed stops the flow this way before requeueing).
+ *
  * Discovery: connectToNsqd(addr) connects directly (a lost connection is retried every
- * lookupd_poll_interval); connectToLookupd(addr) queries lookupd at once, then after a random
- * jitter every lookupd_poll_interval, one lookupd per poll round-robin (3 tries), and connects
- * to every new producer. A lost connection triggers a lookupd re-query instead.
+ * lookupd_poll_interval) and, as go-nsq, rejects if the first connect fails;
+ * connectToNsqdsRetrying(addrs) connects to all at once and retries the ones it cannot reach
+ * like lost connections, failing only when it reaches none. connectToLookupd(addr) queries
+ * lookupd at once, then after a random jitter every lookupd_poll_interval, one lookupd per poll
+ * round-robin (3 tries), and connects to every new producer. A lost connection triggers a lookupd re-query instead.
  *
  * stop(): CLS on every connection, wait for in-flight messages to drain (bounded), close.
  */
 import {cls, fin, isValidChannelName, isValidTopicName, rdy, req, sub, touch as touchCmd, type Message} from '../protocol/index.js'
+import {formatDuration} from '../util/duration.js'
 import {silentLogger, type Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
-import {StoppedError, type ProtocolResponseError} from './errors.js'
+import {ConnectionRefusedError, NotConnectedError, StoppedError, type ProtocolResponseError} from './errors.js'
 import {LookupdClient, producerAddress} from './lookupd.js'
-import {ConfigError, resolveClientConfig, type ClientConfig} from './options.js'
+import {ConfigError, assertSupported, resolveClientConfig, type ClientConfig} from './options.js'
 
 export type MessageHandler = (msg: ConsumerMessage) => unknown
 
@@ -141,6 +148,7 @@ export class Consumer implements ConnectionDelegate {
   private readonly rdyTimer: NodeJS.Timeout
   private needRedistribute = false
   private totalRdy = 0
+  private maxInFlight: number
   private backoffCounter = 0
   private backoffTimer: NodeJS.Timeout | null = null
   private readonly queue: ConsumerMessage[] = []
@@ -161,6 +169,8 @@ export class Consumer implements ConnectionDelegate {
     if (!isValidTopicName(topic)) throw new ConfigError('', `invalid topic name "${topic}"`)
     if (!isValidChannelName(channel)) throw new ConfigError('', `invalid channel name "${channel}"`)
     this.config = resolveClientConfig(options.config)
+    assertSupported(this.config)
+    this.maxInFlight = this.config.max_in_flight
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     this.autoResponse = !options.disableAutoResponse
     this.log = deps.logger ?? silentLogger
@@ -184,6 +194,51 @@ export class Consumer implements ConnectionDelegate {
   /** Connect to nsqd directly. Resolves once subscribed (SUB sent); rejects if it cannot connect. */
   async connectToNsqd(...addrs: string[]): Promise<void> {
     for (const addr of addrs) await this.connectOne(addr, true)
+  }
+
+  /**
+   * Connect to several nsqd at once, the way a tool wants it (go-nsq's ConnectToNSQDs gives up
+   * at the first refusal): every address is dialled together; one that cannot be reached now is
+   * retried every lookupd_poll_interval, as a lost connection is, each failure logged at error
+   * with the interval, until it connects (or disconnectFromNsqd / stop). Resolves with the
+   * addresses connected now. Rejects only when none connected, and then retries nothing: with
+   * the error itself for one address, else a NotConnectedError naming each address and why.
+   */
+  async connectToNsqdsRetrying(addrs: readonly string[]): Promise<string[]> {
+    if (this.stopped) throw new StoppedError('consumer')
+    const unique = [...new Set(addrs)]
+    const results = await Promise.allSettled(unique.map((addr) => this.connectOne(addr, true)))
+    const connected: string[] = []
+    const failed: {addr: string; err: Error}[] = []
+    results.forEach((r, i) => {
+      const addr = unique[i] as string
+      if (r.status === 'fulfilled') connected.push(addr)
+      else failed.push({addr, err: r.reason as Error})
+    })
+    if (connected.length === 0) {
+      for (const {addr} of failed) this.forgetNsqd(addr)
+      const first = failed[0]
+      if (first === undefined) return connected
+      if (failed.length === 1 || first.err instanceof StoppedError) throw first.err
+      throw new NotConnectedError('', `cannot connect to any nsqd (${failed.map(({addr, err}) => `${addr}: ${reasonOf(err)}`).join('; ')})`)
+    }
+    for (const {addr, err} of failed) {
+      if (err instanceof StoppedError) continue
+      this.logConnectFailure(addr, err)
+      this.scheduleReconnect(addr, false)
+    }
+    return connected
+  }
+
+  /** Change max_in_flight (go-nsq ChangeMaxInFlight). 0: RDY 0 everywhere at once, nothing more comes. */
+  changeMaxInFlight(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError('max_in_flight', `invalid value for max_in_flight: ${n} (must be >= 0)`)
+    this.maxInFlight = n
+    for (const cs of this.conns.values()) {
+      if (n === 0) this.updateRdy(cs, 0)
+      else this.maybeUpdateRdy(cs)
+    }
+    if (n > 0 && this.backoffCounter > 0 && this.backoffTimer === null) this.resume()
   }
 
   /** Discover nsqd through lookupd (host:port or URL); the first one queries at once. */
@@ -264,8 +319,8 @@ export class Consumer implements ConnectionDelegate {
       conn.close()
       throw new StoppedError('consumer')
     }
-    if (conn.maxRdyCount < this.config.max_in_flight) {
-      this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.config.max_in_flight}, truncation possible`)
+    if (conn.maxRdyCount < this.maxInFlight) {
+      this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.maxInFlight}, truncation possible`)
     }
     conn.write(sub(this.topic, this.channel))
     this.conns.set(addr, new ConnState(conn))
@@ -363,7 +418,7 @@ export class Consumer implements ConnectionDelegate {
   // ---- RDY ----------------------------------------------------------------------------------
 
   private perConnMaxInFlight(): number {
-    const b = this.config.max_in_flight
+    const b = this.maxInFlight
     const n = Math.max(1, this.conns.size)
     return Math.min(Math.max(1, Math.floor(b / n)), b)
   }
@@ -381,7 +436,12 @@ export class Consumer implements ConnectionDelegate {
       this.timers.delete(cs.rdyRetry)
       cs.rdyRetry = null
     }
-    const maxPossible = this.config.max_in_flight - this.totalRdy + cs.rdy
+    // lowering RDY never takes more than max_in_flight
+    if (count <= cs.rdy) {
+      this.sendRdy(cs, count)
+      return true
+    }
+    const maxPossible = this.maxInFlight - this.totalRdy + cs.rdy
     if (maxPossible > 0 && maxPossible < count) count = maxPossible
     if (maxPossible <= 0 && count > 0) {
       if (cs.rdy === 0) {
@@ -413,7 +473,7 @@ export class Consumer implements ConnectionDelegate {
     if (this.backoffTimer !== null || this.stopped) return
     const conns = [...this.conns.values()]
     if (conns.length === 0) return
-    const maxInFlight = this.config.max_in_flight
+    const maxInFlight = this.maxInFlight
     if (conns.length > maxInFlight) this.needRedistribute = true
     if (this.backoffCounter > 0 && conns.length > 1) this.needRedistribute = true
     if (!this.needRedistribute) return
@@ -427,7 +487,7 @@ export class Consumer implements ConnectionDelegate {
       }
       possible.push(cs)
     }
-    let available = (this.backoffCounter > 0 ? 1 : maxInFlight) - this.totalRdy
+    let available = Math.min(this.backoffCounter > 0 ? 1 : maxInFlight, maxInFlight) - this.totalRdy
     while (possible.length > 0 && available > 0) {
       available--
       const i = Math.floor(this.random() * possible.length) % possible.length
@@ -474,7 +534,7 @@ export class Consumer implements ConnectionDelegate {
   /** After a backoff wait: RDY 1 to one random connection, to test the waters. */
   private resume(): void {
     this.backoffTimer = null
-    if (this.stopped) return
+    if (this.stopped || this.maxInFlight === 0) return
     const conns = [...this.conns.values()].filter((c) => !c.closing)
     if (conns.length === 0) {
       this.startBackoff(1000)
@@ -514,7 +574,7 @@ export class Consumer implements ConnectionDelegate {
     const line = `(${conn.addr}) connection closed${err ? ` (${err.message})` : ''}; ${left} left`
     if (this.stopped) this.log.info(line)
     else this.log.warn(line)
-    if (cs.rdy > 0 && (left === this.config.max_in_flight || this.backoffCounter > 0)) this.needRedistribute = true
+    if (cs.rdy > 0 && (left === this.maxInFlight || this.backoffCounter > 0)) this.needRedistribute = true
     if (this.stopped) {
       if (left === 0) this.finishStop()
       return
@@ -522,27 +582,37 @@ export class Consumer implements ConnectionDelegate {
     // the others may take over this connection's share of max_in_flight
     for (const other of this.conns.values()) this.maybeUpdateRdy(other)
     if (this.lookupdAddrs.length > 0) void this.queryLookupd()
-    else if (this.nsqdAddrs.includes(conn.addr)) this.scheduleReconnect(conn.addr)
+    else if (this.nsqdAddrs.includes(conn.addr)) this.scheduleReconnect(conn.addr, true)
   }
 
-  private scheduleReconnect(addr: string): void {
-    this.log.info(`(${addr}) re-connecting in ${this.config.lookupd_poll_interval}ms`)
+  /** Try `addr` again after lookupd_poll_interval, and again after each failure (logged). */
+  private scheduleReconnect(addr: string, announce: boolean): void {
+    if (announce) this.log.info(`(${addr}) re-connecting in ${formatDuration(this.config.lookupd_poll_interval)}`)
     const t = setTimeout(() => {
       this.timers.delete(t)
       if (this.stopped || !this.nsqdAddrs.includes(addr)) return
       this.connectOne(addr, true).catch((err: unknown) => {
-        this.log.error(`(${addr}) error connecting to nsqd - ${(err as Error).message}`)
-        this.scheduleReconnect(addr)
+        if (this.stopped || err instanceof StoppedError) return
+        this.logConnectFailure(addr, err as Error)
+        this.scheduleReconnect(addr, false)
       })
     }, this.config.lookupd_poll_interval)
     t.unref()
     this.timers.add(t)
   }
 
-  /** Stop reconnecting to an nsqd given to connectToNsqd (its connection stays until it closes). */
-  disconnectFromNsqd(addr: string): void {
+  private logConnectFailure(addr: string, err: Error): void {
+    this.log.error(`(${addr}) error connecting to nsqd - ${err.message}; retrying in ${formatDuration(this.config.lookupd_poll_interval)}`)
+  }
+
+  private forgetNsqd(addr: string): void {
     const i = this.nsqdAddrs.indexOf(addr)
     if (i >= 0) this.nsqdAddrs.splice(i, 1)
+  }
+
+  /** Stop reconnecting to an nsqd given to connectToNsqd (its connection stays until it closes). */
+  disconnectFromNsqd(addr: string): void {
+    this.forgetNsqd(addr)
     this.conns.get(addr)?.conn.close()
   }
 
@@ -588,4 +658,9 @@ export class Consumer implements ConnectionDelegate {
     const w = this.stopWaiters.splice(0)
     for (const f of w) f()
   }
+}
+
+/** Why a connect failed, without the address (the caller names it). */
+function reasonOf(err: Error): string {
+  return err instanceof ConnectionRefusedError ? 'connection refused' : err.message
 }

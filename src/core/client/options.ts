@@ -24,6 +24,9 @@
  *   net.ResolveTCPAddr, which needs the port too; use port 0 for "any").
  * - tls_config (a Go *tls.Config) is not an option; the TLS file options stand in for it.
  *   tls_min_version '' means the default (TLS 1.0 once TLS is configured).
+ * - tls_v1, the tls_* settings, snappy and deflate take go-nsq's names and types here, but until
+ *   TLS and compression land, unsupportedOption names any of them set to other than its default
+ *   (the tools refuse it as misuse, Consumer and Connection refuse it before dialling).
  */
 import {hostname} from 'node:os'
 import {DurationError, formatDuration, parseDuration} from '../util/duration.js'
@@ -106,7 +109,7 @@ export class ConfigError extends Error {
 const SEC = 1000
 const MIN = 60 * SEC
 
-type OptionSpec =
+type OptionSpec = (
   /** milliseconds; `disable`: -1 is accepted as well as the range */
   | {kind: 'duration'; min?: number; max?: number; disable?: true}
   | {kind: 'int'; min: number; max?: number; disable?: true}
@@ -114,6 +117,12 @@ type OptionSpec =
   | {kind: 'bool'}
   | {kind: 'string'; hostPort?: true}
   | {kind: 'enum'; values: readonly string[]; allowEmpty?: true}
+) & {
+  /** a feature nsqkit does not have yet: any value but the default is refused (unsupportedOption) */
+  unsupported?: string
+}
+
+const NO_TLS = 'TLS is not supported by nsqkit yet'
 
 const SPECS: Readonly<Record<keyof ClientConfig, OptionSpec>> = {
   dial_timeout: {kind: 'duration', min: 0},
@@ -137,15 +146,16 @@ const SPECS: Readonly<Record<keyof ClientConfig, OptionSpec>> = {
   user_agent: {kind: 'string'},
   heartbeat_interval: {kind: 'duration', min: SEC, max: 5 * MIN, disable: true},
   sample_rate: {kind: 'int', min: 0, max: 99},
-  tls_v1: {kind: 'bool'},
-  tls_root_ca_file: {kind: 'string'},
-  tls_insecure_skip_verify: {kind: 'bool'},
-  tls_cert: {kind: 'string'},
-  tls_key: {kind: 'string'},
-  tls_min_version: {kind: 'enum', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true},
-  deflate: {kind: 'bool'},
+  tls_v1: {kind: 'bool', unsupported: NO_TLS},
+  tls_root_ca_file: {kind: 'string', unsupported: NO_TLS},
+  tls_insecure_skip_verify: {kind: 'bool', unsupported: NO_TLS},
+  tls_cert: {kind: 'string', unsupported: NO_TLS},
+  tls_key: {kind: 'string', unsupported: NO_TLS},
+  tls_min_version: {kind: 'enum', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, unsupported: NO_TLS},
+  deflate: {kind: 'bool', unsupported: 'deflate compression is not supported by nsqkit yet'},
+  // only used with deflate: checked (1-9) and otherwise harmless
   deflate_level: {kind: 'int', min: 1, max: 9},
-  snappy: {kind: 'bool'},
+  snappy: {kind: 'bool', unsupported: 'snappy compression is not supported by nsqkit yet'},
   output_buffer_size: {kind: 'int', min: 0, disable: true},
   output_buffer_timeout: {kind: 'duration', min: 0, disable: true},
   max_in_flight: {kind: 'int', min: 0},
@@ -224,7 +234,7 @@ export function resolveClientConfig(partial: Partial<ClientConfig> = {}): Client
  * can be set in any order.
  */
 export function setOption(cfg: ClientConfig, key: string, value: string | number | boolean): void {
-  const k = normaliseKey(key)
+  const k = normaliseOptionKey(key)
   const spec = specOf(k)
   const v = coerce(k, spec, value)
   checkValue(k, spec, v)
@@ -257,12 +267,34 @@ export function applyOptFlags(base: ClientConfig, flags: readonly string[]): Cli
   return resolveClientConfig(cfg)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Internals
+/**
+ * The first option of `cfg` that asks for a feature nsqkit does not have yet (TLS, snappy,
+ * deflate), with why; null when there is none. Such an option at its default (`tls_v1` false,
+ * `tls_cert` '') is fine: it asks for nothing. The tls_* settings only configure TLS, so any of
+ * them set is refused like `tls_v1` itself (go-nsq would keep them and use them only with
+ * tls_v1; silently ignoring a certificate is worse than saying no).
+ */
+export function unsupportedOption(cfg: ClientConfig): {key: keyof ClientConfig; reason: string} | null {
+  for (const key of OPTION_KEYS) {
+    const reason = SPECS[key].unsupported
+    if (reason !== undefined && cfg[key] !== DEFAULT_CLIENT_CONFIG[key]) return {key, reason}
+  }
+  return null
+}
 
-function normaliseKey(key: string): string {
+/** Throw a ConfigError ("tls_v1: TLS is not supported by nsqkit yet") if unsupportedOption finds one. */
+export function assertSupported(cfg: ClientConfig): void {
+  const u = unsupportedOption(cfg)
+  if (u !== null) throw new ConfigError(u.key, `${u.key}: ${u.reason}`)
+}
+
+/** An option key as the config spells it: '-' becomes '_', any case. */
+export function normaliseOptionKey(key: string): string {
   return key.replace(/-/g, '_').toLowerCase()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Internals
 
 function specOf(key: string): OptionSpec {
   if (Object.hasOwn(SPECS, key)) return SPECS[key as keyof ClientConfig]

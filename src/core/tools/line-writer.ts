@@ -1,23 +1,78 @@
 /**
- * Buffered output for the tools: lines are gathered and written in one `write()` per I/O turn
- * (or per 64 KiB), and each push() resolves once its bytes were handed to the stream, so a
- * message is FINed only after it was really written. A write error (EPIPE from `| head`)
- * rejects what is pending and every later push.
+ * Buffered output for the tools. Each push() is one record (a message's line); it resolves once
+ * the record's bytes were accepted by the output (the write callback succeeded: the kernel has
+ * them), so a message is FINed only after it was really written, and it rejects if the output
+ * failed first. A failure (EPIPE from `| head`, ENOSPC from `> /dev/full`, a write that throws)
+ * calls `onError` once, synchronously, before any pending push rejects, then rejects what is
+ * pending and every later push.
+ *
+ * Two ways of writing, chosen from the stream's file descriptor:
+ *
+ *  - direct (a file, a terminal, /dev/null, a stream without an fd): one write per I/O turn
+ *    (or per 64 KiB).
+ *  - paced (a pipe or a socket: a reader that may stop early, `| head -3`): nothing can see
+ *    what the reader has read, and whatever the pipe accepted counts as written, so the writer
+ *    starts slowly, like TCP's slow start: the first write carries one record, each later one
+ *    at most twice as many as the one before (and up to 64 KiB), the first RAMP_WRITES of them
+ *    PACE_MS apart (1, 2, 4 … 128 records over ~70 ms; 10 ms lets a busy machine schedule the
+ *    reader between two writes), then one write per I/O turn; after
+ *    IDLE_RESET_MS without output it starts over. The reader
+ *    runs between two writes, so a reader that wants 3 lines exits after a write or two and the
+ *    next write fails with EPIPE instead of being accepted (and FINed).
  */
+import {fstatSync} from 'node:fs'
 import type {Writable} from 'node:stream'
 
+export type OutputMode = 'direct' | 'paced'
+
+export interface LineWriterOptions {
+  /** default: 'paced' when the stream's fd is a pipe or a socket, else 'direct' */
+  mode?: OutputMode
+  /** the output failed (called once, before pending pushes reject) */
+  onError?: (err: Error) => void
+  /** bytes per write (a single larger record is written whole) */
+  highWater?: number
+}
+
+/** paced mode: the least time between the starts of two writes */
+export const PACE_MS = 10
+/** paced mode: after this long without a write, the next write carries one record again */
+export const IDLE_RESET_MS = 1000
+/** paced mode: the first writes after a start or an idle pause are PACE_MS apart; then one per I/O turn */
+export const RAMP_WRITES = 8
+
+interface Pending {
+  parts: (Buffer | string)[]
+  bytes: number
+  resolve: () => void
+  reject: (e: Error) => void
+}
+
 export class LineWriter {
-  private parts: (Buffer | string)[] = []
-  private size = 0
-  private waiters: {resolve: () => void; reject: (e: Error) => void}[] = []
+  readonly mode: OutputMode
+  private queue: Pending[] = []
+  private head = 0
+  private queuedBytes = 0
+  /** batches handed to out.write and not yet called back */
+  private readonly inWrite = new Set<Pending[]>()
   private scheduled = false
+  private timer: NodeJS.Timeout | null = null
   private failed: Error | null = null
   private writing: Promise<void> = Promise.resolve()
+  private readonly highWater: number
+  private readonly onError: ((err: Error) => void) | undefined
+  // paced mode
+  private lastWriteAt = -Infinity
+  private lastCount = 0
+  private rampLeft = RAMP_WRITES
 
   constructor(
     private readonly out: Writable,
-    private readonly highWater = 64 * 1024,
+    options: LineWriterOptions = {},
   ) {
+    this.mode = options.mode ?? outputModeOf(out)
+    this.highWater = options.highWater ?? 64 * 1024
+    this.onError = options.onError
     out.on('error', (err: Error) => this.fail(err))
   }
 
@@ -25,49 +80,114 @@ export class LineWriter {
     return this.failed
   }
 
-  /** Queue one piece of output (or several, written in order); resolves when it has been written. */
+  /** Queue one record (its parts are written in order, together); resolves when it has been written. */
   push(data: Buffer | string | readonly (Buffer | string)[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed)
-    if (typeof data === 'string' || Buffer.isBuffer(data)) {
-      this.parts.push(data)
-      this.size += data.length
-    } else {
-      for (const d of data) {
-        this.parts.push(d)
-        this.size += d.length
-      }
-    }
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({resolve, reject}))
-    if (this.size >= this.highWater) this.flush()
-    else if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => this.flush())
-    }
+    const parts = typeof data === 'string' || Buffer.isBuffer(data) ? [data] : [...data]
+    let bytes = 0
+    for (const p of parts) bytes += typeof p === 'string' ? Buffer.byteLength(p) : p.length
+    const p = new Promise<void>((resolve, reject) => this.queue.push({parts, bytes, resolve, reject}))
+    this.queuedBytes += bytes
+    if (this.mode === 'direct' && this.queuedBytes >= this.highWater) void this.writeNow(Infinity)
+    else this.schedule()
     return p
   }
 
-  /** Write what is queued now. */
+  /** Write everything queued now, without pacing; resolves when it has been written (or failed). */
   flush(): Promise<void> {
+    this.cancelTimer()
+    if (this.queued() > 0 && !this.failed) void this.writeNow(Infinity)
+    return this.writing
+  }
+
+  private queued(): number {
+    return this.queue.length - this.head
+  }
+
+  private cancelTimer(): void {
     this.scheduled = false
-    if (this.parts.length === 0 || this.failed) return this.writing
-    const parts = this.parts
-    const waiters = this.waiters
-    this.parts = []
-    this.waiters = []
-    this.size = 0
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.failed || this.queued() === 0) return
+    this.scheduled = true
+    if (this.mode === 'direct') {
+      setImmediate(() => {
+        if (!this.scheduled) return
+        this.scheduled = false
+        void this.writeNow(Infinity)
+      })
+      return
+    }
+    // paced: one write at a time, PACE_MS apart, each at most twice the one before
+    if (this.inWrite.size > 0) {
+      this.scheduled = false // the write's callback schedules the next one
+      return
+    }
+    const now = performance.now()
+    if (now - this.lastWriteAt > IDLE_RESET_MS) {
+      this.lastCount = 0
+      this.rampLeft = RAMP_WRITES
+    }
+    const go = (): void => {
+      this.timer = null
+      if (!this.scheduled) return
+      this.scheduled = false
+      if (this.rampLeft > 0) this.rampLeft--
+      void this.writeNow(Math.max(1, 2 * this.lastCount))
+    }
+    // past the ramp: one write per I/O turn, as direct; during it, PACE_MS between writes
+    const wait = this.rampLeft > 0 ? this.lastWriteAt + PACE_MS - now : 0
+    // even at once, after this turn: the records of one socket read are pushed together
+    if (wait <= 0) setImmediate(go)
+    else this.timer = setTimeout(go, Math.ceil(wait))
+  }
+
+  /** Write up to `maxRecords` queued records (and up to highWater bytes, at least one record). */
+  private writeNow(maxRecords: number): Promise<void> {
+    if (this.failed || this.queued() === 0) return this.writing
+    const paced = this.mode === 'paced' && Number.isFinite(maxRecords)
+    const batch: Pending[] = []
     let total = 0
-    for (const p of parts) total += typeof p === 'string' ? Buffer.byteLength(p) : p.length
+    while (this.head < this.queue.length && batch.length < maxRecords) {
+      const r = this.queue[this.head] as Pending
+      if (paced && batch.length > 0 && total + r.bytes > this.highWater) break
+      batch.push(r)
+      total += r.bytes
+      this.head++
+    }
+    this.queuedBytes -= total
+    if (this.head === this.queue.length) {
+      this.queue = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    }
     const chunk = Buffer.allocUnsafe(total)
     let o = 0
-    for (const p of parts) o += typeof p === 'string' ? chunk.write(p, o) : p.copy(chunk, o)
+    for (const r of batch) for (const p of r.parts) o += typeof p === 'string' ? chunk.write(p, o) : p.copy(chunk, o)
+    this.lastWriteAt = performance.now()
+    this.lastCount = batch.length
+    this.inWrite.add(batch)
     this.writing = new Promise<void>((resolve) => {
-      this.out.write(chunk, (err) => {
+      const done = (err: Error | null | undefined): void => {
+        this.inWrite.delete(batch)
         if (err) {
           this.fail(err)
-          for (const w of waiters) w.reject(err)
-        } else for (const w of waiters) w.resolve()
+          for (const r of batch) r.reject(err)
+        } else for (const r of batch) r.resolve()
         resolve()
-      })
+        this.schedule()
+      }
+      try {
+        // a synchronous stream (a file, /dev/full) throws instead of calling back
+        this.out.write(chunk, done)
+      } catch (err) {
+        done(err as Error)
+      }
     })
     return this.writing
   }
@@ -75,14 +195,45 @@ export class LineWriter {
   private fail(err: Error): void {
     if (this.failed) return
     this.failed = err
-    const w = this.waiters.splice(0)
-    this.parts = []
-    for (const x of w) x.reject(err)
+    this.cancelTimer()
+    try {
+      this.onError?.(err)
+    } finally {
+      const pending = [...[...this.inWrite].flat(), ...this.queue.slice(this.head)]
+      this.queue = []
+      this.head = 0
+      this.queuedBytes = 0
+      for (const r of pending) r.reject(err)
+    }
+  }
+}
+
+/** 'paced' for a pipe or a socket (a reader that may stop early), else 'direct'. */
+export function outputModeOf(out: Writable): OutputMode {
+  const fd = (out as {fd?: unknown}).fd
+  if (typeof fd !== 'number') return 'direct'
+  try {
+    const st = fstatSync(fd)
+    return st.isFIFO() || st.isSocket() ? 'paced' : 'direct'
+  } catch {
+    return 'direct'
   }
 }
 
 /** EPIPE and friends: the reader went away, which ends a pipeline normally. */
 export function isBrokenPipe(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+}
+
+/** The output could not be written (other than a reader that went away): one line, exit 1. */
+export class OutputError extends Error {
+  readonly code = 'ERR_OUTPUT'
+  constructor(
+    readonly what: string,
+    cause: Error,
+  ) {
+    super(`cannot write to ${what}: ${cause.message}`, {cause})
+    this.name = 'OutputError'
+  }
 }

@@ -6,8 +6,14 @@
  *  - `count` (-n) is a total across topics, and every printed message is FINed before the run
  *    ends (nsq_tail exits inside its handler and leaves the last ones to time out). Messages
  *    that arrive after the count was reached are requeued at once, not printed.
- *  - Output is batched (one write per I/O turn) and a message is FINed only once its line was
- *    written; a closed pipe (`| head -3`) ends the run normally.
+ *  - A message is FINed only once its line was accepted by the output (LineWriter: batched
+ *    writes, paced on a pipe so a reader that stops early is handed little it will not read).
+ *  - When the output fails, and at every other end: RDY 0 on every connection first, then
+ *    everything unprinted is requeued (REQ 0, no backoff) exactly once, then CLS. A closed pipe
+ *    (`| head -3`, EPIPE) ends the run normally; any other output error (ENOSPC) is an
+ *    OutputError ("cannot write to stdout: …", exit 1).
+ *  - Several --nsqd-tcp-address: one that cannot be reached is retried (and logged) while the
+ *    others are consumed; only when none can be reached at start does the run fail.
  *  - `format: 'json'`: one object per line, {"topic","id","attempts","timestamp","body"}, the
  *    body as text when it is valid UTF-8, else base64 with "encoding":"base64".
  */
@@ -16,7 +22,7 @@ import type {Writable} from 'node:stream'
 import type {Logger} from '../util/logger.js'
 import {Consumer, type ConsumerMessage} from '../client/consumer.js'
 import type {ClientConfig} from '../client/options.js'
-import {isBrokenPipe, LineWriter} from './line-writer.js'
+import {isBrokenPipe, LineWriter, OutputError, type OutputMode} from './line-writer.js'
 
 export type TailFormat = 'raw' | 'json'
 
@@ -32,6 +38,8 @@ export interface TailOptions {
   format: TailFormat
   /** the consumer config (max_in_flight, user_agent and --consumer-opt already applied) */
   config: ClientConfig
+  /** how the output is written (default: paced for a pipe or socket, see LineWriter) */
+  outputMode?: OutputMode
 }
 
 export interface ToolContext {
@@ -43,8 +51,8 @@ export interface ToolContext {
 export interface TailResult {
   printed: number
   channel: string
-  /** why it ended */
-  reason: 'count' | 'signal' | 'closed-output'
+  /** why it ended: -n reached, SIGINT/SIGTERM, the reader went away (EPIPE), another output error */
+  reason: 'count' | 'signal' | 'closed-output' | 'output-error'
 }
 
 /** nsq_tail's default channel: `tail%06d#ephemeral` with rand.Int()%999999. */
@@ -67,48 +75,62 @@ export function formatMessage(topic: string, msg: ConsumerMessage, format: TailF
 
 export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailResult> {
   const channel = opts.channel || randomTailChannel()
-  const writer = new LineWriter(ctx.out)
   const limit = opts.count > 0 ? opts.count : Infinity
   let printed = 0
+  let taken = 0
+  let stopping = false
   let reason: TailResult['reason'] = 'signal'
   let finish!: () => void
   const ended = new Promise<void>((resolve) => (finish = resolve))
+  const consumers: Consumer[] = []
+  let flowing = true
+  /** RDY 0 everywhere, before any REQ: a message requeued with RDY open would come straight back */
+  const stopFlow = (): void => {
+    if (!flowing) return
+    flowing = false
+    for (const c of consumers) c.changeMaxInFlight(0)
+  }
+  /** the run is over */
   const end = (why: TailResult['reason']): void => {
-    if (reason === 'signal') reason = why
+    if (stopping) return
+    stopping = true
+    reason = why
+    stopFlow()
     finish()
   }
+  const writer = new LineWriter(ctx.out, {mode: opts.outputMode, onError: (err) => end(isBrokenPipe(err) ? 'closed-output' : 'output-error')})
 
   const config: ClientConfig = {...opts.config}
   if (Number.isFinite(limit)) config.max_in_flight = Math.min(config.max_in_flight, limit)
 
-  const consumers = opts.topics.map(
-    (topic) =>
+  for (const topic of opts.topics) {
+    consumers.push(
       new Consumer(
         topic,
         channel,
         async (msg) => {
-          if (printed >= limit || writer.error) {
+          // past the count, after the output failed or once stopping: back at once, no backoff
+          if (taken >= limit || stopping) {
             msg.requeue(0, false)
             return
           }
-          printed++
-          const last = printed === limit
+          // the last one wanted: nothing more may come (those already sent are requeued once)
+          if (++taken === limit) stopFlow()
           try {
             await writer.push(formatMessage(topic, msg, opts.format, opts.printTopic))
-          } catch (err) {
+          } catch {
             msg.requeue(0, false)
-            if (isBrokenPipe(err)) end('closed-output')
-            else end('closed-output')
             return
           }
           msg.finish()
-          if (last) end('count')
+          if (++printed === limit) end('count')
         },
         // the writer keeps order; handlers only wait for their line to be written
         {config, concurrency: Math.max(1, config.max_in_flight), disableAutoResponse: true},
         {logger: ctx.log},
       ),
-  )
+    )
+  }
 
   const onAbort = (): void => end('signal')
   ctx.signal.addEventListener('abort', onAbort, {once: true})
@@ -118,16 +140,20 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
   try {
     if (ctx.signal.aborted) end('signal')
     for (const c of consumers) {
-      if (opts.nsqdTcpAddresses.length > 0) await c.connectToNsqd(...opts.nsqdTcpAddresses)
+      if (stopping) break
+      // an nsqd that cannot be reached is retried (and logged); none at all is an error
+      if (opts.nsqdTcpAddresses.length > 0) await c.connectToNsqdsRetrying(opts.nsqdTcpAddresses)
       if (opts.lookupdHttpAddresses.length > 0) await c.connectToLookupd(...opts.lookupdHttpAddresses)
     }
     await ended
   } finally {
     clearInterval(keepAlive)
     ctx.signal.removeEventListener('abort', onAbort)
-    await Promise.all(consumers.map((c) => c.stop()))
-    await writer.flush()
+    stopping = true
+    stopFlow()
+    // what is queued goes out now (and is FINed), while the consumers CLS and drain
+    await Promise.all([writer.flush(), ...consumers.map((c) => c.stop())])
   }
-  if (writer.error && !isBrokenPipe(writer.error)) throw writer.error
+  if (writer.error && !isBrokenPipe(writer.error)) throw new OutputError('stdout', writer.error)
   return {printed, channel, reason}
 }
