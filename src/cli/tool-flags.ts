@@ -33,9 +33,12 @@ export function versionLine(goName: string): string {
   return `${goName} v${NSQ_VERSION} (nsqkit v${NSQKIT_VERSION})`
 }
 
-/** The Go apps' user agent form: `<app>/<version> <client>/<version>`. */
+/**
+ * The Go apps' user agent form, `<app>/<nsq version> <client>/<version>` (nsq_tail sends
+ * `nsq_tail/1.3.0 go-nsq/1.1.0`): the same two versions as the version line.
+ */
 export function userAgent(goName: string): string {
-  return `${goName}/${NSQKIT_VERSION} nsqkit/${NSQKIT_VERSION}`
+  return `${goName}/${NSQ_VERSION} nsqkit/${NSQKIT_VERSION}`
 }
 
 /** --nsqd-tcp-address or --lookupd-http-address: one of them, not both (nsq_tail, nsq_to_file, nsq_to_http). */

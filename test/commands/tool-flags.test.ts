@@ -65,7 +65,7 @@ describe('the tool\'s own flags win over --consumer-opt / --producer-opt, as in 
     await createChannel(broker.httpPort, topic, 'c')
     const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '3', '--consumer-opt', 'user_agent,evil/1.0'])
     const [client] = await broker.waitSubscribed(topic, 'c')
-    assert.match(client?.user_agent ?? '', /^nsq_tail\/\S+ nsqkit\/\S+$/, JSON.stringify(client))
+    assert.match(client?.user_agent ?? '', /^nsq_tail\/1\.3\.0 nsqkit\/\d+\.\d+\.\d+\S*$/, JSON.stringify(client))
     assert.equal(client?.ready_count, 3, '-n 3 caps max_in_flight at 3')
     await mpub(broker.httpPort, topic, ['a', 'b', 'c'])
     const r = await exitWithin(child, 5000, 'tail -n 3')
@@ -79,7 +79,7 @@ describe('the tool\'s own flags win over --consumer-opt / --producer-opt, as in 
     try {
       child.proc.stdin?.write('one\n')
       const p = await waitFor('pub as a producer in /stats', 5000, async () => (await producers()).find((c) => c.user_agent.startsWith('to_nsq/') || c.user_agent === 'evil/1.0'))
-      assert.match(p.user_agent, /^to_nsq\/\S+ nsqkit\/\S+$/)
+      assert.match(p.user_agent, /^to_nsq\/1\.3\.0 nsqkit\/\d+\.\d+\.\d+\S*$/)
     } finally {
       child.proc.stdin?.end()
     }
