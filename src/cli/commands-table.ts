@@ -30,3 +30,19 @@ export function plannedCommand(name: string): PlannedCommand | undefined {
 export function notBuiltLine(program: string, c: PlannedCommand): string {
   return `${program}: not built yet in nsqkit (\`nsqkit ${c.id}\`, Go name ${c.goName}, arrives in a later release)`
 }
+
+/**
+ * The one line for a command line whose words name no command: a planned command's "not built
+ * yet", a real command followed by a stray word (`tail extra`, which oclif reads as the id
+ * `tail:extra`), or an unknown command. `typed` is the name the user typed (a Go-named shim).
+ */
+export function noCommandLine(words: readonly string[], bin: string, isCommand: (id: string) => boolean, typed = ''): string {
+  const first = words[0] ?? ''
+  const planned = plannedCommand(first)
+  if (planned) return notBuiltLine(typed || `${bin} ${first}`, planned)
+  if (isCommand(first)) {
+    const program = typed || `${bin} ${first}`
+    return `${program}: unexpected argument "${words.slice(1).join(' ')}" (see ${program} --help)`
+  }
+  return `${typed || bin}: unknown command "${words.join(' ')}" (see ${bin} --help)`
+}

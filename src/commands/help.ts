@@ -1,6 +1,6 @@
 import {Args, loadHelpClass} from '@oclif/core'
 import {EXIT_MISUSE, NsqCommand} from '../cli/base.js'
-import {notBuiltLine, plannedCommand} from '../cli/commands-table.js'
+import {noCommandLine} from '../cli/commands-table.js'
 
 export default class Help extends NsqCommand {
   static override summary = 'Show help for nsqkit or for one command'
@@ -15,10 +15,8 @@ export default class Help extends NsqCommand {
     const words = argv as string[]
     const id = words.join(':')
     if (words.length > 0 && !this.config.findCommand(id) && !this.config.findTopic(id)) {
-      // the same lines as the init hook gives `nsqkit <words>`
-      const planned = plannedCommand(words[0] as string)
-      const bin = this.config.bin
-      process.stderr.write(`${planned ? notBuiltLine(`${bin} ${planned.id}`, planned) : `${bin}: unknown command "${words.join(' ')}" (see ${bin} --help)`}\n`)
+      // the same line as the init hook gives `nsqkit <words>`
+      process.stderr.write(`${noCommandLine(words, this.config.bin, (c) => Boolean(this.config.findCommand(c)))}\n`)
       process.exitCode = EXIT_MISUSE
       return
     }

@@ -8,7 +8,7 @@
  *  - anything else: "unknown command".
  */
 import type {Hook} from '@oclif/core'
-import {notBuiltLine, plannedCommand} from '../commands-table.js'
+import {noCommandLine} from '../commands-table.js'
 import {EXIT_MISUSE} from '../base.js'
 
 const hook: Hook<'init'> = async function (opts) {
@@ -16,16 +16,7 @@ const hook: Hook<'init'> = async function (opts) {
   if (id === undefined || id.startsWith('-')) return
   const config = opts.config
   if (config.findCommand(id) || config.findTopic(id)) return
-  const words = id.split(':')
-  const first = words[0] as string
-  const typed = process.env.NSQKIT_PROGRAM
-  const planned = plannedCommand(first)
-  let line: string
-  if (planned) line = notBuiltLine(typed || `${config.bin} ${first}`, planned)
-  else if (config.findCommand(first)) {
-    const program = typed || `${config.bin} ${first}`
-    line = `${program}: unexpected argument "${words.slice(1).join(' ')}" (see ${program} --help)`
-  } else line = `${typed || config.bin}: unknown command "${words.join(' ')}" (see ${config.bin} --help)`
+  const line = noCommandLine(id.split(':'), config.bin, (c) => Boolean(config.findCommand(c)), process.env.NSQKIT_PROGRAM)
   process.stderr.write(`${line}\n`)
   this.exit(EXIT_MISUSE)
 }

@@ -153,10 +153,12 @@ const VERBS: Record<string, Handler> = {
   IDENTIFY(c, cmd) {
     const data = decodeIdentify(cmd.body as Buffer)
     const log = c.ctx.log
-    const text = identifyLogText(data)
-    // nsqd logs the body twice: at debug in protocol_v2, at info in clientV2.Identify
-    if (log.level === 'debug') log.debug(`PROTOCOL(V2): [${c.info.remoteAddress}] ${text}`)
-    log.info(`[${c.info.remoteAddress}] IDENTIFY: ${text}`)
+    if (log.level === 'debug' || log.level === 'info') {
+      const text = identifyLogText(data)
+      // nsqd logs the body twice: at debug in protocol_v2, at info in clientV2.Identify
+      if (log.level === 'debug') log.debug(`PROTOCOL(V2): [${c.info.remoteAddress}] ${text}`)
+      log.info(`[${c.info.remoteAddress}] IDENTIFY: ${text}`)
+    }
     const o = c.ctx.opts
     const bad = (what: string, v: number): ProtocolError => new ProtocolError('E_BAD_BODY', `IDENTIFY ${what} (${v}) is invalid`)
     if (data.client_id !== undefined) c.clientId = data.client_id
