@@ -3,7 +3,8 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
 import {readableStdin} from '../cli/stdin.js'
 import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
-import {InputError, PubRun, type PubResult} from '../core/tools/pub.js'
+import {IoError} from '../core/tools/io-error.js'
+import {PubRun, type PubResult} from '../core/tools/pub.js'
 
 export default class Pub extends NsqCommand {
   static override summary = 'Publish records from stdin (or arguments) to nsqd (Go name: to_nsq)'
@@ -111,7 +112,7 @@ const numbers = (ns: number[]): string => `${ns.slice(0, 10).join(', ')}${ns.len
  */
 function summary(r: PubResult, addrs: string[], signal: string | null): string {
   const e = r.error
-  if (r.records === 0 && e !== null) return e instanceof InputError ? e.message : `${e.message}; nothing published`
+  if (r.records === 0 && e !== null) return e instanceof IoError ? e.message : `${e.message}; nothing published`
   const why: string[] = []
   if (e !== null) why.push(e.message)
   else if (signal !== null && (r.abandoned > 0 || !r.complete)) {

@@ -42,6 +42,7 @@ import {NotConnectedError, ProtocolResponseError} from '../client/errors.js'
 import type {ClientConfig} from '../client/options.js'
 import {Accumulator} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
+import {IoError} from './io-error.js'
 
 export interface PubOptions {
   topic: string
@@ -85,15 +86,6 @@ export interface PubResult extends PubStats {
   abandoned: number
   /** why publishing stopped early, if it did */
   error: Error | null
-}
-
-/** The input could not be read (`code` like the client's errors). */
-export class InputError extends Error {
-  readonly code = 'ERR_INPUT'
-  constructor(what: string, cause: Error) {
-    super(`cannot read ${what}: ${cause.message}`, {cause})
-    this.name = 'InputError'
-  }
 }
 
 interface Record_ {
@@ -332,7 +324,7 @@ export class PubRun {
   private idle: NodeJS.Timeout | null = null
   private waiters: (() => void)[] = []
   /** the input failed: what was read is still published, then this is the run's error */
-  private inputError: InputError | null = null
+  private inputError: IoError | null = null
   /** STOP_GRACE_MS after the signal: the answers are no longer awaited */
   private graceOver = false
   /** ends a read that waits for input (set while the stream is read) */
@@ -489,7 +481,7 @@ export class PubRun {
       if (acc.available > 0) await this.take(n + 1, acc.take(acc.available), pacer)
       return !this.stopped
     } catch (err) {
-      if (!this.stopped) this.inputError = new InputError(this.ctx.inputName ?? 'the input', err as Error)
+      if (!this.stopped) this.inputError = new IoError('read', this.ctx.inputName ?? 'the input', err as Error)
       return false
     } finally {
       this.stopReading = null
