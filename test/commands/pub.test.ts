@@ -10,7 +10,8 @@
  *    delimiter kept
  *  - failures: a stopped broker, records over max-msg-size (exit 1, one clear line)
  *  - bytes end to end: non-UTF-8 stdin, 100 KB of random bytes, raw argv bytes, --delimiter 0xFF
- *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps)
+ *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps); input
+ *    that comes late is not a burst (the bucket starts with the first record)
  *  - stdin that cannot be read: a directory, closed, write-only
  *  - a fake nsqd that reads a command as nsqd does (an MPUB refused at its oversized record's
  *    size prefix) and closes after "message too big" (frame then close, or a reset without it):
@@ -298,6 +299,27 @@ describe('pub --rate: paced by elapsed time, 10/s to 50,000/s within 10%', () =>
       assert.ok(spreadMs >= expectMs * 0.9 && spreadMs <= expectMs * 1.1, `--rate ${rate}: first to last publish ${spreadMs} ms, ${expectMs} expected (±10%); the run took ${r.ms} ms`)
     })
   }
+})
+
+describe('pub --rate: the bucket starts with the first record, not before the input comes', () => {
+  test('--rate 10, stdin silent for 1.5 s after connecting, then 21 records: first to last publish about 2 s, no burst', T, async () => {
+    const fake = await FakeNsqd.start()
+    try {
+      const child = spawnCli([...PUB, '--topic', topicName('lateinput'), '--nsqd-tcp-address', fake.address, '--rate', '10'], {keepStdin: true, timeoutMs: 25_000})
+      await waitFor('IDENTIFY answered', 10_000, () => Promise.resolve(fake.identified >= 1))
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      child.proc.stdin?.end(Array.from({length: 21}, (_, i) => `late${i + 1}`).join('\n') + '\n')
+      const r = await exitWithin(child, 15_000, 'pub --rate 10')
+      assertExit(r, 0)
+      assert.equal(fake.accepted.length, 21)
+      // a bucket filled while waiting for input sends 10 at once, then 11 in 1.1 s; timers only
+      // add delay, so 20 intervals of 100 ms are 2 s at least (less the fake's jitter)
+      const spreadMs = (fake.acceptedAt[20] as number) - (fake.acceptedAt[0] as number)
+      assert.ok(spreadMs >= 1700 && spreadMs <= 4000, `first to last publish ${spreadMs} ms, about 2000 expected`)
+    } finally {
+      await fake.stop()
+    }
+  })
 })
 
 describe('pub: stdin that cannot be read is one line and exit 1', () => {

@@ -34,6 +34,10 @@ type Reader = Generator<number, void, Buffer>
 export class FakeNsqd {
   /** every body acknowledged with OK, in order */
   readonly accepted: Buffer[] = []
+  /** when each of `accepted` was acknowledged (Date.now()) */
+  readonly acceptedAt: number[] = []
+  /** IDENTIFY commands answered */
+  identified = 0
   /** connections made (IDENTIFY included) */
   connections = 0
   /** connections ended because of a message over max-msg-size */
@@ -129,6 +133,7 @@ export class FakeNsqd {
         const id: IdentifyResponse = {max_rdy_count: 2500, version: '1.3.0', max_msg_timeout: 900000, msg_timeout: 60000, tls_v1: false, deflate: false, deflate_level: 6, max_deflate_level: 6, snappy: false, sample_rate: 0, auth_required: false, output_buffer_size: 16384, output_buffer_timeout: 250}
         if (opts.announceMaxMsgSize) id.max_msg_size = maxMsgSize
         answer(JSON.stringify(id))
+        this.identified++
       } else if (name === 'PUB') {
         const size = (yield 4).readInt32BE(0)
         if (size > maxMsgSize) throw new ProtocolError('E_BAD_MESSAGE', `PUB message too big ${size} > ${maxMsgSize}`)
@@ -136,6 +141,7 @@ export class FakeNsqd {
         if (opts.silent) this.unanswered++
         else {
           this.accepted.push(body)
+          this.acceptedAt.push(Date.now())
           answer('OK')
         }
       } else if (name === 'MPUB') {
@@ -153,6 +159,7 @@ export class FakeNsqd {
         if (opts.silent) this.unanswered++
         else {
           this.accepted.push(...bodies)
+          this.acceptedAt.push(...bodies.map(() => Date.now()))
           answer('OK')
         }
       } else {

@@ -33,8 +33,9 @@
  *    STOP_GRACE_MS at most (a broker may have stopped answering), and what they did not
  *    acknowledge by then is counted as not published (`abandoned`).
  *  - `rate` (records/s) is to_nsq's token bucket paced by elapsed time: the balance starts at
- *    1, grows by `rate` per second, is capped at `rate`; each wake-up releases every record
- *    the balance allows, so 1/s and 1,000,000/s are both kept.
+ *    1 with the first record (the wait for the first input is not a credit), grows by `rate`
+ *    per second, is capped at `rate`; each wake-up releases every record the balance allows,
+ *    so 1/s and 1,000,000/s are both kept.
  */
 import type {Readable} from 'node:stream'
 import {Producer} from '../client/producer.js'
@@ -121,17 +122,18 @@ const mpubSize = (recs: readonly Record_[]): number => recs.reduce((s, r) => s +
 
 /**
  * to_nsq's token bucket, paced by elapsed time (not one timer per record): the balance starts
- * at 1, grows by `rate` per second, is capped at `rate`; a record takes 1.
+ * at 1 with the first record, grows by `rate` per second, is capped at `rate`; a record takes 1.
  */
 class Pacer {
   private tokens = 1
-  private last = performance.now()
+  /** when the balance was last brought up to date; null until the first record */
+  private last: number | null = null
 
   constructor(private readonly rate: number) {}
 
   take(): boolean {
     const now = performance.now()
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000)
+    if (this.last !== null) this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000)
     this.last = now
     if (this.tokens < 1) return false
     this.tokens -= 1
