@@ -8,9 +8,9 @@
  */
 import {fstatSync, readFileSync, readSync, readlinkSync} from 'node:fs'
 import type {Readable} from 'node:stream'
-import {InputError} from '../core/tools/pub.js'
+import {IoError} from '../core/tools/io-error.js'
 
-const stdinError = (err: unknown): InputError => new InputError('stdin', err instanceof Error ? err : new Error(String(err)))
+const stdinError = (err: unknown): IoError => new IoError('read', 'stdin', err instanceof Error ? err : new Error(String(err)))
 
 export function readableStdin(): Readable {
   let dir: boolean

@@ -3,7 +3,8 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
 import {readableStdin} from '../cli/stdin.js'
 import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
-import {InputError, PubRun, type PubResult} from '../core/tools/pub.js'
+import {IoError} from '../core/tools/io-error.js'
+import {PubRun, type PubResult} from '../core/tools/pub.js'
 
 export default class Pub extends NsqCommand {
   static override summary = 'Publish records from stdin (or arguments) to nsqd (Go name: to_nsq)'
@@ -55,7 +56,11 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     const messages = (argv as string[]).map(argBytes)
     // with arguments, stdin is not read at all
     const input = messages.length > 0 ? process.stdin : readableStdin()
-    const {signal} = this.stopSignal()
+    const {signal, stopped} = this.stopSignal()
+    let signalName = 'a signal'
+    void stopped.then((s) => {
+      signalName = s
+    })
     const log = stderrLogger(flags['log-level'])
     const run = new PubRun(
       {
@@ -75,7 +80,7 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     if (result.error === null && result.failed === 0) return
     process.exitCode = 1
     // the name the user typed, as on the error lines (to_nsq: ...)
-    process.stderr.write(`${process.env.NSQKIT_PROGRAM || this.id || 'pub'}: ${summary(result, addrs, signal.aborted)}\n`)
+    process.stderr.write(`${process.env.NSQKIT_PROGRAM || this.id || 'pub'}: ${summary(result, addrs, signal.aborted ? signalName : null)}\n`)
   }
 
   /** A live line on a terminal's stderr: records, published, rate. Returns the stopper. */
@@ -102,13 +107,17 @@ const numbers = (ns: number[]): string => `${ns.slice(0, 10).join(', ')}${ns.len
  * The line after a run that did not publish everything:
  *   3 of 5 records were published to H:P, 2 not published: 2 records over the broker's max-msg-size (2, 5)
  *   41 of 43 records read were published to H:P, 2 not published; the rest of the input was not read: <why>
+ *   0 of 100 records were published to H:P, 100 not published: stopped by SIGINT with 100 records not acknowledged by the broker
+ * `signal`: the name of the signal that stopped the run, if one did.
  */
-function summary(r: PubResult, addrs: string[], stopped: boolean): string {
+function summary(r: PubResult, addrs: string[], signal: string | null): string {
   const e = r.error
-  if (r.records === 0 && e !== null) return e instanceof InputError ? e.message : `${e.message}; nothing published`
+  if (r.records === 0 && e !== null) return e instanceof IoError ? e.message : `${e.message}; nothing published`
   const why: string[] = []
   if (e !== null) why.push(e.message)
-  else if (!r.complete && stopped) why.push('stopped by a signal')
+  else if (signal !== null && (r.abandoned > 0 || !r.complete)) {
+    why.push(`stopped by ${signal}${r.abandoned > 0 ? ` with ${plural(r.abandoned, 'record')} not acknowledged by ${addrs.length === 1 ? 'the broker' : 'every broker'}` : ''}`)
+  }
   if (r.oversized.length > 0) why.push(`${plural(r.oversized.length, 'record')} over the broker's max-msg-size (${numbers(r.oversized)})`)
   if (r.refused.length > 0) why.push(`${plural(r.refused.length, 'record')} on which the broker closed the connection without an answer (${numbers(r.refused)})`)
   const to = addrs.length === 1 ? addrs[0] : `all of ${addrs.join(', ')}`

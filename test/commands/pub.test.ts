@@ -10,10 +10,13 @@
  *    delimiter kept
  *  - failures: a stopped broker, records over max-msg-size (exit 1, one clear line)
  *  - bytes end to end: non-UTF-8 stdin, 100 KB of random bytes, raw argv bytes, --delimiter 0xFF
- *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps)
+ *  - --rate 10, 5,000 and 50,000/s within 10% (the broker's first and last timestamps); input
+ *    that comes late is not a burst (the bucket starts with the first record)
  *  - stdin that cannot be read: a directory, closed, write-only
- *  - a fake nsqd that closes after "message too big" (frame then close, or a reset without it):
+ *  - a fake nsqd that reads a command as nsqd does (an MPUB refused at its oversized record's
+ *    size prefix) and closes after "message too big" (frame then close, or a reset without it):
  *    the same outcome every run; a broker stopped mid-stream: what was read, published, not read
+ *  - SIGINT/SIGTERM with a broker that stopped answering: exit 1 within the 5 s grace, one line
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
 import {after, before, describe, test} from 'node:test'
@@ -24,6 +27,7 @@ import {join} from 'node:path'
 import {Broker, Cleanup, recordingConsumer, waitFor} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, exitWithin, killChildren, runCli, shim, spawnCli, type CliResult} from '../helpers/cli.js'
 import {FakeNsqd} from '../helpers/fake-nsqd.js'
+import {RawClient} from '../helpers/raw-client.js'
 import {mulberry32u} from '../helpers/prng.js'
 
 const T = {timeout: 30_000}
@@ -297,6 +301,27 @@ describe('pub --rate: paced by elapsed time, 10/s to 50,000/s within 10%', () =>
   }
 })
 
+describe('pub --rate: the bucket starts with the first record, not before the input comes', () => {
+  test('--rate 10, stdin silent for 1.5 s after connecting, then 21 records: first to last publish about 2 s, no burst', T, async () => {
+    const fake = await FakeNsqd.start()
+    try {
+      const child = spawnCli([...PUB, '--topic', topicName('lateinput'), '--nsqd-tcp-address', fake.address, '--rate', '10'], {keepStdin: true, timeoutMs: 25_000})
+      await waitFor('IDENTIFY answered', 10_000, () => Promise.resolve(fake.identified >= 1))
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      child.proc.stdin?.end(Array.from({length: 21}, (_, i) => `late${i + 1}`).join('\n') + '\n')
+      const r = await exitWithin(child, 15_000, 'pub --rate 10')
+      assertExit(r, 0)
+      assert.equal(fake.accepted.length, 21)
+      // a bucket filled while waiting for input sends 10 at once, then 11 in 1.1 s; timers only
+      // add delay, so 20 intervals of 100 ms are 2 s at least (less the fake's jitter)
+      const spreadMs = (fake.acceptedAt[20] as number) - (fake.acceptedAt[0] as number)
+      assert.ok(spreadMs >= 1700 && spreadMs <= 4000, `first to last publish ${spreadMs} ms, about 2000 expected`)
+    } finally {
+      await fake.stop()
+    }
+  })
+})
+
 describe('pub: stdin that cannot be read is one line and exit 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nsqkit-pub-stdin-'))
   after(() => rmSync(dir, {recursive: true, force: true}))
@@ -350,6 +375,29 @@ describe('pub against a broker that closes the connection as nsqd does (a fake n
     ['frame', /over the broker's max-msg-size/],
     ['reset', /on which the broker closed the connection without an answer/],
   ]
+
+  test('the fake judges an MPUB as nsqd 1.3.0 readMPUB: at the oversized record\'s size prefix, its body never sent', T, async () => {
+    const fake = await FakeNsqd.start()
+    const c = await RawClient.connect(fake.port)
+    try {
+      const big = 1024 * 1024 + 1
+      const head = Buffer.alloc(12)
+      head.writeInt32BE(4 + (4 + 6) + (4 + big) + (4 + 6), 0)
+      head.writeInt32BE(3, 4)
+      head.writeInt32BE(6, 8)
+      const prefix = Buffer.alloc(4)
+      prefix.writeInt32BE(big, 0)
+      // the MPUB's line, body size, count, "small1", then only the second record's size prefix
+      c.send('MPUB t\n', head, 'small1', prefix)
+      assert.equal(await c.error_(2000), 'E_BAD_MESSAGE MPUB message too big 1048577 > 1048576')
+      await c.waitClosed(2000)
+      assert.deepEqual(fake.accepted, [], 'nothing of that MPUB is published')
+      assert.equal(fake.kills, 1)
+    } finally {
+      c.socket.destroy()
+      await fake.stop()
+    }
+  })
 
   test('IDENTIFY announces max_msg_size: the oversized record is reported by number and never sent', T, async () => {
     const fake = await FakeNsqd.start({announceMaxMsgSize: true})
@@ -450,6 +498,40 @@ describe('pub against serve: records over --max-msg-size among many, and a broke
       await gone.stop()
     }
   })
+})
+
+describe('pub: SIGINT/SIGTERM against a broker that stopped answering (a fake nsqd: IDENTIFY, then silence)', () => {
+  // the client's read timeout is 60 s: the run must not wait for it after a signal
+  const cases: [string, 'SIGINT' | 'SIGTERM', number][] = [
+    ['SIGINT while reading waits for the broker (5,000 records, 4 batches unanswered)', 'SIGINT', 5000],
+    ['SIGTERM while waiting for the last answers (the whole input read: 100 records)', 'SIGTERM', 100],
+  ]
+  for (const [name, sig, n] of cases) {
+    test(`${name}: exits within a few seconds, exit 1, one line naming ${sig}`, T, async () => {
+      const fake = await FakeNsqd.start({silent: true})
+      try {
+        const child = spawnCli([...PUB, '--topic', topicName('silent'), '--nsqd-tcp-address', fake.address], {input: Array.from({length: n}, (_, i) => `s${i + 1}`).join('\n') + '\n', timeoutMs: 25_000})
+        // 5,000 records: 25 batches of 200, of which 4 are sent before reading waits; 100: one batch
+        const sent = n > 200 ? 4 : 1
+        await waitFor(`${sent} batches at the fake`, 10_000, () => Promise.resolve(fake.unanswered >= sent))
+        const t0 = Date.now()
+        child.proc.kill(sig)
+        const r = await exitWithin(child, 12_000, `pub after ${sig}`)
+        const took = Date.now() - t0
+        assertExit(r, 1, `pub after ${sig}`)
+        const lines = stderrLines(r)
+        assert.equal(lines.length, 1, `one stderr line:\n${r.stderr}`)
+        assertNoStack(r.stderr)
+        const read = n > 200 ? `\\d+ of \\d+ records read were published to [^,]+, \\d+ not published; the rest of the input was not read` : `0 of 100 records were published to [^,]+, 100 not published`
+        assert.match(lines[0] as string, new RegExp(`^pub: ${read}: stopped by ${sig} with \\d+ records? not acknowledged by the broker$`))
+        assert.match(lines[0] as string, /^pub: 0 of/, 'the fake acknowledged nothing')
+        // the stop waits up to 5 s for answers, then gives up
+        assert.ok(took < 9000, `exited ${took} ms after ${sig}`)
+      } finally {
+        await fake.stop()
+      }
+    })
+  }
 })
 
 describe('pub misuse: exit 2 with one stderr line naming the flag', {concurrency: true}, () => {

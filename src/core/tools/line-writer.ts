@@ -225,15 +225,3 @@ export function isBrokenPipe(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code
   return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
 }
-
-/** The output could not be written (other than a reader that went away): one line, exit 1. */
-export class OutputError extends Error {
-  readonly code = 'ERR_OUTPUT'
-  constructor(
-    readonly what: string,
-    cause: Error,
-  ) {
-    super(`cannot write to ${what}: ${cause.message}`, {cause})
-    this.name = 'OutputError'
-  }
-}

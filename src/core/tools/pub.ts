@@ -21,16 +21,21 @@
  *    those batches suspects, sent alone (window 1) until they are answered: a suspect lost again
  *    while alone is split in two, and a single record lost alone is reported as refused. Every
  *    record is counted once; the broker may get a batch twice when its OK was lost with the
- *    connection (NSQ is at-least-once). Batches are always MPUB (nsqd reads an MPUB's whole body
- *    before judging it, so its answer comes before a clean close), except a lone record over
- *    the max-body-size, sent as PUB.
+ *    connection (NSQ is at-least-once). nsqd 1.3.0 reads a command as a stream and judges each
+ *    size prefix as it comes: a PUB's, and an MPUB's record by record (readMPUB), so an MPUB is
+ *    refused at its first record over max-msg-size, the rest of it unread, and nothing of it
+ *    published, and its answer may be lost as a PUB's. Batches are always MPUB, except a lone
+ *    record over the max-body-size, sent as PUB.
  *  - A broker that cannot be reached again, or an answer retrying cannot fix (E_BAD_TOPIC,
  *    E_PUB_FAILED, ...), stops the run: reading stops, and what was not acknowledged is counted
  *    as not published. The signal, or an input that fails, stops reading too, but what was
- *    read is still published.
+ *    read is still published; after the signal the brokers' answers are awaited for
+ *    STOP_GRACE_MS at most (a broker may have stopped answering), and what they did not
+ *    acknowledge by then is counted as not published (`abandoned`).
  *  - `rate` (records/s) is to_nsq's token bucket paced by elapsed time: the balance starts at
- *    1, grows by `rate` per second, is capped at `rate`; each wake-up releases every record
- *    the balance allows, so 1/s and 1,000,000/s are both kept.
+ *    1 with the first record (the wait for the first input is not a credit), grows by `rate`
+ *    per second, is capped at `rate`; each wake-up releases every record the balance allows,
+ *    so 1/s and 1,000,000/s are both kept.
  */
 import type {Readable} from 'node:stream'
 import {Producer} from '../client/producer.js'
@@ -38,6 +43,7 @@ import {NotConnectedError, ProtocolResponseError} from '../client/errors.js'
 import type {ClientConfig} from '../client/options.js'
 import {Accumulator} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
+import {IoError} from './io-error.js'
 
 export interface PubOptions {
   topic: string
@@ -77,17 +83,10 @@ export interface PubResult extends PubStats {
   refused: number[]
   /** the whole input was read (false when the run stopped early) */
   complete: boolean
+  /** records still unacknowledged when the run stopped waiting for answers, STOP_GRACE_MS after the signal */
+  abandoned: number
   /** why publishing stopped early, if it did */
   error: Error | null
-}
-
-/** The input could not be read (`code` like the client's errors). */
-export class InputError extends Error {
-  readonly code = 'ERR_INPUT'
-  constructor(what: string, cause: Error) {
-    super(`cannot read ${what}: ${cause.message}`, {cause})
-    this.name = 'InputError'
-  }
 }
 
 interface Record_ {
@@ -115,23 +114,26 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024
  * up (halving a batch of 200 down to its one bad record takes 10)
  */
 const MAX_LOSS_STREAK = 32
+/** after the signal, how long the brokers' answers are still awaited (Producer.stop's budget) */
+const STOP_GRACE_MS = 5000
 
 /** MPUB body: [count] then [size][bytes] per record. */
 const mpubSize = (recs: readonly Record_[]): number => recs.reduce((s, r) => s + 4 + r.body.length, 4)
 
 /**
  * to_nsq's token bucket, paced by elapsed time (not one timer per record): the balance starts
- * at 1, grows by `rate` per second, is capped at `rate`; a record takes 1.
+ * at 1 with the first record, grows by `rate` per second, is capped at `rate`; a record takes 1.
  */
 class Pacer {
   private tokens = 1
-  private last = performance.now()
+  /** when the balance was last brought up to date; null until the first record */
+  private last: number | null = null
 
   constructor(private readonly rate: number) {}
 
   take(): boolean {
     const now = performance.now()
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000)
+    if (this.last !== null) this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000)
     this.last = now
     if (this.tokens < 1) return false
     this.tokens -= 1
@@ -270,7 +272,8 @@ class Lane {
 
   private failed(c: Chunk, err: Error): void {
     this.inflight.delete(c)
-    if (this.run.error !== null) return this.run.wake()
+    // a failure after the run stopped (or once it is over: stop()'s StoppedError) changes nothing
+    if (this.run.error !== null || this.run.over) return this.run.wake()
     if (err instanceof ProtocolResponseError) {
       const big = err.nsqCode === 'E_BAD_MESSAGE' ? /message too big (\d+) > (\d+)/.exec(err.description) : null
       const body = err.nsqCode === 'E_BAD_BODY' ? /body too big (\d+) > (\d+)/.exec(err.description) : null
@@ -314,6 +317,8 @@ export class PubRun {
   readonly oversized: number[] = []
   readonly refused: number[] = []
   error: Error | null = null
+  /** the run stopped waiting for answers: what fails now is already counted */
+  over = false
   readonly log: Logger
   private readonly lanes: Lane[]
   private batch: Record_[] = []
@@ -321,7 +326,9 @@ export class PubRun {
   private idle: NodeJS.Timeout | null = null
   private waiters: (() => void)[] = []
   /** the input failed: what was read is still published, then this is the run's error */
-  private inputError: InputError | null = null
+  private inputError: IoError | null = null
+  /** STOP_GRACE_MS after the signal: the answers are no longer awaited */
+  private graceOver = false
   /** ends a read that waits for input (set while the stream is read) */
   private stopReading: (() => void) | null = null
 
@@ -343,27 +350,52 @@ export class PubRun {
 
   async run(): Promise<PubResult> {
     let complete = false
+    let abandoned = 0
+    const signal = this.ctx.signal
+    let grace: NodeJS.Timeout | null = null
+    // the signal ends what waits (reading waiting for a lane, the wait for the last answers),
+    // and bounds how long the answers are still awaited
+    const onAbort = (): void => {
+      grace = setTimeout(() => {
+        this.graceOver = true
+        this.wake()
+      }, STOP_GRACE_MS)
+      this.wake()
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, {once: true})
+    const settled = (): boolean => this.lanes.every((l) => (this.error === null ? l.pending === 0 : l.inFlight === 0))
     try {
       // connect first, so an unreachable broker is one clear error before anything is read
       await Promise.all(this.lanes.map((l) => l.producer.ping()))
       for (const l of this.lanes) l.learn()
       complete = this.opts.messages && this.opts.messages.length > 0 ? await this.fromList(this.opts.messages) : await this.fromStream()
       this.closeBatch()
-      await this.until(() => this.lanes.every((l) => (this.error === null ? l.pending === 0 : l.inFlight === 0)))
+      await this.until(() => settled() || this.graceOver)
+      if (!settled()) {
+        // the signal's grace is over: what is not acknowledged now will not be
+        for (const l of this.lanes) l.drop()
+        abandoned = this.stats.records - this.stats.published - this.oversized.length - this.refused.length
+      }
     } catch (err) {
       this.error ??= err as Error
     } finally {
+      if (grace) clearTimeout(grace)
+      signal.removeEventListener('abort', onAbort)
       this.error ??= this.inputError
       if (this.idle) clearTimeout(this.idle)
-      await Promise.all(this.lanes.map((l) => l.producer.stop(5000)))
+      this.over = true
+      // nothing is left to wait for once the grace is over
+      await Promise.all(this.lanes.map((l) => l.producer.stop(this.graceOver ? 0 : 5000)))
     }
     const s = this.stats
     s.failed = s.records - s.published
-    return {...s, oversized: this.oversized, refused: this.refused, complete, error: this.error}
+    return {...s, oversized: this.oversized, refused: this.refused, complete, abandoned, error: this.error}
   }
 
   /** Stop early: what is queued is dropped, reading stops. */
   fail(err: Error): void {
+    if (this.over) return
     this.error ??= err
     for (const l of this.lanes) l.drop()
     this.stopReading?.()
@@ -451,7 +483,7 @@ export class PubRun {
       if (acc.available > 0) await this.take(n + 1, acc.take(acc.available), pacer)
       return !this.stopped
     } catch (err) {
-      if (!this.stopped) this.inputError = new InputError(this.ctx.inputName ?? 'the input', err as Error)
+      if (!this.stopped) this.inputError = new IoError('read', this.ctx.inputName ?? 'the input', err as Error)
       return false
     } finally {
       this.stopReading = null

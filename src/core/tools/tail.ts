@@ -11,7 +11,7 @@
  *  - When the output fails, and at every other end: RDY 0 on every connection first, then
  *    everything unprinted is requeued (REQ 0, no backoff) exactly once, then CLS. A closed pipe
  *    (`| head -3`, EPIPE) ends the run normally; any other output error (ENOSPC) is an
- *    OutputError ("cannot write to stdout: …", exit 1).
+ *    IoError ("cannot write to stdout: …", exit 1).
  *  - Several --nsqd-tcp-address: one that cannot be reached is retried (and logged) while the
  *    others are consumed; only when none can be reached at start does the run fail.
  *  - `format: 'json'`: one object per line, {"topic","id","attempts","timestamp","body"}, the
@@ -22,7 +22,8 @@ import type {Writable} from 'node:stream'
 import type {Logger} from '../util/logger.js'
 import {Consumer, type ConsumerMessage} from '../client/consumer.js'
 import type {ClientConfig} from '../client/options.js'
-import {isBrokenPipe, LineWriter, OutputError, type OutputMode} from './line-writer.js'
+import {IoError} from './io-error.js'
+import {isBrokenPipe, LineWriter, type OutputMode} from './line-writer.js'
 
 export type TailFormat = 'raw' | 'json'
 
@@ -154,6 +155,6 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
     // what is queued goes out now (and is FINed), while the consumers CLS and drain
     await Promise.all([writer.flush(), ...consumers.map((c) => c.stop())])
   }
-  if (writer.error && !isBrokenPipe(writer.error)) throw new OutputError('stdout', writer.error)
+  if (writer.error && !isBrokenPipe(writer.error)) throw new IoError('write', 'stdout', writer.error)
   return {printed, channel, reason}
 }
