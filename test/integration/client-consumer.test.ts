@@ -513,12 +513,20 @@ describe('Consumer over three brokers, max_in_flight 1', () => {
       await withTimeout(consumer.connectToNsqd(...brokers.map((b) => b.tcpAddress)), 5000, 'connect')
       for (const b of brokers) await waitFor(`subscribed at ${b.tcpAddress}`, 5000, async () => (await b.clients(topic, 'ch')).length === 1)
 
+      // RDY 0 to one broker and RDY 1 to another leave in the same tick but on two sockets, and
+      // the three /stats are read at three moments: a sample may catch the move half done
+      // (sum 2). What must hold: RDY is moved, never added (no sample above 2, overlaps rare)
       let maxReady = 0
+      let samples = 0
+      let overlaps = 0
       let polling = true
       const poller = (async () => {
         while (polling) {
           const cs = await Promise.all(brokers.map(async (b) => (await b.clients(topic, 'ch'))[0]?.ready_count ?? 0))
-          maxReady = Math.max(maxReady, cs.reduce((s, n) => s + n, 0))
+          const sum = cs.reduce((s, n) => s + n, 0)
+          samples++
+          if (sum > 1) overlaps++
+          maxReady = Math.max(maxReady, sum)
           await sleep(10)
         }
       })()
@@ -530,7 +538,8 @@ describe('Consumer over three brokers, max_in_flight 1', () => {
       await waitFor(`9 messages (have ${received.length})`, 12_000, () => received.length >= 9)
       polling = false
       await poller
-      assert.ok(maxReady <= 1, `sum of ready_count reached ${maxReady}`)
+      assert.ok(maxReady <= 2, `sum of ready_count reached ${maxReady}`)
+      assert.ok(overlaps <= Math.max(2, samples * 0.1), `sum of ready_count above 1 in ${overlaps} of ${samples} samples`)
       for (const b of brokers) assert.equal(received.filter((a) => a === b.tcpAddress).length, 3, `the messages of ${b.tcpAddress}`)
     } finally {
       await cleanup.run()
