@@ -1,36 +1,26 @@
 /**
- * /stats (NSQ-SPEC §2.4) against the real nsqd 1.3.0 captures: the capture scenario of
- * stats_1topic_1channel_1client.{json,txt} is replayed on an in-process broker and the
- * answers are compared key by key (same keys, same order, same values except the ones that
- * legitimately differ between runs), plus the query parameters, sorting and producers.
+ * /stats (NSQ-SPEC §2.4) against the real nsqd 1.3.0 captures (test/fixtures/nsqd-1.3.0): the
+ * capture scenario of stats_1topic_1channel_1client.{json,txt} is replayed on an in-process
+ * broker and the answers are compared key by key (same keys, same order, same values except the
+ * ones that legitimately differ between runs), plus the query parameters, sorting and producers.
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {fin, identify, pub, rdy, sub, type Message} from '../../src/core/protocol/index.js'
 import {startBroker, type TestBroker} from '../helpers/broker.js'
+import {parseHttpAnswer, readCapture as readRef} from '../helpers/nsqd-captures.js'
 import {RawClient} from '../helpers/raw-client.js'
-import {REPO_ROOT} from '../helpers/serve.js'
 
-const REF_DIR = join(REPO_ROOT, '..', 'shared', 'reference', 'real-nsqd-1.3.0')
-
-function readRef(name: string): string {
-  const p = join(REF_DIR, name)
-  if (!existsSync(p)) throw new Error(`the nsqd 1.3.0 captures are missing: ${p} (CI has /work/shared beside the repository)`)
-  return readFileSync(p, 'utf8')
+/** An answer captured with `curl -i` (an http_*.txt case, or stats_json_headers.txt). */
+function refHttp(name: string): {headers: Record<string, string>; body: string} {
+  const a = parseHttpAnswer(readRef(name))
+  if (!a) throw new Error(`${name}: no HTTP status line`)
+  return a
 }
 
-/** The JSON body of one of the http_*.txt captures (after the blank line). */
-function refHttpJson(name: string): unknown {
-  const text = readRef(name)
-  // the headers end with CRLF CRLF (raw HTTP), the body follows
-  const at = text.indexOf('\r\n\r\n')
-  if (at < 0) throw new Error(`${name}: no header/body separator`)
-  const body = text.slice(at + 4).trim()
-  return JSON.parse(body)
-}
+/** The JSON body of a captured answer. */
+const refHttpJson = (name: string): unknown => JSON.parse(refHttp(name).body.trim())
 
 type Json = null | boolean | number | string | Json[] | {[k: string]: Json}
 
@@ -134,8 +124,9 @@ describe('/stats: the capture scenario (1 topic, 1 channel, 1 client)', () => {
 
   test('JSON: same structure and values as stats_1topic_1channel_1client.json', async () => {
     const {res, doc} = await getJson(b, '')
-    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
-    assert.equal(res.headers.get('x-nsq-content-type'), 'nsq; version=1.0')
+    const captured = refHttp('stats_json_headers.txt').headers
+    assert.equal(res.headers.get('content-type'), captured['content-type'])
+    assert.equal(res.headers.get('x-nsq-content-type'), captured['x-nsq-content-type'])
     compareWithCapture(doc, JSON.parse(readRef('stats_1topic_1channel_1client.json')), {clientPorts: [consumer.socket.localPort as number]})
   })
 

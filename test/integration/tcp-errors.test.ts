@@ -3,7 +3,7 @@
  * whether it then closes the connection (NSQ-SPEC §2.2 command table, §7 items 2, 3 and 6).
  *
  * Part A replays every case of the real nsqd 1.3.0 capture
- * (reference/real-nsqd-1.3.0/tcp_frames.txt) byte for byte: same bytes in, same frames out,
+ * (test/fixtures/nsqd-1.3.0/tcp_frames.txt) byte for byte: same bytes in, same frames out,
  * same close. Part B is bad input from the field: garbage, lying size prefixes, half-sent
  * commands, other clients' message ids, out-of-range values.
  */

@@ -1,5 +1,5 @@
 /**
- * Golden bytes from Go nsqd 1.3.0 (test/fixtures/tcp_frames.json, captured by a probe talking to a
+ * Golden bytes from Go nsqd 1.3.0 (test/fixtures/nsqd-1.3.0/tcp_frames.json, captured by a probe talking to a
  * real nsqd): every server frame is decoded and re-encoded byte for byte, and every command the
  * probe sent is rebuilt with our builders and decoded back by CommandDecoder.
  *
@@ -8,9 +8,6 @@
  */
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {
   CLOSE_WAIT,
@@ -50,6 +47,7 @@ import {
   touch,
   writeMessageFrame,
 } from '../../../src/core/protocol/index.js'
+import {readCapture} from '../../helpers/nsqd-captures.js'
 
 // ---------------------------------------------------------------------------------------------
 // fixture
@@ -86,19 +84,7 @@ interface Fixture {
   cases: FixtureCase[]
 }
 
-/** The repo root: the first directory above this file holding a package.json (src or dist). */
-function repoRoot(): string {
-  const here = fileURLToPath(import.meta.url)
-  let dir = dirname(here)
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir
-    const up = dirname(dir)
-    if (up === dir) throw new Error(`no package.json above ${here}`)
-    dir = up
-  }
-}
-
-const fixture = JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', 'tcp_frames.json'), 'utf8')) as Fixture
+const fixture = JSON.parse(readCapture('tcp_frames.json')) as Fixture
 
 const TYPE_BY_NAME: Record<string, FrameType> = {
   response: FrameType.Response,
