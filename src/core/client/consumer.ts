@@ -41,9 +41,14 @@ import {ConnectionRefusedError, NotConnectedError, StoppedError, type ProtocolRe
 import {LookupdClient, producerAddress} from './lookupd.js'
 import {ConfigError, assertSupported, resolveClientConfig, type ClientConfig} from './options.js'
 
+/**
+ * Handles one message. Returning (or resolving) FINs it; throwing (or rejecting) REQueues it
+ * with backoff. With `disableAutoResponse` the handler answers the message itself.
+ */
 export type MessageHandler = (msg: ConsumerMessage) => unknown
 
 export interface ConsumerOptions {
+  /** go-nsq's options by their names (README "Options"); durations in ms */
   config?: Partial<ClientConfig>
   /** handlers running at once (go-nsq AddConcurrentHandlers' n); default 1 */
   concurrency?: number
@@ -53,21 +58,33 @@ export interface ConsumerOptions {
   onGiveUp?: (msg: ConsumerMessage) => void
 }
 
+/** What a Consumer is built on; all optional. */
 export interface ConsumerDeps {
+  /** where the client's log lines go (none by default) */
   logger?: Logger
+  /** how the byte stream to nsqd is made (plain TCP by default) */
   dial?: Dialer
+  /** the random source of jitter and RDY redistribution (Math.random by default) */
   random?: () => number
 }
 
+/** Counters since the consumer was made (go-nsq ConsumerStats). */
 export interface ConsumerStats {
   messagesReceived: number
   messagesFinished: number
   messagesRequeued: number
+  /** connections open now */
   connections: number
 }
 
+/** How a ConsumerMessage answers: through the consumer that received it. */
+export interface MessageResponder {
+  respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void
+  touch(cs: ConnState, msg: ConsumerMessage): void
+}
+
 /** The per-connection state the consumer keeps (go-nsq keeps it on Conn). */
-class ConnState {
+export class ConnState {
   rdy = 0
   inFlight = 0
   lastMsgAt = 0
@@ -77,23 +94,29 @@ class ConnState {
   /** the broker answered CLS with CLOSE_WAIT: nothing more will be sent */
   closeWait = false
   rdyRetry: NodeJS.Timeout | null = null
-  constructor(readonly conn: Connection) {}
+  constructor(
+    readonly conn: Connection,
+    readonly responder: MessageResponder,
+  ) {}
   get addr(): string {
     return this.conn.addr
   }
 }
 
-/** A delivered message, with the verbs to answer it. */
+/** A delivered message (go-nsq's Message), with the verbs to answer it. */
 export class ConsumerMessage implements Message {
+  /** publish time, nanoseconds since the epoch */
   readonly timestamp: bigint
+  /** deliveries so far, the first being 1 */
   readonly attempts: number
+  /** 16 hex characters, nsqd's message id */
   readonly id: string
+  /** the bytes as published */
   readonly body: Buffer
   private responded = false
 
   constructor(
     msg: Message,
-    private readonly owner: Consumer,
     private readonly cs: ConnState,
   ) {
     this.timestamp = msg.timestamp
@@ -107,31 +130,46 @@ export class ConsumerMessage implements Message {
     return this.cs.addr
   }
 
+  /** true once finish() or a requeue was called (by the handler or automatically) */
   get hasResponded(): boolean {
     return this.responded
   }
 
+  /** FIN: the message is done. Only the first answer counts. */
   finish(): void {
     if (this.responded) return
     this.responded = true
-    this.owner.respond(this.cs, this, 'fin', 0, false)
+    this.cs.responder.respond(this.cs, this, 'fin', 0, false)
   }
 
-  /** REQ: `delayMs` -1 means default_requeue_delay × attempts (capped); backoff signals failure. */
+  /**
+   * REQ: deliver it again after `delayMs` (-1: default_requeue_delay × attempts, capped by
+   * max_requeue_delay). `backoff` tells the consumer this was a failure, so it slows down.
+   */
   requeue(delayMs = -1, backoff = true): void {
     if (this.responded) return
     this.responded = true
-    this.owner.respond(this.cs, this, 'req', delayMs, backoff)
+    this.cs.responder.respond(this.cs, this, 'req', delayMs, backoff)
+  }
+
+  /** REQ without backoff (go-nsq RequeueWithoutBackoff). */
+  requeueWithoutBackoff(delayMs = -1): void {
+    this.requeue(delayMs, false)
   }
 
   /** TOUCH: reset the server-side timeout of this message. */
   touch(): void {
     if (this.responded) return
-    this.owner.touch(this.cs, this)
+    this.cs.responder.touch(this.cs, this)
   }
 }
 
-export class Consumer implements ConnectionDelegate {
+/**
+ * Consumes one topic + channel from any number of nsqd (go-nsq's Consumer): connect with
+ * connectToNsqd or connectToLookupd, stop with stop().
+ */
+export class Consumer {
+  /** the resolved config: the defaults with what was passed over them */
   readonly config: ClientConfig
   private readonly log: Logger
   private readonly random: () => number
@@ -158,7 +196,22 @@ export class Consumer implements ConnectionDelegate {
   private readonly concurrency: number
   private readonly autoResponse: boolean
   private readonly stats_: ConsumerStats = {messagesReceived: 0, messagesFinished: 0, messagesRequeued: 0, connections: 0}
+  /** the Connection's events and the messages' answers, kept off the public surface */
+  private readonly delegate: ConnectionDelegate = {
+    message: (conn, msg) => this.onMessage(conn, msg),
+    response: (conn, data) => this.onResponse(conn, data),
+    error: (conn, err) => this.onError(conn, err),
+    close: (conn, err) => this.onClose(conn, err),
+  }
+  private readonly responder: MessageResponder = {
+    respond: (cs, msg, kind, delayMs, backoff) => this.respond(cs, msg, kind, delayMs, backoff),
+    touch: (cs, msg) => this.touch(cs, msg),
+  }
 
+  /**
+   * Nothing connects until connectToNsqd / connectToNsqdsRetrying / connectToLookupd.
+   * @throws ConfigError for an invalid topic or channel name, an unknown option or a value out of bounds
+   */
   constructor(
     readonly topic: string,
     readonly channel: string,
@@ -179,6 +232,7 @@ export class Consumer implements ConnectionDelegate {
     this.rdyTimer.unref()
   }
 
+  /** A snapshot of the counters. */
   get stats(): ConsumerStats {
     return {...this.stats_, connections: this.conns.size}
   }
@@ -307,7 +361,7 @@ export class Consumer implements ConnectionDelegate {
     if (this.conns.has(addr) || this.pending.has(addr)) return
     if (direct && !this.nsqdAddrs.includes(addr)) this.nsqdAddrs.push(addr)
     this.pending.add(addr)
-    const conn = new Connection(addr, this.config, this, this.deps)
+    const conn = new Connection(addr, this.config, this.delegate, this.deps)
     try {
       await conn.connect()
     } catch (err) {
@@ -323,7 +377,7 @@ export class Consumer implements ConnectionDelegate {
       this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.maxInFlight}, truncation possible`)
     }
     conn.write(sub(this.topic, this.channel))
-    this.conns.set(addr, new ConnState(conn))
+    this.conns.set(addr, new ConnState(conn, this.responder))
     this.log.info(`(${addr}) connected, subscribed to ${this.topic}/${this.channel}`)
     // re-spread max_in_flight: existing connections first, so they can hand RDY over
     for (const cs of this.conns.values()) this.maybeUpdateRdy(cs)
@@ -331,13 +385,13 @@ export class Consumer implements ConnectionDelegate {
 
   // ---- messages ---------------------------------------------------------------------------
 
-  message(conn: Connection, msg: Message): void {
+  private onMessage(conn: Connection, msg: Message): void {
     const cs = this.conns.get(conn.addr)
     if (cs === undefined || cs.conn !== conn) return
     cs.inFlight++
     cs.lastMsgAt = Date.now()
     this.stats_.messagesReceived++
-    this.queue.push(new ConsumerMessage(msg, this, cs))
+    this.queue.push(new ConsumerMessage(msg, cs))
     this.pump()
   }
 
@@ -392,7 +446,7 @@ export class Consumer implements ConnectionDelegate {
   }
 
   /** FIN or REQ of a message (ConsumerMessage calls this). */
-  respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void {
+  private respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void {
     if (cs.inFlight > 0) cs.inFlight--
     if (kind === 'fin') {
       this.stats_.messagesFinished++
@@ -411,7 +465,7 @@ export class Consumer implements ConnectionDelegate {
     if (cs.closeWait && cs.inFlight === 0) cs.conn.close()
   }
 
-  touch(cs: ConnState, msg: ConsumerMessage): void {
+  private touch(cs: ConnState, msg: ConsumerMessage): void {
     if (cs.conn.connected) cs.conn.write(touchCmd(msg.id))
   }
 
@@ -499,7 +553,7 @@ export class Consumer implements ConnectionDelegate {
   // ---- backoff ------------------------------------------------------------------------------
 
   /** The wait for backoff level `n`. */
-  backoffDuration(n: number): number {
+  private backoffDuration(n: number): number {
     const d = this.config.backoff_multiplier * 2 ** n
     return this.config.backoff_strategy === 'full_jitter' ? Math.floor(this.random() * d) : d
   }
@@ -546,7 +600,7 @@ export class Consumer implements ConnectionDelegate {
 
   // ---- connection events ----------------------------------------------------------------------
 
-  response(conn: Connection, data: Buffer): void {
+  private onResponse(conn: Connection, data: Buffer): void {
     if (data.length === 10 && data.toString('latin1') === 'CLOSE_WAIT') {
       const cs = this.conns.get(conn.addr)
       if (cs === undefined) return
@@ -556,11 +610,11 @@ export class Consumer implements ConnectionDelegate {
     // "OK" to SUB and the like: nothing to do
   }
 
-  error(conn: Connection, err: ProtocolResponseError): void {
+  private onError(conn: Connection, err: ProtocolResponseError): void {
     this.log.error(`(${conn.addr}) protocol error - ${err.message}`)
   }
 
-  close(conn: Connection, err: Error | null): void {
+  private onClose(conn: Connection, err: Error | null): void {
     const cs = this.conns.get(conn.addr)
     if (cs === undefined || cs.conn !== conn) return
     this.conns.delete(conn.addr)
