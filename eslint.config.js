@@ -58,6 +58,8 @@ export default tseslint.config(
   zone(['src/core/lookupd/**/*.ts'], [['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
   // tools use client, never broker
   zone(['src/core/tools/**/*.ts'], [['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
+  // the package's entry points (package.json "exports") re-export the client and the codecs only
+  zone(['src/index.ts', 'src/protocol.ts'], [['broker', 'the public API is the client and the codecs'], ['tools', 'the public API is the client and the codecs'], ['lookupd', 'the public API is the client and the codecs'], ['transport', 'the public API is the client and the codecs'], ...NOT_UP]),
   // cli is shared by the commands, not the other way round
   zone(['src/cli/**/*.ts'], [['commands', 'cli is shared by commands, not the other way round']], []),
   {

@@ -8,42 +8,43 @@
  * attempts exceed max_attempts. With disableAutoResponse the handler calls finish(),
  * requeue(delay, backoff) and touch() itself.
  *
- * RDY: max_in_flight is spread over the connections (per connection
- * min(max(1, max_in_flight / conns), max_in_flight), capped by the broker's max_rdy_count),
- * re-spread when a connection comes or goes, never more than max_in_flight in total, and RDY
- * is written only when it changes. When there are more connections than max_in_flight (or in
- * backoff), every rdy_redistribute_interval idle connections give up their RDY and RDY 1 goes
- * to randomly chosen ones.
- *
- * Backoff: a REQ with backoff raises a counter (while multiplier × 2^n fits under
- * max_backoff_duration), a FIN lowers it. While it is above 0 every connection gets RDY 0 for
- * the strategy's wait (exponential, or full_jitter), then one random connection gets RDY 1 as
- * a probe. At 0 every connection is restored.
+ * RDY and backoff (consumer/rdy.ts): max_in_flight spread over the connections, never exceeded
+ * in total; a REQ with backoff pauses every connection (RDY 0), then probes with RDY 1.
  *
  * changeMaxInFlight(n) re-spreads at once (go-nsq ChangeMaxInFlight); 0 sends RDY 0 on every
  * connection, even in backoff, so nothing more is delivered and what is in flight can still be
  * answered (a tool whose output closed stops the flow this way before requeueing).
  *
- * Discovery: connectToNsqd(addr) connects directly (a lost connection is retried every
+ * Connections: connectToNsqd(addr) connects directly (a lost connection is retried every
  * lookupd_poll_interval) and, as go-nsq, rejects if the first connect fails;
  * connectToNsqdsRetrying(addrs) connects to all at once and retries the ones it cannot reach
- * like lost connections, failing only when it reaches none. connectToLookupd(addr) queries
- * lookupd at once, then after a random jitter every lookupd_poll_interval, one lookupd per poll
- * round-robin (3 tries), and connects to every new producer. A lost connection triggers a lookupd re-query instead.
+ * like lost connections, failing only when it reaches none. connectToLookupd(addr) polls lookupd
+ * (consumer/discovery.ts) and connects to every new producer; a lost connection then triggers a
+ * lookupd re-query instead.
  *
  * stop(): CLS on every connection, wait for in-flight messages to drain (bounded), close.
  */
-import {cls, fin, isValidChannelName, isValidTopicName, rdy, req, sub, touch as touchCmd, type Message} from '../protocol/index.js'
+import {cls, fin, isValidChannelName, isValidTopicName, req, sub, touch as touchCmd, type Message} from '../protocol/index.js'
 import {formatDuration} from '../util/duration.js'
 import {silentLogger, type Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
 import {ConnectionRefusedError, NotConnectedError, StoppedError, type ProtocolResponseError} from './errors.js'
-import {LookupdClient, producerAddress} from './lookupd.js'
+import {ConnState, type MessageResponder} from './consumer/conn-state.js'
+import {LookupdPoller} from './consumer/discovery.js'
+import {ConsumerMessage} from './consumer/message.js'
+import {Rdy} from './consumer/rdy.js'
 import {ConfigError, assertSupported, resolveClientConfig, type ClientConfig} from './options.js'
 
+export {ConsumerMessage}
+
+/**
+ * Handles one message. Returning (or resolving) FINs it; throwing (or rejecting) REQueues it
+ * with backoff. With `disableAutoResponse` the handler answers the message itself.
+ */
 export type MessageHandler = (msg: ConsumerMessage) => unknown
 
 export interface ConsumerOptions {
+  /** go-nsq's options by their names (README "Options"); durations in ms */
   config?: Partial<ClientConfig>
   /** handlers running at once (go-nsq AddConcurrentHandlers' n); default 1 */
   concurrency?: number
@@ -53,104 +54,41 @@ export interface ConsumerOptions {
   onGiveUp?: (msg: ConsumerMessage) => void
 }
 
+/** What a Consumer is built on; all optional. */
 export interface ConsumerDeps {
+  /** where the client's log lines go (none by default) */
   logger?: Logger
+  /** how the byte stream to nsqd is made (plain TCP by default) */
   dial?: Dialer
+  /** the random source of jitter and RDY redistribution (Math.random by default) */
   random?: () => number
 }
 
+/** Counters since the consumer was made (go-nsq ConsumerStats). */
 export interface ConsumerStats {
   messagesReceived: number
   messagesFinished: number
   messagesRequeued: number
+  /** connections open now */
   connections: number
 }
 
-/** The per-connection state the consumer keeps (go-nsq keeps it on Conn). */
-class ConnState {
-  rdy = 0
-  inFlight = 0
-  lastMsgAt = 0
-  lastRdyAt = 0
-  /** CLS sent */
-  closing = false
-  /** the broker answered CLS with CLOSE_WAIT: nothing more will be sent */
-  closeWait = false
-  rdyRetry: NodeJS.Timeout | null = null
-  constructor(readonly conn: Connection) {}
-  get addr(): string {
-    return this.conn.addr
-  }
-}
-
-/** A delivered message, with the verbs to answer it. */
-export class ConsumerMessage implements Message {
-  readonly timestamp: bigint
-  readonly attempts: number
-  readonly id: string
-  readonly body: Buffer
-  private responded = false
-
-  constructor(
-    msg: Message,
-    private readonly owner: Consumer,
-    private readonly cs: ConnState,
-  ) {
-    this.timestamp = msg.timestamp
-    this.attempts = msg.attempts
-    this.id = msg.id
-    this.body = msg.body
-  }
-
-  /** the nsqd it came from */
-  get nsqdAddress(): string {
-    return this.cs.addr
-  }
-
-  get hasResponded(): boolean {
-    return this.responded
-  }
-
-  finish(): void {
-    if (this.responded) return
-    this.responded = true
-    this.owner.respond(this.cs, this, 'fin', 0, false)
-  }
-
-  /** REQ: `delayMs` -1 means default_requeue_delay × attempts (capped); backoff signals failure. */
-  requeue(delayMs = -1, backoff = true): void {
-    if (this.responded) return
-    this.responded = true
-    this.owner.respond(this.cs, this, 'req', delayMs, backoff)
-  }
-
-  /** TOUCH: reset the server-side timeout of this message. */
-  touch(): void {
-    if (this.responded) return
-    this.owner.touch(this.cs, this)
-  }
-}
-
-export class Consumer implements ConnectionDelegate {
+/**
+ * Consumes one topic + channel from any number of nsqd (go-nsq's Consumer): connect with
+ * connectToNsqd or connectToLookupd, stop with stop().
+ */
+export class Consumer {
+  /** the resolved config: the defaults with what was passed over them */
   readonly config: ClientConfig
   private readonly log: Logger
   private readonly random: () => number
   private readonly conns = new Map<string, ConnState>()
   private readonly pending = new Set<string>()
   private readonly nsqdAddrs: string[] = []
-  private readonly lookupdAddrs: string[] = []
-  private lookupdIndex = 0
-  private lookupdClient: LookupdClient | null = null
-  private lookupdTimer: NodeJS.Timeout | null = null
-  private lookupdRecheck = false
-  private lookupdQuerying: Promise<void> | null = null
+  private readonly lookupd: LookupdPoller
+  /** the pending reconnects to nsqdAddrs */
   private readonly timers = new Set<NodeJS.Timeout>()
-  private readonly rdyTimer: NodeJS.Timeout
-  private needRedistribute = false
-  private totalRdy = 0
-  private maxInFlight: number
-  private backoffCounter = 0
-  private backoffTimer: NodeJS.Timeout | null = null
+  private readonly rdy: Rdy
   private readonly queue: ConsumerMessage[] = []
   private active = 0
   private stopped = false
@@ -158,7 +96,22 @@ export class Consumer implements ConnectionDelegate {
   private readonly concurrency: number
   private readonly autoResponse: boolean
   private readonly stats_: ConsumerStats = {messagesReceived: 0, messagesFinished: 0, messagesRequeued: 0, connections: 0}
+  /** the Connection's events and the messages' answers, kept off the public surface */
+  private readonly delegate: ConnectionDelegate = {
+    message: (conn, msg) => this.onMessage(conn, msg),
+    response: (conn, data) => this.onResponse(conn, data),
+    error: (conn, err) => this.onError(conn, err),
+    close: (conn, err) => this.onClose(conn, err),
+  }
+  private readonly responder: MessageResponder = {
+    respond: (cs, msg, kind, delayMs, backoff) => this.respond(cs, msg, kind, delayMs, backoff),
+    touch: (cs, msg) => this.touch(cs, msg),
+  }
 
+  /**
+   * Nothing connects until connectToNsqd / connectToNsqdsRetrying / connectToLookupd.
+   * @throws ConfigError for an invalid topic or channel name, an unknown option or a value out of bounds
+   */
   constructor(
     readonly topic: string,
     readonly channel: string,
@@ -170,15 +123,18 @@ export class Consumer implements ConnectionDelegate {
     if (!isValidChannelName(channel)) throw new ConfigError('', `invalid channel name "${channel}"`)
     this.config = resolveClientConfig(options.config)
     assertSupported(this.config)
-    this.maxInFlight = this.config.max_in_flight
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     this.autoResponse = !options.disableAutoResponse
     this.log = deps.logger ?? silentLogger
     this.random = deps.random ?? Math.random
-    this.rdyTimer = setInterval(() => this.redistributeRdy(), this.config.rdy_redistribute_interval)
-    this.rdyTimer.unref()
+    this.rdy = new Rdy(this.conns, this.config, this.log, this.random)
+    this.lookupd = new LookupdPoller(topic, this.config, this.log, this.random, (nsqd) => {
+      if (this.conns.has(nsqd) || this.pending.has(nsqd)) return
+      this.connectOne(nsqd, false).catch((err: unknown) => this.log.error(`(${nsqd}) error connecting to nsqd - ${(err as Error).message}`))
+    })
   }
 
+  /** A snapshot of the counters. */
   get stats(): ConsumerStats {
     return {...this.stats_, connections: this.conns.size}
   }
@@ -233,73 +189,13 @@ export class Consumer implements ConnectionDelegate {
   /** Change max_in_flight (go-nsq ChangeMaxInFlight). 0: RDY 0 everywhere at once, nothing more comes. */
   changeMaxInFlight(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError('max_in_flight', `invalid value for max_in_flight: ${n} (must be >= 0)`)
-    this.maxInFlight = n
-    for (const cs of this.conns.values()) {
-      if (n === 0) this.updateRdy(cs, 0)
-      else this.maybeUpdateRdy(cs)
-    }
-    if (n > 0 && this.backoffCounter > 0 && this.backoffTimer === null) this.resume()
+    this.rdy.setMaxInFlight(n)
   }
 
   /** Discover nsqd through lookupd (host:port or URL); the first one queries at once. */
   async connectToLookupd(...addrs: string[]): Promise<void> {
     if (this.stopped) throw new StoppedError('consumer')
-    for (const addr of addrs) {
-      if (this.lookupdAddrs.includes(addr)) continue
-      this.lookupdAddrs.push(addr)
-      if (this.lookupdAddrs.length === 1) {
-        this.lookupdClient = new LookupdClient(this.config.lookupd_poll_timeout, this.config.skip_lookupd_authorization ? this.config.auth_secret : '')
-        await this.queryLookupd()
-        const jitter = this.random() * this.config.lookupd_poll_jitter * this.config.lookupd_poll_interval
-        // as go-nsq: the jitter, then a ticker of lookupd_poll_interval
-        this.lookupdTimer = setTimeout(() => this.scheduleLookupdPoll(), jitter)
-        this.lookupdTimer.unref()
-      }
-    }
-  }
-
-  private scheduleLookupdPoll(): void {
-    if (this.stopped) return
-    this.lookupdTimer = setTimeout(() => {
-      if (this.stopped) return
-      void this.queryLookupd().finally(() => this.scheduleLookupdPoll())
-    }, this.config.lookupd_poll_interval)
-    this.lookupdTimer.unref()
-  }
-
-  /** Query one lookupd (round-robin, up to 3 tries) and connect to new producers. */
-  private async queryLookupd(): Promise<void> {
-    if (this.lookupdQuerying) {
-      this.lookupdRecheck = true
-      return this.lookupdQuerying
-    }
-    const run = async (): Promise<void> => {
-      const client = this.lookupdClient
-      if (!client) return
-      for (let attempt = 0; attempt < 3 && !this.stopped; attempt++) {
-        const addr = this.lookupdAddrs[this.lookupdIndex % this.lookupdAddrs.length] as string
-        this.lookupdIndex = (this.lookupdIndex + 1) % this.lookupdAddrs.length
-        try {
-          const res = await client.lookup(addr, this.topic)
-          for (const p of res.producers) {
-            const nsqd = producerAddress(p)
-            if (this.conns.has(nsqd) || this.pending.has(nsqd)) continue
-            this.connectOne(nsqd, false).catch((err: unknown) => this.log.error(`(${nsqd}) error connecting to nsqd - ${(err as Error).message}`))
-          }
-          return
-        } catch (err) {
-          this.log.error(`error querying nsqlookupd (${addr}) - ${(err as Error).message}`)
-        }
-      }
-    }
-    this.lookupdQuerying = run().finally(() => {
-      this.lookupdQuerying = null
-      if (this.lookupdRecheck && !this.stopped) {
-        this.lookupdRecheck = false
-        void this.queryLookupd()
-      }
-    })
-    return this.lookupdQuerying
+    await this.lookupd.add(addrs)
   }
 
   private async connectOne(addr: string, direct: boolean): Promise<void> {
@@ -307,7 +203,7 @@ export class Consumer implements ConnectionDelegate {
     if (this.conns.has(addr) || this.pending.has(addr)) return
     if (direct && !this.nsqdAddrs.includes(addr)) this.nsqdAddrs.push(addr)
     this.pending.add(addr)
-    const conn = new Connection(addr, this.config, this, this.deps)
+    const conn = new Connection(addr, this.config, this.delegate, this.deps)
     try {
       await conn.connect()
     } catch (err) {
@@ -319,25 +215,25 @@ export class Consumer implements ConnectionDelegate {
       conn.close()
       throw new StoppedError('consumer')
     }
-    if (conn.maxRdyCount < this.maxInFlight) {
-      this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.maxInFlight}, truncation possible`)
+    if (conn.maxRdyCount < this.rdy.maxInFlight) {
+      this.log.warn(`(${addr}) max RDY count ${conn.maxRdyCount} < consumer max in flight ${this.rdy.maxInFlight}, truncation possible`)
     }
     conn.write(sub(this.topic, this.channel))
-    this.conns.set(addr, new ConnState(conn))
+    this.conns.set(addr, new ConnState(conn, this.responder))
     this.log.info(`(${addr}) connected, subscribed to ${this.topic}/${this.channel}`)
     // re-spread max_in_flight: existing connections first, so they can hand RDY over
-    for (const cs of this.conns.values()) this.maybeUpdateRdy(cs)
+    this.rdy.spread()
   }
 
   // ---- messages ---------------------------------------------------------------------------
 
-  message(conn: Connection, msg: Message): void {
+  private onMessage(conn: Connection, msg: Message): void {
     const cs = this.conns.get(conn.addr)
     if (cs === undefined || cs.conn !== conn) return
     cs.inFlight++
     cs.lastMsgAt = Date.now()
     this.stats_.messagesReceived++
-    this.queue.push(new ConsumerMessage(msg, this, cs))
+    this.queue.push(new ConsumerMessage(msg, cs))
     this.pump()
   }
 
@@ -392,14 +288,14 @@ export class Consumer implements ConnectionDelegate {
   }
 
   /** FIN or REQ of a message (ConsumerMessage calls this). */
-  respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void {
+  private respond(cs: ConnState, msg: ConsumerMessage, kind: 'fin' | 'req', delayMs: number, backoff: boolean): void {
     if (cs.inFlight > 0) cs.inFlight--
     if (kind === 'fin') {
       this.stats_.messagesFinished++
-      this.signal('resume')
+      this.rdy.signal('resume')
     } else {
       this.stats_.messagesRequeued++
-      this.signal(backoff ? 'backoff' : 'continue')
+      this.rdy.signal(backoff ? 'backoff' : 'continue')
     }
     if (cs.conn.connected) {
       let delay = delayMs
@@ -411,142 +307,13 @@ export class Consumer implements ConnectionDelegate {
     if (cs.closeWait && cs.inFlight === 0) cs.conn.close()
   }
 
-  touch(cs: ConnState, msg: ConsumerMessage): void {
+  private touch(cs: ConnState, msg: ConsumerMessage): void {
     if (cs.conn.connected) cs.conn.write(touchCmd(msg.id))
-  }
-
-  // ---- RDY ----------------------------------------------------------------------------------
-
-  private perConnMaxInFlight(): number {
-    const b = this.maxInFlight
-    const n = Math.max(1, this.conns.size)
-    return Math.min(Math.max(1, Math.floor(b / n)), b)
-  }
-
-  private maybeUpdateRdy(cs: ConnState): void {
-    if (this.backoffCounter > 0 || this.backoffTimer !== null) return
-    this.updateRdy(cs, this.perConnMaxInFlight())
-  }
-
-  private updateRdy(cs: ConnState, wanted: number): boolean {
-    if (cs.closing || !cs.conn.connected) return false
-    let count = Math.min(wanted, cs.conn.maxRdyCount)
-    if (cs.rdyRetry) {
-      clearTimeout(cs.rdyRetry)
-      this.timers.delete(cs.rdyRetry)
-      cs.rdyRetry = null
-    }
-    // lowering RDY never takes more than max_in_flight
-    if (count <= cs.rdy) {
-      this.sendRdy(cs, count)
-      return true
-    }
-    const maxPossible = this.maxInFlight - this.totalRdy + cs.rdy
-    if (maxPossible > 0 && maxPossible < count) count = maxPossible
-    if (maxPossible <= 0 && count > 0) {
-      if (cs.rdy === 0) {
-        // could not leave RDY 0 now: try again, so this connection does not starve for ever
-        const t = setTimeout(() => {
-          this.timers.delete(t)
-          cs.rdyRetry = null
-          this.updateRdy(cs, count)
-        }, 5000)
-        t.unref()
-        this.timers.add(t)
-        cs.rdyRetry = t
-      }
-      return false
-    }
-    this.sendRdy(cs, count)
-    return true
-  }
-
-  private sendRdy(cs: ConnState, count: number): void {
-    if (count === cs.rdy) return
-    this.totalRdy += count - cs.rdy
-    cs.rdy = count
-    cs.lastRdyAt = Date.now()
-    cs.conn.write(rdy(count))
-  }
-
-  private redistributeRdy(): void {
-    if (this.backoffTimer !== null || this.stopped) return
-    const conns = [...this.conns.values()]
-    if (conns.length === 0) return
-    const maxInFlight = this.maxInFlight
-    if (conns.length > maxInFlight) this.needRedistribute = true
-    if (this.backoffCounter > 0 && conns.length > 1) this.needRedistribute = true
-    if (!this.needRedistribute) return
-    this.needRedistribute = false
-    const now = Date.now()
-    const possible: ConnState[] = []
-    for (const cs of conns) {
-      if (cs.rdy > 0) {
-        if (now - cs.lastMsgAt > this.config.low_rdy_idle_timeout) this.updateRdy(cs, 0)
-        else if (now - cs.lastRdyAt > this.config.low_rdy_timeout) this.updateRdy(cs, 0)
-      }
-      possible.push(cs)
-    }
-    let available = Math.min(this.backoffCounter > 0 ? 1 : maxInFlight, maxInFlight) - this.totalRdy
-    while (possible.length > 0 && available > 0) {
-      available--
-      const i = Math.floor(this.random() * possible.length) % possible.length
-      const [cs] = possible.splice(i, 1)
-      this.updateRdy(cs as ConnState, 1)
-    }
-  }
-
-  // ---- backoff ------------------------------------------------------------------------------
-
-  /** The wait for backoff level `n`. */
-  backoffDuration(n: number): number {
-    const d = this.config.backoff_multiplier * 2 ** n
-    return this.config.backoff_strategy === 'full_jitter' ? Math.floor(this.random() * d) : d
-  }
-
-  private signal(kind: 'resume' | 'backoff' | 'continue'): void {
-    if (this.backoffTimer !== null) return
-    let updated = false
-    if (kind === 'resume' && this.backoffCounter > 0) {
-      this.backoffCounter--
-      updated = true
-    } else if (kind === 'backoff' && this.backoffDuration(this.backoffCounter + 1) <= this.config.max_backoff_duration) {
-      this.backoffCounter++
-      updated = true
-    }
-    if (this.backoffCounter === 0 && updated) {
-      const count = this.perConnMaxInFlight()
-      this.log.warn(`exiting backoff, returning all to RDY ${count}`)
-      for (const cs of this.conns.values()) this.updateRdy(cs, count)
-    } else if (this.backoffCounter > 0) {
-      const d = Math.min(this.backoffDuration(this.backoffCounter), this.config.max_backoff_duration)
-      this.log.warn(`backing off for ${d}ms (backoff level ${this.backoffCounter}), setting all to RDY 0`)
-      for (const cs of this.conns.values()) this.updateRdy(cs, 0)
-      this.startBackoff(d)
-    }
-  }
-
-  private startBackoff(ms: number): void {
-    this.backoffTimer = setTimeout(() => this.resume(), ms)
-    this.backoffTimer.unref()
-  }
-
-  /** After a backoff wait: RDY 1 to one random connection, to test the waters. */
-  private resume(): void {
-    this.backoffTimer = null
-    if (this.stopped || this.maxInFlight === 0) return
-    const conns = [...this.conns.values()].filter((c) => !c.closing)
-    if (conns.length === 0) {
-      this.startBackoff(1000)
-      return
-    }
-    const choice = conns[Math.floor(this.random() * conns.length) % conns.length] as ConnState
-    if (!this.updateRdy(choice, 1)) this.startBackoff(1000)
   }
 
   // ---- connection events ----------------------------------------------------------------------
 
-  response(conn: Connection, data: Buffer): void {
+  private onResponse(conn: Connection, data: Buffer): void {
     if (data.length === 10 && data.toString('latin1') === 'CLOSE_WAIT') {
       const cs = this.conns.get(conn.addr)
       if (cs === undefined) return
@@ -556,32 +323,27 @@ export class Consumer implements ConnectionDelegate {
     // "OK" to SUB and the like: nothing to do
   }
 
-  error(conn: Connection, err: ProtocolResponseError): void {
+  private onError(conn: Connection, err: ProtocolResponseError): void {
     this.log.error(`(${conn.addr}) protocol error - ${err.message}`)
   }
 
-  close(conn: Connection, err: Error | null): void {
+  private onClose(conn: Connection, err: Error | null): void {
     const cs = this.conns.get(conn.addr)
     if (cs === undefined || cs.conn !== conn) return
     this.conns.delete(conn.addr)
-    this.totalRdy -= cs.rdy
-    if (cs.rdyRetry) {
-      clearTimeout(cs.rdyRetry)
-      this.timers.delete(cs.rdyRetry)
-    }
+    this.rdy.removed(cs)
     const left = this.conns.size
     // expected while stopping; worth a warning otherwise
     const line = `(${conn.addr}) connection closed${err ? ` (${err.message})` : ''}; ${left} left`
     if (this.stopped) this.log.info(line)
     else this.log.warn(line)
-    if (cs.rdy > 0 && (left === this.maxInFlight || this.backoffCounter > 0)) this.needRedistribute = true
     if (this.stopped) {
       if (left === 0) this.finishStop()
       return
     }
     // the others may take over this connection's share of max_in_flight
-    for (const other of this.conns.values()) this.maybeUpdateRdy(other)
-    if (this.lookupdAddrs.length > 0) void this.queryLookupd()
+    this.rdy.spread()
+    if (this.lookupd.active) void this.lookupd.query()
     else if (this.nsqdAddrs.includes(conn.addr)) this.scheduleReconnect(conn.addr, true)
   }
 
@@ -622,10 +384,8 @@ export class Consumer implements ConnectionDelegate {
   async stop(timeoutMs = 30_000): Promise<void> {
     if (!this.stopped) {
       this.stopped = true
-      clearInterval(this.rdyTimer)
-      if (this.lookupdTimer) clearTimeout(this.lookupdTimer)
-      if (this.backoffTimer) clearTimeout(this.backoffTimer)
-      this.backoffTimer = null
+      this.rdy.stop()
+      this.lookupd.halt()
       for (const t of this.timers) clearTimeout(t)
       this.timers.clear()
       for (const cs of this.conns.values()) {
@@ -650,8 +410,7 @@ export class Consumer implements ConnectionDelegate {
         })
       })
     }
-    await this.lookupdClient?.close()
-    this.lookupdClient = null
+    await this.lookupd.close()
   }
 
   private finishStop(): void {

@@ -32,6 +32,9 @@ import {hostname} from 'node:os'
 import {DurationError, formatDuration, parseDuration} from '../util/duration.js'
 import {AddressError, parseHostPort} from '../util/hostport.js'
 import {USER_AGENT} from '../version.js'
+import {ConfigError} from './errors.js'
+
+export {ConfigError}
 
 export type BackoffStrategy = 'exponential' | 'full_jitter'
 
@@ -88,19 +91,6 @@ export interface ClientConfig {
   auth_secret: string
   /** despite the name, true means send `Authorization: Bearer <auth_secret>` to lookupd */
   skip_lookupd_authorization: boolean
-}
-
-export class ConfigError extends Error {
-  readonly code = 'ERR_INVALID_CONFIG'
-  constructor(
-    /** the option at fault (normalised), '' when there is none */
-    readonly key: string,
-    message: string,
-    options?: {cause?: unknown},
-  ) {
-    super(message, options)
-    this.name = 'ConfigError'
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,8 +17,11 @@ import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
 import {NotConnectedError, ProtocolResponseError, StoppedError, TimeoutError} from './errors.js'
 import {resolveClientConfig, type ClientConfig} from './options.js'
 
+/** What a Producer is built on; both optional. */
 export interface ProducerDeps {
+  /** where the client's log lines go (none by default) */
   logger?: Logger
+  /** how the byte stream to nsqd is made (plain TCP by default) */
   dial?: Dialer
 }
 
@@ -31,14 +34,31 @@ interface Pending {
   reject(err: Error): void
 }
 
-export class Producer implements ConnectionDelegate {
+/**
+ * Publishes to one nsqd (go-nsq's Producer): `publish`, `multiPublish`, `deferredPublish`,
+ * each resolving once nsqd answered OK and rejecting with an NsqClientError otherwise.
+ */
+export class Producer {
+  /** the resolved config: the defaults with what was passed over them */
   readonly config: ClientConfig
   private conn: Connection | null = null
   private connecting: Promise<Connection> | null = null
   private readonly pending: Pending[] = []
   private stopped = false
   private idleWaiters: (() => void)[] = []
+  /** the Connection's events, kept off the public surface */
+  private readonly delegate: ConnectionDelegate = {
+    message: (conn, msg) => this.onMessage(conn, msg),
+    response: (conn, data) => this.onResponse(conn, data),
+    error: (conn, err) => this.onError(conn, err),
+    close: (conn, err) => this.onClose(conn, err),
+  }
 
+  /**
+   * @param addr nsqd's TCP address, `host:port`
+   * @param config go-nsq's options by their names (README "Options"); durations in ms
+   * @throws ConfigError for an unknown option or a value out of bounds
+   */
   constructor(
     readonly addr: string,
     config: Partial<ClientConfig> = {},
@@ -52,6 +72,7 @@ export class Producer implements ConnectionDelegate {
     await this.connection()
   }
 
+  /** PUB one message (a string is sent as UTF-8). */
   publish(topic: string, body: Buffer | string): Promise<void> {
     return this.send(pub(topic, body))
   }
@@ -61,6 +82,7 @@ export class Producer implements ConnectionDelegate {
     return this.send(mpub(topic, bodies))
   }
 
+  /** DPUB: nsqd delivers the message `delayMs` milliseconds from now. */
   deferredPublish(topic: string, delayMs: number, body: Buffer | string): Promise<void> {
     return this.send(dpub(topic, delayMs, body))
   }
@@ -70,6 +92,7 @@ export class Producer implements ConnectionDelegate {
     return this.pending.length
   }
 
+  /** true while a connection to nsqd is open and identified */
   get isConnected(): boolean {
     return this.conn?.connected ?? false
   }
@@ -79,7 +102,7 @@ export class Producer implements ConnectionDelegate {
     return this.conn?.identity ?? null
   }
 
-  /** Wait (up to `timeoutMs`) for pending publishes, then close. */
+  /** Wait (up to `timeoutMs`) for pending publishes, then close; later calls reject with StoppedError. */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.stopped) return
     this.stopped = true
@@ -123,7 +146,7 @@ export class Producer implements ConnectionDelegate {
     if (this.stopped) return Promise.reject(new StoppedError())
     if (this.conn?.connected) return Promise.resolve(this.conn)
     if (this.connecting) return this.connecting
-    const conn = new Connection(this.addr, this.config, this, this.deps)
+    const conn = new Connection(this.addr, this.config, this.delegate, this.deps)
     this.connecting = conn.connect().then(
       () => {
         this.connecting = null
@@ -142,13 +165,13 @@ export class Producer implements ConnectionDelegate {
     return this.connecting
   }
 
-  // ---- ConnectionDelegate ----------------------------------------------------------------
+  // ---- connection events ------------------------------------------------------------------
 
-  message(conn: Connection, _msg: Message): void {
+  private onMessage(conn: Connection, _msg: Message): void {
     this.deps.logger?.error(`(${conn.addr}) producer got a message frame; ignored`)
   }
 
-  response(conn: Connection, data: Buffer): void {
+  private onResponse(conn: Connection, data: Buffer): void {
     // the pending transactions belong to the current connection only
     if (conn !== this.conn) return
     const p = this.pending.shift()
@@ -158,7 +181,7 @@ export class Producer implements ConnectionDelegate {
     this.checkIdle()
   }
 
-  error(conn: Connection, err: ProtocolResponseError): void {
+  private onError(conn: Connection, err: ProtocolResponseError): void {
     if (conn !== this.conn) return
     this.pending.shift()?.reject(err)
     if (err.fatal) {
@@ -171,7 +194,7 @@ export class Producer implements ConnectionDelegate {
     this.checkIdle()
   }
 
-  close(conn: Connection, err: Error | null): void {
+  private onClose(conn: Connection, err: Error | null): void {
     // a connection given up after a fatal error already failed its transactions; what is
     // pending now was written on a newer connection
     if (this.conn !== conn) return

@@ -12,6 +12,7 @@
  */
 import {Accumulator} from './accumulator.js'
 import {ProtocolError} from './errors.js'
+import type {IdentifyRequest} from './identify.js'
 
 export type CommandName =
   | 'IDENTIFY'
@@ -33,6 +34,7 @@ export const VERB_NAMES: readonly CommandName[] = ['FIN', 'RDY', 'REQ', 'TOUCH',
 /** The verbs whose line is followed by a size-prefixed body. */
 export const BODY_COMMANDS: ReadonlySet<string> = new Set(['IDENTIFY', 'AUTH', 'PUB', 'MPUB', 'DPUB'])
 
+/** One command as a client sends it: name, space-separated params, an optional body. */
 export class Command {
   constructor(
     readonly name: CommandName,
@@ -40,6 +42,7 @@ export class Command {
     readonly body: Buffer | null = null,
   ) {}
 
+  /** its size on the wire */
   get byteLength(): number {
     let n = this.name.length + 1
     for (const p of this.params) n += 1 + Buffer.byteLength(p)
@@ -62,6 +65,7 @@ export class Command {
     return o
   }
 
+  /** The bytes on the wire. */
   encode(): Buffer {
     const out = Buffer.allocUnsafe(this.byteLength)
     this.encodeInto(out, 0)
@@ -75,19 +79,23 @@ export class Command {
 
 const toBuf = (b: Buffer | string): Buffer => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b)
 
-/** IDENTIFY with a JSON body (see identify.ts for the fields). */
-export function identify(data: object): Command {
+/** IDENTIFY with a JSON body (see IdentifyRequest for the fields). */
+export function identify(data: IdentifyRequest): Command {
   return new Command('IDENTIFY', [], Buffer.from(JSON.stringify(data), 'utf8'))
 }
+/** AUTH with the secret as its body. */
 export function auth(secret: Buffer | string): Command {
   return new Command('AUTH', [], toBuf(secret))
 }
+/** SUB to a topic's channel. */
 export function sub(topic: string, channel: string): Command {
   return new Command('SUB', [topic, channel])
 }
+/** PUB one message (a string is sent as UTF-8). */
 export function pub(topic: string, body: Buffer | string): Command {
   return new Command('PUB', [topic], toBuf(body))
 }
+/** DPUB: a message nsqd delivers `deferMs` milliseconds from now. */
 export function dpub(topic: string, deferMs: number, body: Buffer | string): Command {
   return new Command('DPUB', [topic, String(Math.trunc(deferMs))], toBuf(body))
 }
@@ -95,21 +103,27 @@ export function dpub(topic: string, deferMs: number, body: Buffer | string): Com
 export function mpub(topic: string, bodies: readonly (Buffer | string)[]): Command {
   return new Command('MPUB', [topic], encodeMpubBody(bodies.map(toBuf)))
 }
+/** RDY: how many messages this connection may have in flight. */
 export function rdy(count: number): Command {
   return new Command('RDY', [String(Math.trunc(count))])
 }
+/** FIN: the message with this id is done. */
 export function fin(id: string): Command {
   return new Command('FIN', [id])
 }
+/** REQ: deliver the message again after `delayMs` (negative counts as 0). */
 export function req(id: string, delayMs: number): Command {
   return new Command('REQ', [id, String(Math.max(0, Math.trunc(delayMs)))])
 }
+/** TOUCH: reset the message's in-flight timeout. */
 export function touch(id: string): Command {
   return new Command('TOUCH', [id])
 }
+/** CLS: start closing; nsqd answers CLOSE_WAIT and sends no more messages. */
 export function cls(): Command {
   return new Command('CLS', [])
 }
+/** NOP: the answer to a heartbeat. */
 export function nop(): Command {
   return new Command('NOP', [])
 }

@@ -8,6 +8,7 @@
  */
 import {ProtocolError} from './errors.js'
 
+/** The IDENTIFY body a client sends. */
 export interface IdentifyRequest {
   client_id?: string
   hostname?: string
@@ -27,6 +28,7 @@ export interface IdentifyRequest {
   long_id?: string
 }
 
+/** What nsqd answers to IDENTIFY with feature_negotiation (durations in ms). */
 export interface IdentifyResponse {
   max_rdy_count: number
   version: string
@@ -93,6 +95,7 @@ export function decodeIdentify(body: Buffer): IdentifyRequest {
   return out as IdentifyRequest
 }
 
+/** The JSON answer to IDENTIFY with feature_negotiation (not checked beyond JSON.parse). */
 export function decodeIdentifyResponse(data: Buffer): IdentifyResponse {
   return JSON.parse(data.toString('utf8')) as IdentifyResponse
 }

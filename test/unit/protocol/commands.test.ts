@@ -52,7 +52,7 @@ const isProtocolError = (code: string, text?: string) => (err: unknown): boolean
 
 test('builders: names, params and bodies', () => {
   const cases: [Command, string, string[], string | null][] = [
-    [identify({a: 1}), 'IDENTIFY', [], '{"a":1}'],
+    [identify({client_id: 'a', heartbeat_interval: 1000}), 'IDENTIFY', [], '{"client_id":"a","heartbeat_interval":1000}'],
     [auth('s3cret'), 'AUTH', [], 's3cret'],
     [auth(Buffer.from([0, 1])), 'AUTH', [], '\u0000\u0001'],
     [sub('t', 'c'), 'SUB', ['t', 'c'], null],
