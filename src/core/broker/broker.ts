@@ -15,13 +15,13 @@ import {nowNs, uint64Halves} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
-import {ClientV2, type ClientInfo} from './client.js'
-import type {BrokerContext} from './context.js'
-import {GuidFactory} from './guid.js'
+import {ClientV2, type ClientInfo} from './session/client-session.js'
+import type {BrokerContext} from './session/context.js'
+import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
-import {BrokerMessage} from './message.js'
+import {BrokerMessage} from './delivery/message.js'
 import {resolveBrokerOptions, type BrokerOptions} from './options.js'
-import {Topic} from './topic.js'
+import {Topic} from './delivery/topic.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
 export const NSQD_VERSION = NSQ_VERSION

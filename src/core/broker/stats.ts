@@ -10,9 +10,9 @@
  */
 import {getHeapStatistics} from 'node:v8'
 import {formatDuration} from '../util/duration.js'
-import type {Channel} from './channel.js'
-import {portOf, type ClientV2} from './client.js'
-import type {Topic} from './topic.js'
+import type {Channel} from './delivery/channel.js'
+import {portOf, type ClientV2} from './session/client-session.js'
+import type {Topic} from './delivery/topic.js'
 
 export interface E2eLatency {
   count: number

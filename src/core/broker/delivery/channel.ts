@@ -12,10 +12,10 @@
  * gets a fair share, none is starved. In-flight and deferred deadlines sit in timing wheels
  * expired by the broker's one scan loop; there is no timer per message.
  */
-import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import {MessageQueue, MemoryBackend, NullBackend} from '../queue/backend.js'
 import type {BrokerMessage} from './message.js'
-import {InFlightTable} from './inflight.js'
-import {TimeoutWheel} from './wheel.js'
+import {InFlightTable} from './in-flight.js'
+import {TimeoutWheel} from './deferred.js'
 
 /** What a channel needs of a subscribed client. */
 export interface Consumer {

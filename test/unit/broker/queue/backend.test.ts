@@ -2,8 +2,8 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {MemoryBackend, MessageQueue, NullBackend} from '../../../src/core/broker/backend.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {MemoryBackend, MessageQueue, NullBackend} from '../../../../src/core/broker/queue/backend.js'
+import {mulberry32u} from '../../../helpers/prng.js'
 
 const prng = mulberry32u
 

@@ -1,9 +1,9 @@
 /** What a client session needs of the broker (kept narrow so sessions are testable alone). */
-import type {Logger} from '../util/logger.js'
-import type {BrokerOptions} from './options.js'
-import type {Topic} from './topic.js'
-import type {ClientV2} from './client.js'
-import type {GuidFactory} from './guid.js'
+import type {Logger} from '../../util/logger.js'
+import type {BrokerOptions} from '../options.js'
+import type {Topic} from '../delivery/topic.js'
+import type {ClientV2} from './client-session.js'
+import type {GuidFactory} from '../delivery/guid.js'
 
 export interface BrokerContext {
   readonly opts: BrokerOptions

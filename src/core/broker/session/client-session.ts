@@ -21,11 +21,11 @@ import {
   messageFrameSize,
   writeFrameHeader,
   writeMessageFrame,
-} from '../protocol/index.js'
-import type {Channel, Consumer} from './channel.js'
-import type {BrokerMessage} from './message.js'
+} from '../../protocol/index.js'
+import type {Channel, Consumer} from '../delivery/channel.js'
+import type {BrokerMessage} from '../delivery/message.js'
 import type {BrokerContext} from './context.js'
-import {formatDuration} from '../util/duration.js'
+import {formatDuration} from '../../util/duration.js'
 import {execCommand, checkLine, checkSize} from './protocol-v2.js'
 
 /** nsqd's client states, as /stats reports them */

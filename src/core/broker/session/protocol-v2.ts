@@ -17,10 +17,10 @@ import {
   type IdentifyRequest,
   type IdentifyResponse,
   type ReceivedCommand,
-} from '../protocol/index.js'
-import {uint64Halves} from '../util/clock.js'
-import {ClientState, type ClientV2} from './client.js'
-import {BrokerMessage} from './message.js'
+} from '../../protocol/index.js'
+import {uint64Halves} from '../../util/clock.js'
+import {ClientState, type ClientV2} from './client-session.js'
+import {BrokerMessage} from '../delivery/message.js'
 
 type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
 

@@ -2,7 +2,7 @@
  * A message as the broker holds it. Each channel gets its own record (attempts and the
  * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
  */
-import type {TimeoutSlot} from './wheel.js'
+import type {TimeoutSlot} from './deferred.js'
 
 export class BrokerMessage {
   attempts = 0

@@ -4,7 +4,7 @@
  * paused, wait in the topic's own queue and go to the channels once there are some again.
  * The first channel gets the published record, the others a copy sharing the body.
  */
-import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import {MessageQueue, MemoryBackend, NullBackend} from '../queue/backend.js'
 import {Channel, type ChannelContext} from './channel.js'
 import {BrokerMessage} from './message.js'
 
