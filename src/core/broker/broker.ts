@@ -11,12 +11,13 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
-import {nowNs, uint64Halves} from '../util/clock.js'
+import {nowNs, systemClock, uint64Halves, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
-import {ClientV2, type ClientInfo} from './session/client-session.js'
+import {ClientSession} from './session/client-session.js'
 import type {BrokerContext} from './session/context.js'
+import type {ClientInfo, SessionState} from './session/state.js'
 import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
 import {BrokerMessage} from './delivery/message.js'
@@ -29,7 +30,8 @@ export const NSQD_VERSION = NSQ_VERSION
 export interface BrokerDeps {
   /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
   logger?: Logger
-  now?: () => number
+  /** ms time and timers (scan loop, heartbeats, read deadlines, msg timeouts); default: the system's */
+  clock?: Clock
   /** the wall clock in ns, for message timestamps; default: hrtime anchored to the wall clock */
   nowNs?: () => bigint
 }
@@ -45,14 +47,15 @@ export class Broker implements BrokerContext, HttpBroker {
   readonly guid: GuidFactory
   readonly version = NSQD_VERSION
   readonly startTime: number
+  readonly clock: Clock
   readonly now: () => number
   readonly nowNs: () => bigint
   private readonly topicMap = new Map<string, Topic>()
-  private readonly clientMap = new Map<number, ClientV2>()
+  private readonly clientMap = new Map<number, ClientSession>()
   private nextClientId = 1
-  private readonly flushQueue: ClientV2[] = []
+  private readonly flushQueue: {flush(): void}[] = []
   private flushPending = false
-  private readonly scanTimer: NodeJS.Timeout
+  private readonly scanTimer: Timer
   private tcpServer: TcpServer | null = null
   private httpServer: HttpServer | null = null
   private tcpPort = 0
@@ -61,14 +64,15 @@ export class Broker implements BrokerContext, HttpBroker {
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
     this.opts = resolveBrokerOptions(options)
-    this.now = deps.now ?? Date.now
+    this.clock = deps.clock ?? systemClock
+    const clock = this.clock
+    this.now = () => clock.now()
     this.nowNs = deps.nowNs ?? nowNs
     this.log =
       deps.logger ?? createLogger({level: this.opts.logLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
     this.startTime = this.now()
-    this.scanTimer = setInterval(() => this.scan(), this.opts.queueScanInterval)
-    this.scanTimer.unref()
+    this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
     // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
     this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
     this.log.info(`ID: ${this.opts.nodeId}`)
@@ -114,8 +118,9 @@ export class Broker implements BrokerContext, HttpBroker {
     return this.topicMap.values()
   }
 
-  clients(): Iterable<ClientV2> {
-    return this.clientMap.values()
+  /** The state of every connected session, in connection order. */
+  *clients(): Iterable<SessionState> {
+    for (const c of this.clientMap.values()) yield c.state
   }
 
   /** Publish bodies (HTTP /pub, /mpub). */
@@ -169,18 +174,18 @@ export class Broker implements BrokerContext, HttpBroker {
   // ---- clients --------------------------------------------------------------------------
 
   /** Serve protocol V2 on a stream (the 4-byte magic first). */
-  handle(stream: Duplex, info: ClientInfo = {remoteAddress: 'pipe:0'}): ClientV2 {
-    const c = new ClientV2(this.nextClientId++, stream, this, info)
+  handle(stream: Duplex, info: ClientInfo = {remoteAddress: 'pipe:0'}): ClientSession {
+    const c = new ClientSession(this.nextClientId++, stream, this, info)
     this.clientMap.set(c.id, c)
     return c
   }
 
-  removeClient(c: ClientV2): void {
-    this.clientMap.delete(c.id)
+  removeClient(id: number): void {
+    this.clientMap.delete(id)
   }
 
   /** Flush every client with output once, at the end of this I/O turn. */
-  scheduleFlush(c: ClientV2): void {
+  scheduleFlush(c: {flush(): void}): void {
     this.flushQueue.push(c)
     if (this.flushPending) return
     this.flushPending = true
@@ -230,7 +235,7 @@ export class Broker implements BrokerContext, HttpBroker {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.scanTimer)
+    this.scanTimer.cancel()
     const waits: Promise<void>[] = []
     // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
     const closing = (proto: string, server: TcpServer | HttpServer): void => {

@@ -14,7 +14,7 @@ export class BrokerMessage {
   deadline = 0
   /** in flight: first delivery time, the base of the TOUCH cap */
   delivered = 0
-  /** the timeout-wheel slot holding it, if any */
+  /** deferred: the timing-wheel slot holding it (deferred.ts), if any */
   slot: TimeoutSlot<BrokerMessage> | null = null
 
   constructor(
