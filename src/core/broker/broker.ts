@@ -13,7 +13,7 @@ import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {nowNs, systemClock, uint64Halves, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
-import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
+import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {ClientSession} from './session/client-session.js'
 import type {BrokerContext} from './session/context.js'
@@ -28,7 +28,11 @@ import {Topic} from './delivery/topic.js'
 export const NSQD_VERSION = NSQ_VERSION
 
 export interface BrokerDeps {
-  /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
+  /**
+   * where log lines go; default: stderr with nsqd's `[nsqd] ` prefix. The broker filters at
+   * its own `logLevel` (changed by `PUT /config/log_level`) in front of it; the logger itself
+   * is never changed or replaced.
+   */
   logger?: Logger
   /** ms time and timers (scan loop, heartbeats, read deadlines, msg timeouts); default: the system's */
   clock?: Clock
@@ -44,6 +48,8 @@ export interface ListenResult {
 export class Broker implements BrokerContext, HttpBroker {
   readonly opts: BrokerOptions
   readonly log: Logger
+  /** this.log, whose level `PUT /config/log_level` changes */
+  private readonly levelled: AdjustableLogger
   readonly guid: GuidFactory
   readonly version = NSQD_VERSION
   readonly startTime: number
@@ -68,8 +74,9 @@ export class Broker implements BrokerContext, HttpBroker {
     const clock = this.clock
     this.now = () => clock.now()
     this.nowNs = deps.nowNs ?? nowNs
-    this.log =
-      deps.logger ?? createLogger({level: this.opts.logLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+    const sink = deps.logger ?? createLogger({level: 'debug', prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+    this.levelled = withLevel(sink, this.opts.logLevel)
+    this.log = this.levelled
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
     this.startTime = this.now()
     this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
@@ -138,11 +145,10 @@ export class Broker implements BrokerContext, HttpBroker {
     return 'OK'
   }
 
-  /** `PUT /config/log_level`: the level of the broker's own logger (an injected one keeps its level). */
+  /** `PUT /config/log_level`: the level the broker logs at, in front of its logger (which it leaves as it is). */
   setLogLevel(level: LogLevel): void {
     this.opts.logLevel = level
-    const log = this.log as Partial<AdjustableLogger>
-    if (typeof log.setLevel === 'function') log.setLevel(level)
+    this.levelled.setLevel(level)
   }
 
   /** `PUT /config/nsqlookupd_tcp_addresses`. */
