@@ -1,11 +1,25 @@
 /**
- * The broker: nsqd in one object. It owns the topics, the connected clients and the one
- * scan loop for in-flight and deferred deadlines, and it serves the TCP protocol V2 on any
- * Duplex (`handle(stream)`) and the HTTP API (`createHttpHandler`). `listen()` binds the
- * TCP and HTTP listeners; `close()` stops everything.
+ * The broker: nsqd in one object, and the composition root of src/core/broker. It owns the
+ * topics, the connected sessions and the one scan loop for in-flight and deferred deadlines,
+ * and it serves the TCP protocol V2 on any Duplex (`handle(stream)`) and the HTTP API
+ * (`createHttpHandler`). `listen()` binds the TCP and HTTP listeners; `close()` stops
+ * everything. Time (the scan loop, heartbeats, deadlines) comes from the injected Clock.
  *
- * Storage is in memory in this version (the backend-queue seam in backend.ts is where the
- * disk queue goes); TLS, compression and AUTH are reported as unavailable in IDENTIFY.
+ *   broker.ts, options.ts, http.ts, stats.ts   this file, the defaults, the HTTP routes, /stats
+ *   session/   one client's protocol V2 session: state.ts (what it is), client-session.ts
+ *              (the connection: bytes and timers), protocol-v2.ts (the verbs), context.ts
+ *              (what a session needs of the broker)
+ *   delivery/  topic → channel fan-out, in-flight lanes, deferred wheel, message ids, messages
+ *   queue/     the backend-queue contract (backend.ts), memory and null backends, the memory
+ *              tier in front of them (message-queue.ts)
+ *
+ * Imports run downhill only (lint zones and test/unit/broker/layout.test.ts): a published
+ * message goes onData → decoder → PUB → topic → channel → dispatch → deliver, and a channel
+ * sees a session only as a Subscriber.
+ *
+ * Storage is in memory in this version (queue/backend.ts is where the disk queue goes, issue
+ * 9); TLS, compression and AUTH are reported as unavailable in IDENTIFY (the session upgrade
+ * slots in behind SessionIO, issue 10).
  */
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
@@ -116,7 +130,8 @@ export class Broker implements BrokerContext, HttpBroker {
     const t = this.topicMap.get(name)
     if (t === undefined) return false
     this.topicMap.delete(name)
-    t.close()
+    // memory and null backends delete at once; a disk backend's deletion finishes in the background
+    void t.delete()
     this.log.info(`TOPIC(${name}): deleting`)
     return true
   }
@@ -259,7 +274,7 @@ export class Broker implements BrokerContext, HttpBroker {
       this.httpServer.closeAllConnections()
     }
     await Promise.all(waits)
-    for (const t of this.topicMap.values()) t.close()
+    await Promise.all([...this.topicMap.values()].map((t) => t.close()))
     this.topicMap.clear()
   }
 }

@@ -16,7 +16,9 @@
  * A channel knows its subscribers only through `Subscriber`: it never sees a session's
  * bytes or state (delivery does not import session).
  */
-import {MessageQueue, MemoryBackend, NullBackend} from '../queue/backend.js'
+import {MemoryBackend} from '../queue/memory.js'
+import {MessageQueue} from '../queue/message-queue.js'
+import {NullBackend} from '../queue/null.js'
 import type {BrokerMessage} from './message.js'
 import {InFlightTable} from './in-flight.js'
 import {TimeoutWheel} from './deferred.js'
@@ -35,7 +37,7 @@ export interface Subscriber {
   timedOut(): void
   /** the channel emptied: nothing of this subscriber's is in flight any more */
   emptied(): void
-  /** the channel is going away: close the connection */
+  /** the channel is deleted or the broker stops: close the connection */
   close(): void
 }
 
@@ -234,10 +236,32 @@ export class Channel {
     for (const c of this.subs) c.emptied()
   }
 
-  /** Delete: drop the messages and close every subscribed session. */
-  close(): void {
+  /**
+   * Delete (POST /channel/delete, an ephemeral channel's last subscriber gone): drop every
+   * message and close every subscribed session.
+   */
+  delete(): Promise<void> {
     this.deleted = true
     this.empty()
+    this.dropSubscribers()
+    return this.queue.delete()
+  }
+
+  /**
+   * The broker is stopping: close every subscribed session; what is in flight or deferred goes
+   * back to the queue, which then closes, keeping it (nsqd's channel.flush on Close).
+   */
+  close(): Promise<void> {
+    this.dropSubscribers()
+    for (const m of this.inFlight.drain()) {
+      m.clientId = 0
+      this.queue.put(m)
+    }
+    for (const m of this.deferredWheel.drain()) this.queue.put(m)
+    return this.queue.close()
+  }
+
+  private dropSubscribers(): void {
     for (const c of [...this.subs]) c.close()
     this.subs.length = 0
     this.subsById.clear()
