@@ -83,4 +83,15 @@ export default tseslint.config(
     files: ['src/core/protocol/**/*.ts'],
     rules: {'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']},
   },
+  {
+    // a session's and a channel's time is the injected Clock (BrokerDeps.clock), so tests can drive it
+    files: ['src/core/broker/session/**/*.ts', 'src/core/broker/delivery/**/*.ts', 'src/core/broker/queue/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {name: 'setTimeout', message: 'use the injected Clock (ctx.clock)'},
+        {name: 'setInterval', message: 'use the injected Clock (ctx.clock)'},
+      ],
+    },
+  },
 )
