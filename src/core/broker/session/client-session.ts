@@ -13,9 +13,9 @@
  * of the current I/O turn (the broker batches every client's flush into one setImmediate) or
  * when the chunk is full, so a burst of deliveries is one socket write per 64 KiB and a lone
  * message is never held back by a timer; output_buffer_size -1 (no buffering) writes each
- * message frame at once. While the
- * socket is backed up (write() returned false) the client is not ready for messages and its
- * input is paused, so a peer that stops reading cannot make the broker buffer without bound.
+ * message frame at once. While the socket is backed up (write() returned false) the client is
+ * not ready for messages and its input is paused, so a peer that stops reading cannot make the
+ * broker buffer without bound.
  */
 import type {Duplex} from 'node:stream'
 import {
@@ -65,6 +65,8 @@ export class ClientSession implements Subscriber, SessionIO {
   private heartbeatTimer: Timer | null = null
   /** the read deadline: 2 × heartbeat after the last bytes read (refreshed per chunk) */
   private readTimer: Timer | null = null
+  /** after end(): destroys the stream if the peer does not close its end within LINGER_MS */
+  private linger: Timer | null = null
   private flushScheduled = false
 
   constructor(
@@ -86,7 +88,10 @@ export class ClientSession implements Subscriber, SessionIO {
       this.state.channel?.dispatch()
     })
     stream.on('end', () => this.end())
-    stream.on('close', () => this.destroy())
+    stream.on('close', () => {
+      this.linger?.cancel()
+      this.destroy()
+    })
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // nsqd's wording for a failed read or write in its command loop
       this.destroy(`${err.syscall === 'write' ? 'failed to send response' : 'failed to read command'} - ${err.message}`)
@@ -288,7 +293,7 @@ export class ClientSession implements Subscriber, SessionIO {
     this.flush()
     this.cleanup(reason)
     this.stream.end()
-    this.ctx.clock.setTimeout(() => this.stream.destroy(), LINGER_MS)
+    this.linger = this.ctx.clock.setTimeout(() => this.stream.destroy(), LINGER_MS)
   }
 
   destroy(reason: string | null = null): void {
