@@ -17,12 +17,12 @@ const IO_LIBS = [
 ]
 const layer = (dir, message) => ({group: [`**/${dir}`, `**/${dir}/**`], message})
 
-/** files: globs of one layer; banned: the layers (folder names) it must not import. */
+/** files: globs of one layer; banned: the layers (folder names) it must not import, or raw patterns. */
 function zone(files, banned, paths = CLI_LIBS) {
   return {
     files,
     rules: {
-      'no-restricted-imports': ['error', {paths, patterns: banned.map(([dir, why]) => layer(dir, why))}],
+      'no-restricted-imports': ['error', {paths, patterns: banned.map((b) => (Array.isArray(b) ? layer(b[0], b[1]) : b))}],
     },
   }
 }
@@ -31,6 +31,10 @@ const NOT_UP = [
   ['cli', 'core never imports the CLI layers'],
   ['commands', 'core never imports the CLI layers'],
 ]
+
+const BROKER_BANS = [['client', 'client and broker never import each other'], ['tools', 'broker does not import tools'], ...NOT_UP]
+/** the broker's top-level files (composition root, HTTP routes, stats), which its parts sit below */
+const BROKER_ROOT = (why) => [{group: ['../broker.js', '../http.js', '../stats.js', '../index.js'], message: why}]
 
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'data/**', 'bin/**', 'scripts/**']},
@@ -54,7 +58,11 @@ export default tseslint.config(
   zone(['src/core/transport/**/*.ts'], [['client', 'transport sits below client and broker'], ['broker', 'transport sits below client and broker'], ['lookupd', 'transport sits below client and broker'], ['tools', 'transport sits below client and broker'], ...NOT_UP]),
   // client and broker meet only in protocol and transport
   zone(['src/core/client/**/*.ts'], [['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
-  zone(['src/core/broker/**/*.ts'], [['client', 'client and broker never import each other'], ['tools', 'broker does not import tools'], ...NOT_UP]),
+  zone(['src/core/broker/**/*.ts'], BROKER_BANS),
+  // inside the broker, downhill only: broker.ts, http, stats → session → delivery → queue
+  zone(['src/core/broker/session/**/*.ts'], [...BROKER_BANS, ...BROKER_ROOT('a session sees the broker through BrokerContext')]),
+  zone(['src/core/broker/delivery/**/*.ts'], [...BROKER_BANS, ['session', 'a channel sees a session only as a Subscriber'], ...BROKER_ROOT('delivery is below the broker')]),
+  zone(['src/core/broker/queue/**/*.ts'], [...BROKER_BANS, ['session', 'a queue stores what it is given'], ['delivery', 'a queue stores what it is given'], ...BROKER_ROOT('queue is below the broker')]),
   zone(['src/core/lookupd/**/*.ts'], [['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
   // tools use client, never broker
   zone(['src/core/tools/**/*.ts'], [['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
@@ -76,5 +84,16 @@ export default tseslint.config(
   {
     files: ['src/core/protocol/**/*.ts'],
     rules: {'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']},
+  },
+  {
+    // a session's and a channel's time is the injected Clock (BrokerDeps.clock), so tests can drive it
+    files: ['src/core/broker/session/**/*.ts', 'src/core/broker/delivery/**/*.ts', 'src/core/broker/queue/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {name: 'setTimeout', message: 'use the injected Clock (ctx.clock)'},
+        {name: 'setInterval', message: 'use the injected Clock (ctx.clock)'},
+      ],
+    },
   },
 )

@@ -4,12 +4,15 @@
  * "Topic → channel fan-out"; §7 items 3, 5, 7), and one write carrying 10,000 commands.
  *
  * Timing assertions are deliberately loose (the machine has 2 shared cores): "not before"
- * bounds sit well under the nominal delay, "by" bounds well over it.
+ * bounds sit well under the nominal delay, "by" bounds well over it. What only real time can
+ * prove is here once per behaviour (msg timeout, TOUCH, REQ with a delay); the exact deadlines,
+ * DPUB, IDENTIFY msg_timeout, max-req-timeout and a client leaving with a message in flight are
+ * checked in milliseconds with a manual clock in test/unit/broker/session/session-delivery.test.ts.
  */
 import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
-import {FrameType, decodeMessage, dpub, fin, mpub, pub, rdy, req, touch, type Message} from '../../src/core/protocol/index.js'
+import {FrameType, decodeMessage, fin, mpub, pub, rdy, req, touch, type Message} from '../../src/core/protocol/index.js'
 import {bodyText, collect, expectAlive, expectFatal, int32, rawBodyCommand, waitFor, withScenario} from '../helpers/scenario.js'
 
 const T = {timeout: 15_000}
@@ -147,25 +150,6 @@ describe('C. delivery semantics', () => {
     }),
   )
 
-  test('DPUB defers the first delivery (deferred_count 1, counted in message_count at publish)', T, () =>
-    withScenario(FAST_SCAN, async (s) => {
-      const c = await s.consumer('dp', 'c', {rdy: 1})
-      const p = await s.connect()
-      const sent = Date.now()
-      p.send(dpub('dp', 1000, 'deferred'))
-      assert.equal(await p.response(), 'OK')
-      const ch = await s.channel('dp', 'c')
-      assert.equal(ch?.deferred_count, 1)
-      assert.equal(ch?.message_count, 1)
-      assert.equal(ch?.depth, 0)
-      const m = await c.message(4000)
-      const after = Date.now() - sent
-      assert.ok(after >= 850 && after < 3000, `delivered after ${after}ms, DPUB asked for 1000ms`)
-      assert.equal(m.attempts, 1)
-      assert.equal(bodyText(m), 'deferred')
-    }),
-  )
-
   test('an un-FINed message times out after msg-timeout and is redelivered with attempts 2; timeout_count 1', T, () =>
     withScenario({msgTimeout: 1000, ...FAST_SCAN}, async (s) => {
       const c = await s.consumer('to', 'c', {rdy: 1})
@@ -290,23 +274,6 @@ describe('C. delivery semantics', () => {
     }),
   )
 
-  test('in-flight messages survive their client disconnecting: redelivered to another client only after msg-timeout', T, () =>
-    withScenario({msgTimeout: 1000, ...FAST_SCAN}, async (s) => {
-      const a = await s.consumer('dc', 'c', {rdy: 1})
-      const b = await s.consumer('dc', 'c', {rdy: 0})
-      await s.publish('dc', ['orphan'])
-      const m1 = await a.message()
-      const got = Date.now()
-      a.close()
-      b.send(rdy(1))
-      const m2 = await b.message(4000)
-      const after = Date.now() - got
-      assert.ok(after >= 700, `redelivered ${after}ms after delivery: nsqd does not requeue on disconnect, only on timeout`)
-      assert.equal(m2.id, m1.id)
-      assert.equal(m2.attempts, 2)
-    }),
-  )
-
   test('POST /channel/empty drops what is in flight: the RDY window reopens and a late FIN fails non-fatally', T, () =>
     withScenario({}, async (s) => {
       const c = await s.consumer('em', 'c', {rdy: 1})
@@ -391,22 +358,6 @@ describe('E. one write, many commands', () => {
         }
       }
       assert.equal((await s.topic('flood'))?.message_count, N)
-    }),
-  )
-})
-
-describe('IDENTIFY settings that change delivery', () => {
-  test('IDENTIFY msg_timeout 1000 on a broker whose default is 60 s: the message times out after ~1 s', T, () =>
-    withScenario(FAST_SCAN, async (s) => {
-      const c = await s.consumer('mt', 'c', {identify: {msg_timeout: 1000}, rdy: 1})
-      await s.publish('mt', ['x'])
-      const m1 = await c.message()
-      const got = Date.now()
-      const m2 = await c.message(4000)
-      const after = Date.now() - got
-      assert.ok(after >= 700 && after < 3000, `redelivered after ${after}ms`)
-      assert.equal(m2.attempts, 2)
-      assert.equal(m2.id, m1.id)
     }),
   )
 })

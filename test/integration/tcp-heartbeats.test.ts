@@ -1,12 +1,15 @@
 /**
  * TCP protocol V2 over a real socket: heartbeats, the idle-client timeout, and what
  * IDENTIFY with feature_negotiation answers (NSQ-SPEC §2.2 "Heartbeats", "IDENTIFY";
- * §7 item 4). The heartbeat tests wait a few seconds each, so they run concurrently.
+ * §7 item 4). The heartbeat tests wait a few seconds each, so they run concurrently. Real
+ * seconds prove the cadence and the idle close once here; the rest (the default interval,
+ * heartbeat_interval -1, producers, any command refreshing the deadline, the exact deadline)
+ * is checked with a manual clock in test/unit/broker/session/session-heartbeats.test.ts.
  */
 import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
-import {FrameType, identify, nop, pub, sub} from '../../src/core/protocol/index.js'
+import {FrameType, identify, nop, sub} from '../../src/core/protocol/index.js'
 import type {RawClient} from '../helpers/raw-client.js'
 import {expectAlive, sleep, withScenario} from '../helpers/scenario.js'
 
@@ -57,46 +60,11 @@ describe('D. heartbeats', {concurrency: true}, () => {
       const since = Date.now()
       c.send(sub('hb', 'c'))
       assert.equal(await c.response(), 'OK')
-      const log = await watchHeartbeats(c, 3400, true, since)
+      const log = await watchHeartbeats(c, 2600, true, since)
       assert.equal(log.closedAt, null, 'a client answering with NOP is not dropped')
-      assert.ok(log.at.length >= 2 && log.at.length <= 4, `heartbeats at ${log.at.join(', ')} ms`)
+      assert.ok(log.at.length >= 2 && log.at.length <= 3, `heartbeats at ${log.at.join(', ')} ms`)
       assert.ok((log.at[0] as number) >= 600 && (log.at[0] as number) <= 1700, `first heartbeat at ${log.at[0]}ms`)
       for (const g of gaps(log.at)) assert.ok(g >= 600 && g <= 1600, `heartbeat gaps ${gaps(log.at).join(', ')} ms`)
-    }),
-  )
-
-  test('heartbeats also go to a producer that never SUBs', T, () =>
-    withScenario({}, async (s) => {
-      const c = await s.connect()
-      c.send(identify({heartbeat_interval: 1000}), pub('hbp', 'x'))
-      assert.equal(await c.response(), 'OK')
-      assert.equal(await c.response(), 'OK')
-      const log = await watchHeartbeats(c, 2600, true)
-      assert.ok(log.at.length >= 2, `heartbeats at ${log.at.join(', ')} ms`)
-      assert.equal(log.closedAt, null)
-      await expectAlive(c)
-    }),
-  )
-
-  test('without IDENTIFY the heartbeat is client-timeout / 2, from connect', T, () =>
-    withScenario({clientTimeout: 2000}, async (s) => {
-      const c = await s.connect()
-      const log = await watchHeartbeats(c, 1800, true)
-      assert.ok(log.at.length >= 1, 'a heartbeat within 1.8 s at a 1 s default interval')
-      assert.ok((log.at[0] as number) >= 600 && (log.at[0] as number) <= 1700, `first heartbeat at ${log.at[0]}ms`)
-    }),
-  )
-
-  test('a client that sends nothing for more than 2 x heartbeat is disconnected', T, () =>
-    withScenario({}, async (s) => {
-      const c = await s.connect()
-      c.send(identify({heartbeat_interval: 1000}))
-      assert.equal(await c.response(), 'OK')
-      const since = Date.now()
-      const log = await watchHeartbeats(c, 3500, false, since)
-      assert.ok(log.closedAt !== null, `still connected after 3.5 s of silence (heartbeats at ${log.at.join(', ')} ms)`)
-      assert.ok(log.closedAt >= 1500, `closed after only ${log.closedAt}ms; nsqd allows 2 x 1000ms`)
-      assert.ok(log.at.length >= 1, 'heartbeats were sent before giving up')
     }),
   )
 
@@ -113,54 +81,10 @@ describe('D. heartbeats', {concurrency: true}, () => {
       assert.ok(log.closedAt !== null, 'closed')
       // nsqd: SetReadDeadline(now + 2 x HeartbeatInterval) before every read, so ~2000 ms after the NOP
       assert.ok(log.closedAt >= 1500 && log.closedAt <= 2500, `closed ${log.closedAt}ms after the last command; nsqd closes at 2 x 1000ms`)
+      assert.ok(log.at.length >= 1, 'heartbeats were sent before giving up')
     }),
   )
 
-  test('a subscribed client that answers every heartbeat with NOP stays connected', T, () =>
-    withScenario({}, async (s) => {
-      const c = await s.connect()
-      c.send(identify({heartbeat_interval: 1000}), sub('alive', 'c'))
-      assert.equal(await c.response(), 'OK')
-      assert.equal(await c.response(), 'OK')
-      const log = await watchHeartbeats(c, 3500, true)
-      assert.equal(log.closedAt, null)
-      assert.ok(log.at.length >= 2)
-      await expectAlive(c)
-      assert.equal((await s.channel('alive', 'c'))?.client_count, 1)
-    }),
-  )
-
-  test('IDENTIFY heartbeat_interval -1: no heartbeats and no idle disconnect', T, () =>
-    withScenario({clientTimeout: 2000}, async (s) => {
-      const c = await s.connect()
-      c.send(identify({heartbeat_interval: -1}))
-      assert.equal(await c.response(), 'OK')
-      const log = await watchHeartbeats(c, 2600, false)
-      assert.deepEqual(log.at, [], 'no heartbeat frames')
-      assert.equal(log.closedAt, null, 'not dropped for being silent')
-      await expectAlive(c)
-    }),
-  )
-
-  test('any command resets the idle timer, not only NOP (a producer PUBlishing every 700 ms stays)', T, () =>
-    withScenario({}, async (s) => {
-      const c = await s.connect()
-      c.send(identify({heartbeat_interval: 1000}))
-      assert.equal(await c.response(), 'OK')
-      for (let i = 0; i < 5; i++) {
-        await sleep(700)
-        c.send(pub('busy', `p${i}`))
-        for (;;) {
-          const f = await c.next(2000, {heartbeats: true})
-          if (f.text === '_heartbeat_') continue
-          assert.equal(f.text, 'OK')
-          break
-        }
-      }
-      assert.equal(c.closed, false)
-      assert.equal((await s.topic('busy'))?.message_count, 5)
-    }),
-  )
 })
 
 describe('D. IDENTIFY feature negotiation', () => {

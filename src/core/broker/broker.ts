@@ -1,35 +1,55 @@
 /**
- * The broker: nsqd in one object. It owns the topics, the connected clients and the one
- * scan loop for in-flight and deferred deadlines, and it serves the TCP protocol V2 on any
- * Duplex (`handle(stream)`) and the HTTP API (`createHttpHandler`). `listen()` binds the
- * TCP and HTTP listeners; `close()` stops everything.
+ * The broker: nsqd in one object, and the composition root of src/core/broker. It owns the
+ * topics, the connected sessions and the one scan loop for in-flight and deferred deadlines,
+ * and it serves the TCP protocol V2 on any Duplex (`handle(stream)`) and the HTTP API
+ * (`createHttpHandler`). `listen()` binds the TCP and HTTP listeners; `close()` stops
+ * everything. Time (the scan loop, heartbeats, deadlines) comes from the injected Clock.
  *
- * Storage is in memory in this version (the backend-queue seam in backend.ts is where the
- * disk queue goes); TLS, compression and AUTH are reported as unavailable in IDENTIFY.
+ *   broker.ts, options.ts, http.ts, stats.ts   this file, the defaults, the HTTP routes, /stats
+ *   session/   one client's protocol V2 session: state.ts (what it is), client-session.ts
+ *              (the connection: bytes and timers), protocol-v2.ts (the verbs), context.ts
+ *              (what a session needs of the broker)
+ *   delivery/  topic → channel fan-out, in-flight lanes, deferred wheel, message ids, messages
+ *   queue/     the backend-queue contract (backend.ts), memory and null backends, the memory
+ *              tier in front of them (message-queue.ts)
+ *
+ * Imports run downhill only (lint zones and test/unit/broker/layout.test.ts): a published
+ * message goes onData → decoder → PUB → topic → channel → dispatch → deliver, and a channel
+ * sees a session only as a Subscriber.
+ *
+ * Storage is in memory in this version (queue/backend.ts is where the disk queue goes, issue
+ * 9); TLS, compression and AUTH are reported as unavailable in IDENTIFY (the session upgrade
+ * slots in behind SessionIO, issue 10).
  */
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
-import {nowNs, uint64Halves} from '../util/clock.js'
+import {nowNs, systemClock, uint64Halves, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
-import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
+import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
-import {ClientV2, type ClientInfo} from './client.js'
-import type {BrokerContext} from './context.js'
-import {GuidFactory} from './guid.js'
+import {ClientSession} from './session/client-session.js'
+import type {BrokerContext} from './session/context.js'
+import type {ClientInfo, SessionState} from './session/state.js'
+import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
-import {BrokerMessage} from './message.js'
+import {BrokerMessage} from './delivery/message.js'
 import {resolveBrokerOptions, type BrokerOptions} from './options.js'
-import {Topic} from './topic.js'
+import {Topic} from './delivery/topic.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
 export const NSQD_VERSION = NSQ_VERSION
 
 export interface BrokerDeps {
-  /** where log lines go; default: stderr with nsqd's `[nsqd] ` prefix */
+  /**
+   * where log lines go; default: stderr with nsqd's `[nsqd] ` prefix. The broker filters at
+   * its own `logLevel` (changed by `PUT /config/log_level`) in front of it; the logger itself
+   * is never changed or replaced.
+   */
   logger?: Logger
-  now?: () => number
+  /** ms time and timers (scan loop, heartbeats, read deadlines, msg timeouts); default: the system's */
+  clock?: Clock
   /** the wall clock in ns, for message timestamps; default: hrtime anchored to the wall clock */
   nowNs?: () => bigint
 }
@@ -42,17 +62,20 @@ export interface ListenResult {
 export class Broker implements BrokerContext, HttpBroker {
   readonly opts: BrokerOptions
   readonly log: Logger
+  /** this.log, whose level `PUT /config/log_level` changes */
+  private readonly levelled: AdjustableLogger
   readonly guid: GuidFactory
   readonly version = NSQD_VERSION
   readonly startTime: number
+  readonly clock: Clock
   readonly now: () => number
   readonly nowNs: () => bigint
   private readonly topicMap = new Map<string, Topic>()
-  private readonly clientMap = new Map<number, ClientV2>()
+  private readonly clientMap = new Map<number, ClientSession>()
   private nextClientId = 1
-  private readonly flushQueue: ClientV2[] = []
+  private readonly flushQueue: {flush(): void}[] = []
   private flushPending = false
-  private readonly scanTimer: NodeJS.Timeout
+  private readonly scanTimer: Timer
   private tcpServer: TcpServer | null = null
   private httpServer: HttpServer | null = null
   private tcpPort = 0
@@ -61,14 +84,16 @@ export class Broker implements BrokerContext, HttpBroker {
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
     this.opts = resolveBrokerOptions(options)
-    this.now = deps.now ?? Date.now
+    this.clock = deps.clock ?? systemClock
+    const clock = this.clock
+    this.now = () => clock.now()
     this.nowNs = deps.nowNs ?? nowNs
-    this.log =
-      deps.logger ?? createLogger({level: this.opts.logLevel, prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+    const sink = deps.logger ?? createLogger({level: 'debug', prefix: '[nsqd] ', write: (l) => process.stderr.write(l)})
+    this.levelled = withLevel(sink, this.opts.logLevel)
+    this.log = this.levelled
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
     this.startTime = this.now()
-    this.scanTimer = setInterval(() => this.scan(), this.opts.queueScanInterval)
-    this.scanTimer.unref()
+    this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
     // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
     this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
     this.log.info(`ID: ${this.opts.nodeId}`)
@@ -105,7 +130,8 @@ export class Broker implements BrokerContext, HttpBroker {
     const t = this.topicMap.get(name)
     if (t === undefined) return false
     this.topicMap.delete(name)
-    t.close()
+    // memory and null backends delete at once; a disk backend's deletion finishes in the background
+    void t.delete()
     this.log.info(`TOPIC(${name}): deleting`)
     return true
   }
@@ -114,8 +140,9 @@ export class Broker implements BrokerContext, HttpBroker {
     return this.topicMap.values()
   }
 
-  clients(): Iterable<ClientV2> {
-    return this.clientMap.values()
+  /** The state of every connected session, in connection order. */
+  *clients(): Iterable<SessionState> {
+    for (const c of this.clientMap.values()) yield c.state
   }
 
   /** Publish bodies (HTTP /pub, /mpub). */
@@ -133,11 +160,10 @@ export class Broker implements BrokerContext, HttpBroker {
     return 'OK'
   }
 
-  /** `PUT /config/log_level`: the level of the broker's own logger (an injected one keeps its level). */
+  /** `PUT /config/log_level`: the level the broker logs at, in front of its logger (which it leaves as it is). */
   setLogLevel(level: LogLevel): void {
     this.opts.logLevel = level
-    const log = this.log as Partial<AdjustableLogger>
-    if (typeof log.setLevel === 'function') log.setLevel(level)
+    this.levelled.setLevel(level)
   }
 
   /** `PUT /config/nsqlookupd_tcp_addresses`. */
@@ -169,18 +195,18 @@ export class Broker implements BrokerContext, HttpBroker {
   // ---- clients --------------------------------------------------------------------------
 
   /** Serve protocol V2 on a stream (the 4-byte magic first). */
-  handle(stream: Duplex, info: ClientInfo = {remoteAddress: 'pipe:0'}): ClientV2 {
-    const c = new ClientV2(this.nextClientId++, stream, this, info)
+  handle(stream: Duplex, info: ClientInfo = {remoteAddress: 'pipe:0'}): ClientSession {
+    const c = new ClientSession(this.nextClientId++, stream, this, info)
     this.clientMap.set(c.id, c)
     return c
   }
 
-  removeClient(c: ClientV2): void {
-    this.clientMap.delete(c.id)
+  removeClient(id: number): void {
+    this.clientMap.delete(id)
   }
 
   /** Flush every client with output once, at the end of this I/O turn. */
-  scheduleFlush(c: ClientV2): void {
+  scheduleFlush(c: {flush(): void}): void {
     this.flushQueue.push(c)
     if (this.flushPending) return
     this.flushPending = true
@@ -230,7 +256,7 @@ export class Broker implements BrokerContext, HttpBroker {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.scanTimer)
+    this.scanTimer.cancel()
     const waits: Promise<void>[] = []
     // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
     const closing = (proto: string, server: TcpServer | HttpServer): void => {
@@ -248,7 +274,7 @@ export class Broker implements BrokerContext, HttpBroker {
       this.httpServer.closeAllConnections()
     }
     await Promise.all(waits)
-    for (const t of this.topicMap.values()) t.close()
+    await Promise.all([...this.topicMap.values()].map((t) => t.close()))
     this.topicMap.clear()
   }
 }

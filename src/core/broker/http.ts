@@ -16,7 +16,7 @@ import {formatHostPort} from '../util/hostport.js'
 import {LOG_LEVEL_NUMBER, parseLogLevel, type Logger, type LogLevel} from '../util/logger.js'
 import type {BrokerOptions} from './options.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
-import type {Topic} from './topic.js'
+import type {Topic} from './delivery/topic.js'
 
 export interface HttpBroker extends StatsSource {
   readonly opts: BrokerOptions

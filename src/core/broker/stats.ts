@@ -10,9 +10,9 @@
  */
 import {getHeapStatistics} from 'node:v8'
 import {formatDuration} from '../util/duration.js'
-import type {Channel} from './channel.js'
-import {portOf, type ClientV2} from './client.js'
-import type {Topic} from './topic.js'
+import type {Channel} from './delivery/channel.js'
+import {portOf, type SessionState} from './session/state.js'
+import type {Topic} from './delivery/topic.js'
 
 export interface E2eLatency {
   count: number
@@ -102,12 +102,12 @@ export interface StatsSource {
   health(): string
   startTime: number
   topics(): Iterable<Topic>
-  clients(): Iterable<ClientV2>
+  clients(): Iterable<SessionState>
 }
 
 const noLatency = (): E2eLatency => ({count: 0, percentiles: null})
 
-export function clientStats(c: ClientV2, topicFilter = ''): ClientStats {
+export function clientStats(c: SessionState, topicFilter = ''): ClientStats {
   const s: ClientStats = {
     client_id: c.clientId,
     hostname: c.hostname,
@@ -145,7 +145,8 @@ export function clientStats(c: ClientV2, topicFilter = ''): ClientStats {
   return s
 }
 
-function channelStats(ch: Channel, includeClients: boolean, topicFilter: string): ChannelStats {
+/** `sessions`: every session by id, to report a channel's subscribers; null = no clients asked for */
+function channelStats(ch: Channel, sessions: ReadonlyMap<number, SessionState> | null, topicFilter: string): ChannelStats {
   return {
     channel_name: ch.name,
     depth: ch.depth,
@@ -156,10 +157,19 @@ function channelStats(ch: Channel, includeClients: boolean, topicFilter: string)
     requeue_count: ch.requeueCount,
     timeout_count: ch.timeoutCount,
     client_count: ch.clientCount,
-    clients: includeClients ? ch.clients.map((c) => clientStats(c as ClientV2, topicFilter)) : null,
+    clients: sessions === null ? null : subscriberStats(ch, sessions, topicFilter),
     paused: ch.paused,
     e2e_processing_latency: noLatency(),
   }
+}
+
+function subscriberStats(ch: Channel, sessions: ReadonlyMap<number, SessionState>, topicFilter: string): ClientStats[] {
+  const out: ClientStats[] = []
+  for (const sub of ch.subscribers) {
+    const s = sessions.get(sub.id)
+    if (s !== undefined) out.push(clientStats(s, topicFilter))
+  }
+  return out
 }
 
 const byName = <T extends {name: string}>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
@@ -184,6 +194,7 @@ export function collectStats(src: StatsSource, q: StatsQuery): StatsDoc {
   const channelFilter = q.channel ?? ''
   let topics: TopicStats[] | null = []
   const all = [...src.topics()]
+  const sessions = q.includeClients ? new Map([...src.clients()].map((c) => [c.id, c] as const)) : null
   const real = topicFilter === '' ? all.sort(byName) : all.filter((t) => t.name === topicFilter)
   if (topicFilter !== '' && real.length === 0) topics = null
   else {
@@ -192,7 +203,7 @@ export function collectStats(src: StatsSource, q: StatsQuery): StatsDoc {
       if (channelFilter !== '' && chans.length === 0) continue
       topics.push({
         topic_name: t.name,
-        channels: chans.map((c) => channelStats(c, q.includeClients, topicFilter)),
+        channels: chans.map((c) => channelStats(c, sessions, topicFilter)),
         depth: t.depth,
         backend_depth: t.queue.backendDepth(),
         message_count: t.messageCount,

@@ -13,9 +13,12 @@
  * a socket that backs up must drain within write_timeout.
  * Writes made in one tick are corked into one socket write, so a burst of FINs is one syscall.
  *
- * Transport seam (issue 8): the socket is made by `dial` (plain TCP by default) and every
- * byte passes through `this.stream`; TLS, snappy and deflate upgrades replace that stream
- * after IDENTIFY. Until they land, asking for them is refused before dialling.
+ * Transport seam: the socket is made by `dial` (plain TCP by default); asking for TLS, snappy
+ * or deflate is refused before dialling. Writes go through `this.stream`, but the read, error
+ * and close listeners are bound once, in connect(), to the stream `dial` returned: swapping
+ * `this.stream` alone would not move them. The upgrade after IDENTIFY (issue 10) must rebind
+ * them to the new layer and hand it the bytes the decoder already holds past the IDENTIFY
+ * answer (STYLE.md 18).
  */
 import {connect as netConnect} from 'node:net'
 import type {Duplex} from 'node:stream'

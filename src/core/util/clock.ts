@@ -8,6 +8,10 @@
  * steers, so once a second (an unref'd timer) the offset is checked against Date.now() and
  * taken again if they are more than 2 ms apart: the clock then follows a stepped wall clock as
  * Go's time.Now() does, and is otherwise strictly increasing.
+ *
+ * Also the `Clock` the daemons take by injection (STYLE.md 20): the millisecond time and the
+ * timers behind timeouts, heartbeats and scan loops, so that tests drive them in milliseconds
+ * with a manual clock instead of sleeping. `systemClock` is the real one.
  */
 
 const NS_PER_MS = 1_000_000n
@@ -52,4 +56,37 @@ const scratch = new DataView(new ArrayBuffer(8))
 export function uint64Halves(n: bigint): [number, number] {
   scratch.setBigUint64(0, n)
   return [scratch.getUint32(0), scratch.getUint32(4)]
+}
+
+/** A timer made by a Clock. */
+export interface Timer {
+  /** start the countdown again from now (a read deadline pushed out by new bytes) */
+  refresh(): void
+  /** stop it; it never fires after this */
+  cancel(): void
+}
+
+/** Milliseconds and timers, injectable. Timers never keep the process alive. */
+export interface Clock {
+  /** ms since the Unix epoch */
+  now(): number
+  /** run `fn` once, `ms` from now */
+  setTimeout(fn: () => void, ms: number): Timer
+  /** run `fn` every `ms` */
+  setInterval(fn: () => void, ms: number): Timer
+}
+
+const wrap = (t: NodeJS.Timeout): Timer => {
+  t.unref()
+  return {
+    refresh: () => void t.refresh(),
+    cancel: () => clearTimeout(t),
+  }
+}
+
+/** Date.now() and Node's timers, unref'd. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => wrap(setTimeout(fn, ms)),
+  setInterval: (fn, ms) => wrap(setInterval(fn, ms)),
 }

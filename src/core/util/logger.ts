@@ -67,5 +67,32 @@ export function createLogger(opts: {level?: LogLevel; prefix?: string; write: (l
   }
 }
 
+/**
+ * `inner` behind a level of its own that can change: a line goes on when it is at or above
+ * this level, and `inner` may drop it still by its own. The level it reports is the stricter
+ * of the two, so callers skip building lines nobody will write. This is how a daemon applies
+ * `PUT /config/log_level` to a logger it was given without changing (or replacing) that
+ * logger, which its embedder may share with other parts.
+ */
+export function withLevel(inner: Logger, initial: LogLevel): AdjustableLogger {
+  let own = initial
+  const effective = (): LogLevel => (RANK[inner.level] > RANK[own] ? inner.level : own)
+  const at = (l: LogLevel, fn: (msg: string) => void) => (msg: string): void => {
+    if (RANK[l] >= RANK[own]) fn.call(inner, msg)
+  }
+  return {
+    get level() {
+      return effective()
+    },
+    setLevel(l: LogLevel) {
+      own = l
+    },
+    debug: at('debug', inner.debug),
+    info: at('info', inner.info),
+    warn: at('warn', inner.warn),
+    error: at('error', inner.error),
+  }
+}
+
 /** A logger that drops everything. */
 export const silentLogger: Logger = {level: 'fatal', debug() {}, info() {}, warn() {}, error() {}}

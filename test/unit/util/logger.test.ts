@@ -2,7 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {LOG_LEVELS, LOG_LEVEL_NUMBER, createLogger, isLogLevel, logStamp, parseLogLevel, silentLogger} from '../../../src/core/util/logger.js'
+import {LOG_LEVELS, LOG_LEVEL_NUMBER, createLogger, isLogLevel, logStamp, parseLogLevel, silentLogger, withLevel} from '../../../src/core/util/logger.js'
 
 const LINE = /^\[nsqd\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{6} (DEBUG|INFO|WARNING|ERROR): (.*)\n$/
 
@@ -110,4 +110,35 @@ test('createLogger: setLevel changes the level while it runs', () => {
     lines.map((l) => / (DEBUG|INFO|WARNING|ERROR): (.*)\n$/.exec(l)?.slice(1).join(' ')),
     ['DEBUG shown', 'ERROR shown'],
   )
+})
+
+test('withLevel: its own level filters in front of the inner logger, which keeps its level', () => {
+  const lines: string[] = []
+  const inner = createLogger({level: 'debug', write: (l) => lines.push(l)})
+  const log = withLevel(inner, 'warn')
+  assert.equal(log.level, 'warn')
+  log.info('dropped')
+  log.warn('kept')
+  log.setLevel('debug')
+  assert.equal(log.level, 'debug')
+  log.debug('now kept')
+  assert.equal(inner.level, 'debug', 'the inner logger is not changed')
+  assert.deepEqual(
+    lines.map((l) => / (\w+): (.*)\n$/.exec(l)?.slice(1)),
+    [
+      ['WARNING', 'kept'],
+      ['DEBUG', 'now kept'],
+    ],
+  )
+})
+
+test('withLevel: reports the stricter level, and the inner logger still drops what is below its own', () => {
+  const lines: string[] = []
+  const inner = createLogger({level: 'error', write: (l) => lines.push(l)})
+  const log = withLevel(inner, 'debug')
+  assert.equal(log.level, 'error', 'callers need not build lines that will not be written')
+  log.info('i')
+  log.error('e')
+  assert.equal(lines.length, 1)
+  assert.equal(withLevel(silentLogger, 'info').level, 'fatal')
 })

@@ -2,8 +2,8 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {Deque} from '../../../src/core/broker/deque.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {Deque} from '../../../../src/core/broker/queue/deque.js'
+import {mulberry32u} from '../../../helpers/prng.js'
 
 const prng = mulberry32u
 

@@ -1,8 +1,9 @@
 /**
- * A hashed timing wheel for in-flight and deferred deadlines: one Set per tick of
- * `tickMs`, no timer per message. Adding, removing (FIN, TOUCH) and expiring are O(1) per
- * message; the broker's single scan loop calls `expire(now)` (nsqd scans every 100 ms too, so
- * expiry is as approximate as there: at most one tick late).
+ * A channel's deferred messages (REQ with a delay, DPUB, /pub?defer): a hashed timing wheel,
+ * one Set per tick of `tickMs`, no timer per message. Adding, removing and expiring are O(1)
+ * per message; the broker's single scan loop calls `expire(now)` (nsqd scans every 100 ms too,
+ * so release is as approximate as there: at most one tick late). In-flight deadlines are not
+ * here: they sit in the per-timeout lanes of in-flight.ts.
  */
 export type TimeoutSlot<T> = Set<T>
 

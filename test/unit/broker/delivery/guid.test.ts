@@ -2,7 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {GuidFactory} from '../../../src/core/broker/guid.js'
+import {GuidFactory} from '../../../../src/core/broker/delivery/guid.js'
 
 const TWEPOCH = 1288834974288n
 

@@ -2,7 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {BrokerMessage} from '../../../src/core/broker/message.js'
+import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
 
 test('a new message starts with no attempts and no in-flight state', () => {
   const m = new BrokerMessage('0123456789abcdef', Buffer.from('hi'), 1, 2)

@@ -1,15 +1,21 @@
 /**
- * One TCP protocol V2 connection, over any Duplex (a socket, a TLS socket, or `duplexPair()`
- * in tests). It owns the connection state nsqd keeps in clientV2 and the bytes: the command
- * decoder on the way in, the output buffer on the way out.
+ * One client's protocol V2 session on the broker, over any Duplex (a socket, a TLS socket, or
+ * `duplexPair()` in tests): the connection that carries it. It owns the bytes and the timers
+ * (the magic, the command decoder on the way in, the output buffer on the way out, the
+ * heartbeat ticker and the read deadline) and the session's SessionState (state.ts), which the
+ * verbs (protocol-v2.ts) change through execCommand. To a channel it is a Subscriber; to the
+ * verbs it is the narrow SessionIO.
+ *
+ *   onData → magic → CommandDecoder → execCommand(state, cmd, this) → response frame
+ *   channel.dispatch → deliver(msg) → message frame → flush (end of I/O turn / full chunk)
  *
  * Output: frames are encoded straight into one 64 KiB chunk. Everything is flushed at the end
  * of the current I/O turn (the broker batches every client's flush into one setImmediate) or
  * when the chunk is full, so a burst of deliveries is one socket write per 64 KiB and a lone
  * message is never held back by a timer; output_buffer_size -1 (no buffering) writes each
- * message frame at once. While the
- * socket is backed up (write() returned false) the client is not ready for messages and its
- * input is paused, so a peer that stops reading cannot make the broker buffer without bound.
+ * message frame at once. While the socket is backed up (write() returned false) the client is
+ * not ready for messages and its input is paused, so a peer that stops reading cannot make the
+ * broker buffer without bound.
  */
 import type {Duplex} from 'node:stream'
 import {
@@ -21,21 +27,14 @@ import {
   messageFrameSize,
   writeFrameHeader,
   writeMessageFrame,
-} from '../protocol/index.js'
-import type {Channel, Consumer} from './channel.js'
-import type {BrokerMessage} from './message.js'
+} from '../../protocol/index.js'
+import type {Timer} from '../../util/clock.js'
+import {formatDuration} from '../../util/duration.js'
+import type {Subscriber} from '../delivery/channel.js'
+import type {BrokerMessage} from '../delivery/message.js'
 import type {BrokerContext} from './context.js'
-import {formatDuration} from '../util/duration.js'
-import {execCommand, checkLine, checkSize} from './protocol-v2.js'
-
-/** nsqd's client states, as /stats reports them */
-export const ClientState = {
-  Init: 0,
-  Disconnected: 1,
-  Connected: 2,
-  Subscribed: 3,
-  Closing: 4,
-} as const
+import {execCommand, checkLine, checkSize, type SessionIO} from './protocol-v2.js'
+import {ClientState, SessionState, type ClientInfo} from './state.js'
 
 const OUT_CHUNK = 64 * 1024
 const HEARTBEAT_FRAME = (() => {
@@ -46,36 +45,14 @@ const HEARTBEAT_FRAME = (() => {
   return b
 })()
 
-export interface ClientInfo {
-  remoteAddress: string
-  /** the broker's end of the connection (named in nsqd's read-timeout error) */
-  localAddress?: string
-}
-
 /** How far the connection got: reading the magic, in the command loop, or refused at the magic. */
 type Phase = 'magic' | 'ioloop' | 'rejected'
 
-export class ClientV2 implements Consumer {
-  state: number = ClientState.Init
-  clientId: string
-  hostname: string
-  userAgent = ''
-  heartbeatInterval: number
-  msgTimeout: number
-  outputBufferSize = 16 * 1024
-  outputBufferTimeout: number
-  sampleRate = 0
-  deflate = false
-  snappy = false
-  tls = false
-  readyCount = 0
-  inFlightCount = 0
-  messageCount = 0
-  finishCount = 0
-  requeueCount = 0
-  readonly connectTs: number
-  readonly pubCounts = new Map<string, number>()
-  channel: Channel | null = null
+/** How long a half-closed connection may linger before it is destroyed. */
+const LINGER_MS = 2000
+
+export class ClientSession implements Subscriber, SessionIO {
+  readonly state: SessionState
 
   private readonly decoder: CommandDecoder
   private magic: Buffer | null = Buffer.alloc(0)
@@ -85,9 +62,11 @@ export class ClientV2 implements Consumer {
   private outEnd = 0
   private blocked = false
   private closed = false
-  private heartbeatTimer: NodeJS.Timeout | null = null
+  private heartbeatTimer: Timer | null = null
   /** the read deadline: 2 × heartbeat after the last bytes read (refreshed per chunk) */
-  private readTimer: NodeJS.Timeout | null = null
+  private readTimer: Timer | null = null
+  /** after end(): destroys the stream if the peer does not close its end within LINGER_MS */
+  private linger: Timer | null = null
   private flushScheduled = false
 
   constructor(
@@ -96,26 +75,23 @@ export class ClientV2 implements Consumer {
     readonly ctx: BrokerContext,
     readonly info: ClientInfo,
   ) {
-    const o = ctx.opts
-    const host = hostOf(info.remoteAddress)
-    this.clientId = host
-    this.hostname = host
-    this.heartbeatInterval = o.clientTimeout / 2
-    this.msgTimeout = o.msgTimeout
-    this.outputBufferTimeout = o.outputBufferTimeout
-    this.connectTs = Math.floor(ctx.now() / 1000)
+    const state = new SessionState(id, info, ctx)
+    this.state = state
     this.decoder = new CommandDecoder({
-      checkLine: (name, params) => checkLine(this, name, params),
-      checkSize: (name, params, size) => checkSize(this, name, params, size),
+      checkLine: (name, params) => checkLine(state, name, params),
+      checkSize: (name, params, size) => checkSize(state, name, params, size),
     })
     stream.on('data', (chunk: Buffer) => this.onData(chunk))
     stream.on('drain', () => {
       this.blocked = false
       stream.resume()
-      this.channel?.dispatch()
+      this.state.channel?.dispatch()
     })
     stream.on('end', () => this.end())
-    stream.on('close', () => this.destroy())
+    stream.on('close', () => {
+      this.linger?.cancel()
+      this.destroy()
+    })
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // nsqd's wording for a failed read or write in its command loop
       this.destroy(`${err.syscall === 'write' ? 'failed to send response' : 'failed to read command'} - ${err.message}`)
@@ -123,12 +99,54 @@ export class ClientV2 implements Consumer {
     this.startHeartbeat()
   }
 
+  // ---- Subscriber: what a channel sees ----------------------------------------------------
+
   get ready(): boolean {
-    return this.state === ClientState.Subscribed && this.inFlightCount < this.readyCount && !this.blocked
+    return this.state.wantsMessages && !this.blocked
   }
 
-  get isProducer(): boolean {
-    return this.pubCounts.size > 0
+  get sampleRate(): number {
+    return this.state.sampleRate
+  }
+
+  get msgTimeout(): number {
+    return this.state.msgTimeout
+  }
+
+  /** the channel has put `msg` in flight for us */
+  deliver(msg: BrokerMessage): void {
+    this.state.inFlightCount++
+    this.state.messageCount++
+    const size = messageFrameSize(msg.body.length)
+    this.reserve(size)
+    this.outEnd = writeMessageFrame(this.out, this.outEnd, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
+    // output_buffer_size -1 (size 1) writes every frame at once; any other size is buffered up
+    // to the end of this I/O turn or a full 64 KiB chunk, which is never later than nsqd's timer
+    if (this.state.outputBufferSize <= 1) this.flush()
+    else this.scheduleFlush()
+  }
+
+  timedOut(): void {
+    if (this.state.inFlightCount > 0) this.state.inFlightCount--
+    this.state.channel?.dispatch()
+  }
+
+  emptied(): void {
+    this.state.inFlightCount = 0
+  }
+
+  close(): void {
+    this.end()
+  }
+
+  // ---- SessionIO: what a verb may ask ----------------------------------------------------
+
+  get subscriber(): Subscriber {
+    return this
+  }
+
+  heartbeatChanged(): void {
+    this.startHeartbeat()
   }
 
   // ---- input ---------------------------------------------------------------------------
@@ -162,7 +180,7 @@ export class ClientV2 implements Consumer {
         if (cmd === undefined) return
         // nsqd logs every command at debug as Go prints its [][]byte params: [SUB topic channel]
         if (this.ctx.log.level === 'debug') this.ctx.log.debug(`PROTOCOL(V2): [${this.info.remoteAddress}] [${cmd.params.join(' ')}]`)
-        const response = execCommand(this, cmd)
+        const response = execCommand(this.state, cmd, this)
         if (response !== null) this.sendResponse(response)
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
@@ -210,19 +228,6 @@ export class ClientV2 implements Consumer {
     this.sendFrame(FrameType.Response, data)
   }
 
-  /** Consumer.deliver: the channel has put `msg` in flight for us. */
-  deliver(msg: BrokerMessage): void {
-    this.inFlightCount++
-    this.messageCount++
-    const size = messageFrameSize(msg.body.length)
-    this.reserve(size)
-    this.outEnd = writeMessageFrame(this.out, this.outEnd, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
-    // output_buffer_size -1 (size 1) writes every frame at once; any other size is buffered up
-    // to the end of this I/O turn or a full 64 KiB chunk, which is never later than nsqd's timer
-    if (this.outputBufferSize <= 1) this.flush()
-    else this.scheduleFlush()
-  }
-
   private scheduleFlush(): void {
     if (this.flushScheduled) return
     this.flushScheduled = true
@@ -243,38 +248,27 @@ export class ClientV2 implements Consumer {
     }
   }
 
-  // ---- Consumer --------------------------------------------------------------------------
-
-  timedOut(): void {
-    if (this.inFlightCount > 0) this.inFlightCount--
-    this.channel?.dispatch()
-  }
-
-  emptied(): void {
-    this.inFlightCount = 0
-  }
-
-  close(): void {
-    this.end()
-  }
-
   // ---- heartbeats and lifetime -----------------------------------------------------------
 
   /** (Re)start the heartbeat ticker and the read deadline for the current interval. */
-  startHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    if (this.readTimer) clearTimeout(this.readTimer)
-    this.heartbeatTimer = null
-    this.readTimer = null
-    if (this.heartbeatInterval <= 0 || this.closed) return
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatInterval)
-    this.heartbeatTimer.unref()
-    this.readTimer = setTimeout(() => {
+  private startHeartbeat(): void {
+    this.stopTimers()
+    const interval = this.state.heartbeatInterval
+    if (interval <= 0 || this.closed) return
+    const clock = this.ctx.clock
+    this.heartbeatTimer = clock.setInterval(() => this.heartbeat(), interval)
+    this.readTimer = clock.setTimeout(() => {
       // nsqd's read deadline is 2 x heartbeat; Go reports it as `read tcp LOCAL->REMOTE: i/o timeout`
       const conn = this.info.localAddress === undefined ? '' : ` tcp ${this.info.localAddress}->${this.info.remoteAddress}`
-      this.destroy(`failed to read command - read${conn}: i/o timeout (no data for ${formatDuration(2 * this.heartbeatInterval)})`)
-    }, 2 * this.heartbeatInterval)
-    this.readTimer.unref()
+      this.destroy(`failed to read command - read${conn}: i/o timeout (no data for ${formatDuration(2 * interval)})`)
+    }, 2 * interval)
+  }
+
+  private stopTimers(): void {
+    this.heartbeatTimer?.cancel()
+    this.readTimer?.cancel()
+    this.heartbeatTimer = null
+    this.readTimer = null
   }
 
   private heartbeat(): void {
@@ -299,8 +293,7 @@ export class ClientV2 implements Consumer {
     this.flush()
     this.cleanup(reason)
     this.stream.end()
-    const t = setTimeout(() => this.stream.destroy(), 2000)
-    t.unref?.()
+    this.linger = this.ctx.clock.setTimeout(() => this.stream.destroy(), LINGER_MS)
   }
 
   destroy(reason: string | null = null): void {
@@ -322,23 +315,9 @@ export class ClientV2 implements Consumer {
   private cleanup(reason: string | null): void {
     this.logExit(reason)
     this.closed = true
-    this.state = ClientState.Disconnected
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    if (this.readTimer) clearTimeout(this.readTimer)
-    this.heartbeatTimer = null
-    this.readTimer = null
-    const ch = this.channel
-    if (ch) ch.removeConsumer(this)
-    this.ctx.removeClient(this)
+    this.state.state = ClientState.Disconnected
+    this.stopTimers()
+    this.state.channel?.removeSubscriber(this)
+    this.ctx.removeClient(this.id)
   }
-}
-
-function hostOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(0, i) : addr
-}
-
-export function portOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(i + 1) : ''
 }

@@ -2,7 +2,7 @@
  * A message as the broker holds it. Each channel gets its own record (attempts and the
  * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
  */
-import type {TimeoutSlot} from './wheel.js'
+import type {TimeoutSlot} from './deferred.js'
 
 export class BrokerMessage {
   attempts = 0
@@ -14,7 +14,7 @@ export class BrokerMessage {
   deadline = 0
   /** in flight: first delivery time, the base of the TOUCH cap */
   delivered = 0
-  /** the timeout-wheel slot holding it, if any */
+  /** deferred: the timing-wheel slot holding it (deferred.ts), if any */
   slot: TimeoutSlot<BrokerMessage> | null = null
 
   constructor(

@@ -1,24 +1,30 @@
 /**
- * A channel: its own copy of every message of its topic, shared by the clients subscribed
+ * A channel: its own copy of every message of its topic, shared by the sessions subscribed
  * to it (NSQ-SPEC §2.2 "RDY semantics", "Timeouts, REQ, TOUCH, DPUB").
  *
- *   queue (memory + backend) ──dispatch──▶ ready consumer ──▶ in flight ──FIN──▶ gone
- *        ▲                                                        │
- *        ├──────────── REQ 0 / msg timeout (scan loop) ◀──────────┤
- *        └── deferred wheel (REQ n, DPUB) ◀───── REQ n ───────────┘
+ *   queue (memory + backend) ──dispatch──▶ ready subscriber ──▶ in flight ──FIN──▶ gone
+ *        ▲                                                          │
+ *        ├──────────── REQ 0 / msg timeout (scan loop) ◀────────────┤
+ *        └── deferred (REQ n, DPUB) ◀───────────── REQ n ───────────┘
  *
- * Delivery goes round-robin from a moving start over the consumers that are ready
- * (in flight < RDY, socket not backed up), one message each per round: every consumer
- * gets a fair share, none is starved. In-flight and deferred deadlines sit in timing wheels
- * expired by the broker's one scan loop; there is no timer per message.
+ * Delivery goes round-robin from a moving start over the subscribers that are ready
+ * (in flight < RDY, socket not backed up), one message each per round: every subscriber
+ * gets a fair share, none is starved. In-flight deadlines sit in per-timeout lanes
+ * (in-flight.ts), deferred ones in a timing wheel (deferred.ts); the broker's one scan loop
+ * expires both, with no timer per message.
+ *
+ * A channel knows its subscribers only through `Subscriber`: it never sees a session's
+ * bytes or state (delivery does not import session).
  */
-import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import {MemoryBackend} from '../queue/memory.js'
+import {MessageQueue} from '../queue/message-queue.js'
+import {NullBackend} from '../queue/null.js'
 import type {BrokerMessage} from './message.js'
-import {InFlightTable} from './inflight.js'
-import {TimeoutWheel} from './wheel.js'
+import {InFlightTable} from './in-flight.js'
+import {TimeoutWheel} from './deferred.js'
 
-/** What a channel needs of a subscribed client. */
-export interface Consumer {
+/** What a channel needs of a subscribed session. */
+export interface Subscriber {
   readonly id: number
   /** may a message be sent to it now? */
   readonly ready: boolean
@@ -27,11 +33,11 @@ export interface Consumer {
   readonly msgTimeout: number
   /** send a message that has just been put in flight */
   deliver(msg: BrokerMessage): void
-  /** a message of this consumer's timed out */
+  /** a message of this subscriber's timed out */
   timedOut(): void
-  /** the channel emptied: nothing of this consumer is in flight any more */
+  /** the channel emptied: nothing of this subscriber's is in flight any more */
   emptied(): void
-  /** the channel is going away: close the connection */
+  /** the channel is deleted or the broker stops: close the connection */
   close(): void
 }
 
@@ -41,7 +47,7 @@ export interface ChannelContext {
   readonly maxChannelConsumers: number
   readonly tickMs: number
   now(): number
-  /** called when an ephemeral channel loses its last consumer */
+  /** called when an ephemeral channel loses its last subscriber */
   onEmptyEphemeral(ch: Channel): void
 }
 
@@ -50,8 +56,8 @@ export class Channel {
   readonly queue: MessageQueue<BrokerMessage>
   readonly inFlight = new InFlightTable()
   private readonly deferredWheel: TimeoutWheel<BrokerMessage>
-  private readonly consumers: Consumer[] = []
-  private readonly consumersById = new Map<number, Consumer>()
+  private readonly subs: Subscriber[] = []
+  private readonly subsById = new Map<number, Subscriber>()
   private rr = 0
   private dispatching = false
   paused = false
@@ -77,10 +83,10 @@ export class Channel {
     return this.deferredWheel.size
   }
   get clientCount(): number {
-    return this.consumers.length
+    return this.subs.length
   }
-  get clients(): readonly Consumer[] {
-    return this.consumers
+  get subscribers(): readonly Subscriber[] {
+    return this.subs
   }
 
   /** A published message. */
@@ -102,29 +108,29 @@ export class Channel {
     this.deferredWheel.add(msg, this.ctx.now() + delayMs)
   }
 
-  addConsumer(c: Consumer): string | null {
+  addSubscriber(c: Subscriber): string | null {
     const max = this.ctx.maxChannelConsumers
-    if (max !== 0 && this.consumers.length >= max) {
+    if (max !== 0 && this.subs.length >= max) {
       return `consumers for ${this.topicName}:${this.name} exceeds limit of ${max}`
     }
-    this.consumers.push(c)
-    this.consumersById.set(c.id, c)
-    this.rr = Math.floor(Math.random() * this.consumers.length)
+    this.subs.push(c)
+    this.subsById.set(c.id, c)
+    this.rr = Math.floor(Math.random() * this.subs.length)
     return null
   }
 
-  removeConsumer(c: Consumer): void {
-    const i = this.consumers.indexOf(c)
+  removeSubscriber(c: Subscriber): void {
+    const i = this.subs.indexOf(c)
     if (i < 0) return
-    this.consumers.splice(i, 1)
-    this.consumersById.delete(c.id)
-    if (this.ephemeral && this.consumers.length === 0 && !this.deleted) this.ctx.onEmptyEphemeral(this)
+    this.subs.splice(i, 1)
+    this.subsById.delete(c.id)
+    if (this.ephemeral && this.subs.length === 0 && !this.deleted) this.ctx.onEmptyEphemeral(this)
   }
 
-  /** Hand queued messages to ready consumers until one side runs out. */
+  /** Hand queued messages to ready subscribers until one side runs out. */
   dispatch(): void {
     if (this.paused || this.dispatching) return
-    const cs = this.consumers
+    const cs = this.subs
     const n = cs.length
     if (n === 0 || this.queue.length === 0) return
     this.dispatching = true
@@ -133,14 +139,14 @@ export class Channel {
       let i = this.rr < n ? this.rr : 0
       let idle = 0
       while (idle < n) {
-        const c = cs[i] as Consumer
+        const c = cs[i] as Subscriber
         if (!c.ready) {
           idle++
           i = i + 1 === n ? 0 : i + 1
           continue
         }
         const msg = this.queue.shift()
-        // out of messages: this consumer stays first in line for the next one
+        // out of messages: this subscriber stays first in line for the next one
         if (msg === undefined) break
         idle = 0
         i = i + 1 === n ? 0 : i + 1
@@ -157,7 +163,7 @@ export class Channel {
     }
   }
 
-  private popInFlight(c: Consumer, id: string): BrokerMessage | string {
+  private popInFlight(c: Subscriber, id: string): BrokerMessage | string {
     const msg = this.inFlight.get(id, c.msgTimeout)
     if (msg === undefined) return 'ID not in flight'
     if (msg.clientId !== c.id) return 'client does not own message'
@@ -167,13 +173,13 @@ export class Channel {
   }
 
   /** FIN. Returns an error text (nsqd's) or null. */
-  finish(c: Consumer, id: string): string | null {
+  finish(c: Subscriber, id: string): string | null {
     const msg = this.popInFlight(c, id)
     return typeof msg === 'string' ? msg : null
   }
 
   /** REQ: back to the queue now (0) or after `delayMs`. Returns an error text or null. */
-  requeue(c: Consumer, id: string, delayMs: number): string | null {
+  requeue(c: Subscriber, id: string, delayMs: number): string | null {
     const msg = this.popInFlight(c, id)
     if (typeof msg === 'string') return msg
     this.requeueCount++
@@ -187,7 +193,7 @@ export class Channel {
   }
 
   /** TOUCH: push the deadline out by the client's msg timeout, capped by max-msg-timeout. */
-  touch(c: Consumer, id: string): string | null {
+  touch(c: Subscriber, id: string): string | null {
     const msg = this.inFlight.get(id, c.msgTimeout)
     if (msg === undefined) return 'ID not in flight'
     if (msg.clientId !== c.id) return 'client does not own message'
@@ -204,7 +210,7 @@ export class Channel {
     if (this.inFlight.size > 0) {
       this.inFlight.expire(now, (msg) => {
         this.timeoutCount++
-        this.consumersById.get(msg.clientId)?.timedOut()
+        this.subsById.get(msg.clientId)?.timedOut()
         msg.clientId = 0
         this.queue.put(msg)
       })
@@ -227,15 +233,37 @@ export class Channel {
     this.queue.clear()
     for (const m of this.inFlight.drain()) m.clientId = 0
     this.deferredWheel.drain()
-    for (const c of this.consumers) c.emptied()
+    for (const c of this.subs) c.emptied()
   }
 
-  /** Delete: drop the messages and close every subscribed client. */
-  close(): void {
+  /**
+   * Delete (POST /channel/delete, an ephemeral channel's last subscriber gone): drop every
+   * message and close every subscribed session.
+   */
+  delete(): Promise<void> {
     this.deleted = true
     this.empty()
-    for (const c of [...this.consumers]) c.close()
-    this.consumers.length = 0
-    this.consumersById.clear()
+    this.dropSubscribers()
+    return this.queue.delete()
+  }
+
+  /**
+   * The broker is stopping: close every subscribed session; what is in flight or deferred goes
+   * back to the queue, which then closes, keeping it (nsqd's channel.flush on Close).
+   */
+  close(): Promise<void> {
+    this.dropSubscribers()
+    for (const m of this.inFlight.drain()) {
+      m.clientId = 0
+      this.queue.put(m)
+    }
+    for (const m of this.deferredWheel.drain()) this.queue.put(m)
+    return this.queue.close()
+  }
+
+  private dropSubscribers(): void {
+    for (const c of [...this.subs]) c.close()
+    this.subs.length = 0
+    this.subsById.clear()
   }
 }

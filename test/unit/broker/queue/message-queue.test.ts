@@ -1,9 +1,11 @@
-/** MessageQueue: the memory tier of mem-queue-size in front of a backend. */
+/** MessageQueue: the memory tier of mem-queue-size in front of a backend; and the backends' contract. */
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {MemoryBackend, MessageQueue, NullBackend} from '../../../src/core/broker/backend.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {MemoryBackend} from '../../../../src/core/broker/queue/memory.js'
+import {MessageQueue} from '../../../../src/core/broker/queue/message-queue.js'
+import {NullBackend} from '../../../../src/core/broker/queue/null.js'
+import {mulberry32u} from '../../../helpers/prng.js'
 
 const prng = mulberry32u
 
@@ -44,7 +46,7 @@ test('messages put while the backend holds some follow them there', () => {
   assert.equal(q.backendDepth(), 0)
 })
 
-test('random put/shift/putFront against an array model', () => {
+test('random put/shift against an array model', () => {
   const rand = prng(99)
   const q = new MessageQueue<number>(5, new MemoryBackend())
   const model: number[] = []
@@ -53,9 +55,6 @@ test('random put/shift/putFront against an array model', () => {
     if (r < 5) {
       assert.equal(q.put(i), true)
       model.push(i)
-    } else if (r < 6) {
-      q.putFront(i)
-      model.unshift(i)
     } else {
       assert.equal(q.shift(), model.shift())
     }
@@ -88,32 +87,6 @@ test('NullBackend drops the overflow', () => {
   assert.equal(none.length, 0)
 })
 
-test('putFront puts a message back at the front', () => {
-  const q = new MessageQueue<string>(2, new MemoryBackend())
-  q.put('a')
-  q.put('b')
-  q.put('c') // backend
-  const first = q.shift()
-  assert.equal(first, 'a')
-  q.putFront('a')
-  assert.equal(q.length, 3)
-  assert.deepEqual(drain(q), ['a', 'b', 'c'])
-  // when memory is empty and the backend is not, the returned message still comes first
-  q.put('x')
-  q.put('y')
-  q.put('z')
-  assert.equal(q.shift(), 'x')
-  assert.equal(q.shift(), 'y')
-  q.putFront('y')
-  assert.deepEqual(drain(q), ['y', 'z'])
-  // beyond memSize with a NullBackend: nothing is dropped by putFront
-  const e = new MessageQueue<number>(1, new NullBackend())
-  e.put(1)
-  e.putFront(0)
-  assert.equal(e.length, 2)
-  assert.deepEqual(drain(e), [0, 1])
-})
-
 test('clear empties both tiers', () => {
   const backend = new MemoryBackend<number>()
   const q = new MessageQueue<number>(3, backend)
@@ -138,10 +111,37 @@ test('the backends on their own', async () => {
   m.empty()
   assert.equal(m.depth(), 0)
   assert.equal(m.read(), undefined)
+  m.put(3)
   await m.close()
+  assert.equal(m.depth(), 1, 'close keeps what is stored')
+  await m.delete()
+  assert.equal(m.depth(), 0, 'delete drops it')
   const n = new NullBackend<number>()
   assert.equal(n.put(), false)
   assert.equal(n.read(), undefined)
   assert.equal(n.depth(), 0)
   await n.close()
+  await n.delete()
+})
+
+test('close hands what waits in memory to the backend, then closes it: a durable backend keeps every message', async () => {
+  const b = new MemoryBackend<number>()
+  const q = new MessageQueue<number>(3, b)
+  for (let i = 0; i < 5; i++) q.put(i)
+  assert.equal(q.memoryDepth, 3)
+  await q.close()
+  assert.equal(q.memoryDepth, 0)
+  assert.equal(b.depth(), 5, 'nothing lost at close')
+  const kept: number[] = []
+  for (let m = b.read(); m !== undefined; m = b.read()) kept.push(m)
+  assert.deepEqual(kept.sort(), [0, 1, 2, 3, 4])
+})
+
+test('delete drops both tiers for good', async () => {
+  const b = new MemoryBackend<number>()
+  const q = new MessageQueue<number>(3, b)
+  for (let i = 0; i < 5; i++) q.put(i)
+  await q.delete()
+  assert.equal(q.length, 0)
+  assert.equal(b.depth(), 0)
 })

@@ -2,9 +2,9 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {InFlightTable} from '../../../src/core/broker/inflight.js'
-import {BrokerMessage} from '../../../src/core/broker/message.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {InFlightTable} from '../../../../src/core/broker/delivery/in-flight.js'
+import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
+import {mulberry32u} from '../../../helpers/prng.js'
 
 const msg = (id: string): BrokerMessage => new BrokerMessage(id, Buffer.from(id), 0, 0)
 

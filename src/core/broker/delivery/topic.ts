@@ -4,7 +4,9 @@
  * paused, wait in the topic's own queue and go to the channels once there are some again.
  * The first channel gets the published record, the others a copy sharing the body.
  */
-import {MessageQueue, MemoryBackend, NullBackend} from './backend.js'
+import {MemoryBackend} from '../queue/memory.js'
+import {MessageQueue} from '../queue/message-queue.js'
+import {NullBackend} from '../queue/null.js'
 import {Channel, type ChannelContext} from './channel.js'
 import {BrokerMessage} from './message.js'
 
@@ -107,7 +109,8 @@ export class Topic {
     const ch = this.channels.get(name)
     if (ch === undefined) return false
     this.channels.delete(name)
-    ch.close()
+    // memory and null backends delete at once; a disk backend's deletion finishes in the background
+    void ch.delete()
     this.ctx.onChannelDeleted?.(this, ch)
     if (this.ephemeral && this.channels.size === 0 && !this.deleted) this.ctx.onEmptyEphemeralTopic(this)
     return true
@@ -127,11 +130,17 @@ export class Topic {
     this.queue.clear()
   }
 
-  close(): void {
+  /** Delete (POST /topic/delete, an ephemeral topic's last channel gone): its channels and messages go. */
+  delete(): Promise<void> {
     this.deleted = true
-    this.queue.clear()
-    for (const ch of this.channels.values()) ch.close()
+    const chans = [...this.channels.values()]
     this.channels.clear()
+    return Promise.all([this.queue.delete(), ...chans.map((ch) => ch.delete())]).then(() => {})
+  }
+
+  /** The broker is stopping: the topic's and its channels' queues close, keeping what they hold. */
+  close(): Promise<void> {
+    return Promise.all([this.queue.close(), ...[...this.channels.values()].map((ch) => ch.close())]).then(() => {})
   }
 
   scan(now: number): void {
@@ -139,4 +148,3 @@ export class Topic {
   }
 }
 
-export {BrokerMessage}

@@ -1,11 +1,17 @@
 /**
  * The verbs of TCP protocol V2, one handler each (nsqd protocol_v2.go; NSQ-SPEC §2.2).
  *
- * Each handler validates, acts, and returns the response data (or null for none), or throws
- * a ProtocolError whose code and text are nsqd's to the byte. The client's read loop turns
- * errors into error frames and closes on the fatal ones. Body verbs are validated in two
- * steps the command decoder calls before buffering anything: `checkLine` (state, params,
- * names) and `checkSize` (the size prefix against max-msg-size / max-body-size).
+ * Each handler validates, acts on the session's state (state.ts) and the broker, and returns
+ * the response data (or null for none), or throws a ProtocolError whose code and text are
+ * nsqd's to the byte. The connection's read loop (client-session.ts) turns errors into error
+ * frames and closes on the fatal ones. Body verbs are validated in two steps the command
+ * decoder calls before buffering anything: `checkLine` (state, params, names) and `checkSize`
+ * (the size prefix against max-msg-size / max-body-size).
+ *
+ * A verb never touches bytes or timers: what it needs of the connection is the narrow
+ * SessionIO below (the session as a channel's subscriber; "the heartbeat interval changed").
+ * The TLS/snappy/deflate upgrade after IDENTIFY (issue 10) slots in there: nsqd answers
+ * IDENTIFY in plain, then wraps the stream and says OK on the new layer.
  */
 import {
   ProtocolError,
@@ -17,12 +23,21 @@ import {
   type IdentifyRequest,
   type IdentifyResponse,
   type ReceivedCommand,
-} from '../protocol/index.js'
-import {uint64Halves} from '../util/clock.js'
-import {ClientState, type ClientV2} from './client.js'
-import {BrokerMessage} from './message.js'
+} from '../../protocol/index.js'
+import {uint64Halves} from '../../util/clock.js'
+import type {Channel, Subscriber} from '../delivery/channel.js'
+import {ClientState, type SessionState} from './state.js'
+import {BrokerMessage} from '../delivery/message.js'
 
-type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
+/** What a verb may ask of the connection that carries the session. */
+export interface SessionIO {
+  /** the session as a channel sees it: SUB adds it to the channel */
+  readonly subscriber: Subscriber
+  /** IDENTIFY set the heartbeat interval: restart the heartbeat ticker and the read deadline */
+  heartbeatChanged(): void
+}
+
+type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => string | Buffer | null
 
 const OK = 'OK'
 const invalid = (text: string): ProtocolError => new ProtocolError('E_INVALID', text)
@@ -33,7 +48,7 @@ function base10(s: string): number | null {
   return s === '' ? 0 : Number(s)
 }
 
-function messageId(c: ClientV2, verb: string, params: string[], need: number): string {
+function messageId(c: SessionState, verb: string, params: string[], need: number): string {
   const state = c.state
   if (state !== ClientState.Subscribed && state !== ClientState.Closing) throw invalid(`cannot ${verb} in current state`)
   if (params.length < need) throw invalid(`${verb} insufficient number of params`)
@@ -53,7 +68,7 @@ function topicParam(verb: string, params: string[], need: number): string {
   return topic
 }
 
-function dpubDelay(c: ClientV2, params: string[]): number {
+function dpubDelay(c: SessionState, params: string[]): number {
   const raw = params[2] as string
   const ms = base10(raw)
   if (ms === null) throw invalid(`DPUB could not parse timeout ${raw}`)
@@ -64,7 +79,7 @@ function dpubDelay(c: ClientV2, params: string[]): number {
 
 // ---- body verbs: line and size checks, before the body is read ------------------------------
 
-export function checkLine(c: ClientV2, name: string, params: string[]): void {
+export function checkLine(c: SessionState, name: string, params: string[]): void {
   switch (name) {
     case 'IDENTIFY':
       if (c.state !== ClientState.Init) throw invalid('cannot IDENTIFY in current state')
@@ -86,7 +101,7 @@ export function checkLine(c: ClientV2, name: string, params: string[]): void {
   }
 }
 
-export function checkSize(c: ClientV2, name: string, _params: string[], size: number): void {
+export function checkSize(c: SessionState, name: string, _params: string[], size: number): void {
   const o = c.ctx.opts
   switch (name) {
     case 'IDENTIFY':
@@ -131,7 +146,7 @@ export function identifyLogText(d: IdentifyRequest): string {
 
 // ---- publishing ---------------------------------------------------------------------------
 
-function publish(c: ClientV2, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
+function publish(c: SessionState, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
   const ctx = c.ctx
   const topic = ctx.getTopic(topicName)
   const [hi, lo] = uint64Halves(ctx.nowNs())
@@ -150,7 +165,7 @@ function publish(c: ClientV2, topicName: string, bodies: readonly Buffer[], defe
 const VERBS: Record<string, Handler> = {
   NOP: () => null,
 
-  IDENTIFY(c, cmd) {
+  IDENTIFY(c, cmd, io) {
     const data = decodeIdentify(cmd.body as Buffer)
     const log = c.ctx.log
     if (log.level === 'debug' || log.level === 'info') {
@@ -209,7 +224,7 @@ const VERBS: Record<string, Handler> = {
     c.outputBufferSize = bufSize
     c.sampleRate = sr
     c.msgTimeout = msgTimeout
-    c.startHeartbeat()
+    io.heartbeatChanged()
 
     if (data.feature_negotiation !== true) return OK
     // deflate is not negotiated yet, so the level is nsqd's default (capped), whatever was asked
@@ -237,7 +252,7 @@ const VERBS: Record<string, Handler> = {
     throw new ProtocolError('E_AUTH_DISABLED', 'AUTH disabled')
   },
 
-  SUB(c, cmd) {
+  SUB(c, cmd, io) {
     const params = cmd.params
     if (c.state !== ClientState.Init) throw invalid('cannot SUB in current state')
     if (c.heartbeatInterval <= 0) throw invalid('cannot SUB with heartbeats disabled')
@@ -247,7 +262,7 @@ const VERBS: Record<string, Handler> = {
     const channelName = params[2] as string
     if (!isValidChannelName(channelName)) throw new ProtocolError('E_BAD_CHANNEL', `SUB channel name ${goQuote(channelName)} is not valid`)
     const channel = c.ctx.getTopic(topicName).getChannel(channelName)
-    const err = channel.addConsumer(c)
+    const err = channel.addSubscriber(io.subscriber)
     if (err !== null) throw new ProtocolError('E_SUB_FAILED', `SUB failed ${err}`)
     c.state = ClientState.Subscribed
     c.channel = channel
@@ -274,10 +289,10 @@ const VERBS: Record<string, Handler> = {
     return null
   },
 
-  FIN(c, cmd) {
+  FIN(c, cmd, io) {
     const id = messageId(c, 'FIN', cmd.params, 2)
-    const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.finish(c, id)
+    const ch = c.channel as Channel
+    const err = ch.finish(io.subscriber, id)
     if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${id} failed ${err}`)
     c.finishCount++
     if (c.inFlightCount > 0) c.inFlightCount--
@@ -285,7 +300,7 @@ const VERBS: Record<string, Handler> = {
     return null
   },
 
-  REQ(c, cmd) {
+  REQ(c, cmd, io) {
     const params = cmd.params
     const id = messageId(c, 'REQ', params, 3)
     const raw = params[2] as string
@@ -298,8 +313,8 @@ const VERBS: Record<string, Handler> = {
       const ns = (v: number): string => String(BigInt(Math.round(v)) * 1_000_000n)
       c.ctx.log.info(`PROTOCOL(V2): [${c.info.remoteAddress}] REQ timeout ${ns(ms)} out of range 0-${ns(max)}. Setting to ${ns(delay)}`)
     }
-    const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.requeue(c, id, delay)
+    const ch = c.channel as Channel
+    const err = ch.requeue(io.subscriber, id, delay)
     if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${id} failed ${err}`)
     c.requeueCount++
     if (c.inFlightCount > 0) c.inFlightCount--
@@ -307,10 +322,10 @@ const VERBS: Record<string, Handler> = {
     return null
   },
 
-  TOUCH(c, cmd) {
+  TOUCH(c, cmd, io) {
     const id = messageId(c, 'TOUCH', cmd.params, 2)
-    const ch = c.channel as NonNullable<ClientV2['channel']>
-    const err = ch.touch(c, id)
+    const ch = c.channel as Channel
+    const err = ch.touch(io.subscriber, id)
     if (err !== null) throw new ProtocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${err}`)
     return null
   },
@@ -344,8 +359,8 @@ const VERBS: Record<string, Handler> = {
 }
 
 /** Run one command; returns the response data, or null when the verb answers nothing. */
-export function execCommand(c: ClientV2, cmd: ReceivedCommand): string | Buffer | null {
+export function execCommand(c: SessionState, cmd: ReceivedCommand, io: SessionIO): string | Buffer | null {
   const h = VERBS[cmd.name]
   if (h === undefined || !Object.hasOwn(VERBS, cmd.name)) throw invalid(`invalid command ${cmd.name}`)
-  return h(c, cmd)
+  return h(c, cmd, io)
 }

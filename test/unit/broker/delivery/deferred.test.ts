@@ -2,8 +2,8 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {TimeoutWheel, type TimeoutSlot} from '../../../src/core/broker/wheel.js'
-import {mulberry32u} from '../../helpers/prng.js'
+import {TimeoutWheel, type TimeoutSlot} from '../../../../src/core/broker/delivery/deferred.js'
+import {mulberry32u} from '../../../helpers/prng.js'
 
 interface Entry {
   name: string

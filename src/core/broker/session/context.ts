@@ -1,0 +1,23 @@
+/** What a client session needs of the broker (kept narrow so sessions are testable alone). */
+import type {Clock} from '../../util/clock.js'
+import type {Logger} from '../../util/logger.js'
+import type {BrokerOptions} from '../options.js'
+import type {Topic} from '../delivery/topic.js'
+import type {GuidFactory} from '../delivery/guid.js'
+
+export interface BrokerContext {
+  readonly opts: BrokerOptions
+  readonly log: Logger
+  readonly guid: GuidFactory
+  readonly version: string
+  /** ms time and the timers behind heartbeats and read deadlines */
+  readonly clock: Clock
+  /** the wall clock in ns (message timestamps) */
+  nowNs(): bigint
+  /** get or create */
+  getTopic(name: string): Topic
+  /** call `s.flush()` once at the end of this I/O turn (one batch for every session) */
+  scheduleFlush(s: {flush(): void}): void
+  /** the session with this id has ended */
+  removeClient(id: number): void
+}
