@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules, plus the import rules of ARCHITECTURE.md as
+// Lint: typescript-eslint's recommended rules, plus the import rules of docs/ARCHITECTURE.md as
 // zones: for the files of each layer, no-restricted-imports bans the layers it may not reach
 // (matched on the import path, so no resolver and no native binding is needed) and, for the
 // pure layers, the I/O and CLI modules.

@@ -1,7 +1,7 @@
 /**
  * One client connection to an nsqd (NSQ-SPEC §4.2, go-nsq conn.go), shared by Producer and
  * Consumer. It owns the socket and the bytes; its owner hears about frames through a narrow
- * delegate (STYLE.md 11):
+ * delegate (docs/ARCHITECTURE.md, "Seams"):
  *
  *   connect(): dial (dial_timeout) → "  V2" → IDENTIFY (feature_negotiation) → read the answer
  *              (JSON or OK, within read_timeout) → AUTH if the broker requires it

@@ -1,6 +1,6 @@
 /**
  * The client's errors: classes with stable `code`s that callers and tests match on
- * (STYLE.md 8; the codes are listed in README). Each says whether retrying can help.
+ * (docs/ARCHITECTURE.md, "Habits"; the codes are listed in README). Each says whether retrying can help.
  *
  *   ERR_CONNECTION_REFUSED  nothing listens at the address (or it reset the dial)
  *   ERR_TIMEOUT             dial, read (2 missed heartbeats) or a bounded wait ran out

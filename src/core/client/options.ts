@@ -1,6 +1,6 @@
 /**
  * The client's options: the one typed config, with go-nsq v1.1.0's option names, defaults and
- * bounds (NSQ-SPEC §4.1, go-nsq `config.go`; STYLE.md 9: defaults in one place, validated at
+ * bounds (NSQ-SPEC §4.1, go-nsq `config.go`; docs/ARCHITECTURE.md: defaults in one place, validated at
  * construction, errors that name the fix).
  *
  * - Keys are go-nsq's `opt` tags (snake_case), so `--consumer-opt key,value` and
