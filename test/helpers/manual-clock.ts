@@ -1,5 +1,5 @@
 /**
- * A Clock that moves only when a test says so (STYLE.md 20): `advance(ms)` runs every timer
+ * A Clock that moves only when a test says so (docs/ARCHITECTURE.md, "Seams"): `advance(ms)` runs every timer
  * that falls due on the way, in deadline order, each at its own time (`now()` inside a timer
  * callback is that timer's deadline), so a 60 s msg_timeout or a 2 x heartbeat read deadline
  * is tested in microseconds. Timers due at the same instant run in the order they were set.

@@ -18,7 +18,7 @@
  * and close listeners are bound once, in connect(), to the stream `dial` returned: swapping
  * `this.stream` alone would not move them. The upgrade after IDENTIFY (issue 10) must rebind
  * them to the new layer and hand it the bytes the decoder already holds past the IDENTIFY
- * answer (STYLE.md 18).
+ * answer (docs/ARCHITECTURE.md, "Seams").
  */
 import {connect as netConnect} from 'node:net'
 import type {Duplex} from 'node:stream'

@@ -9,7 +9,7 @@
  * taken again if they are more than 2 ms apart: the clock then follows a stepped wall clock as
  * Go's time.Now() does, and is otherwise strictly increasing.
  *
- * Also the `Clock` the daemons take by injection (STYLE.md 20): the millisecond time and the
+ * Also the `Clock` the daemons take by injection (docs/ARCHITECTURE.md, "Seams"): the millisecond time and the
  * timers behind timeouts, heartbeats and scan loops, so that tests drive them in milliseconds
  * with a manual clock instead of sleeping. `systemClock` is the real one.
  */

@@ -7,7 +7,7 @@
  * reports as backend_depth) and NullBackend (null.ts: #ephemeral topics and channels, which
  * drop the overflow as nsqd does).
  *
- * Close is not Delete (STYLE.md 19): `close()` is the broker stopping, and keeps what is stored
+ * Close is not Delete (docs/ARCHITECTURE.md, "Habits"): `close()` is the broker stopping, and keeps what is stored
  * (a disk queue syncs it for the next start); `delete()` is the topic or channel going away,
  * and drops it for good. Both release what the backend holds open.
  */

@@ -1,5 +1,5 @@
 /**
- * Channel close vs delete (STYLE.md 19): the broker stopping keeps a channel's messages for its
+ * Channel close vs delete (docs/ARCHITECTURE.md, "Habits"): the broker stopping keeps a channel's messages for its
  * backend, in flight and deferred ones included (nsqd's channel.flush on Close); deleting it
  * drops them. Driven through real sessions over duplexPair (../session/wire.ts).
  */
