@@ -24,38 +24,33 @@ import assert from 'node:assert/strict'
 import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {Broker, Cleanup, recordingConsumer, waitFor} from '../helpers/client-harness.js'
+import {Cleanup, recordingConsumer} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, exitWithin, killChildren, runCli, shim, spawnCli, type CliResult} from '../helpers/cli.js'
 import {FakeNsqd} from '../helpers/fake-nsqd.js'
 import {RawClient} from '../helpers/raw-client.js'
+import {topicNames} from '../helpers/names.js'
 import {mulberry32u} from '../helpers/prng.js'
+import {startServe, useServe, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
 const PUB = [...NSQKIT, 'pub']
 const TO_NSQ = shim('to_nsq')
 
-let broker: Broker
+after(killChildren)
+// every record of the 100,000 stays in memory, so the order of delivery is the order of publishing
+const broker = useServe(['--mem-queue-size=200000'])
 let addr: string
-
 before(async () => {
-  // every record of the 100,000 stays in memory, so the order of delivery is the order of publishing
-  broker = await Broker.start(['--mem-queue-size=200000'])
-  addr = broker.tcpAddress
+  addr = (await broker.start()).tcpAddress
 })
-
-after(async () => {
-  killChildren()
-  await broker?.stop()
-})
-
-let seq = 0
-const topicName = (what: string): string => `pub_${what}_${process.pid}_${++seq}`
+const topicName = topicNames('pub')
 
 /**
  * The first `n` messages of `topic` at `b` (a new channel, so it gets what the topic holds when
  * it is the topic's first channel), read with our Consumer; checks the topic's message_count is `n`.
  */
-async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_000): Promise<{body: Buffer; timestamp: bigint}[]> {
+async function messagesOf(b: ServeChild, topic: string, n: number, timeoutMs = 10_000): Promise<{body: Buffer; timestamp: bigint}[]> {
   const cleanup = new Cleanup()
   try {
     const timestamps: bigint[] = []
@@ -71,8 +66,8 @@ async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_00
   }
 }
 
-const bytesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<Buffer[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
-const bodiesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await bytesOf(b, topic, n, timeoutMs)).map((m) => m.toString('utf8'))
+const bytesOf = async (b: ServeChild, topic: string, n: number, timeoutMs?: number): Promise<Buffer[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
+const bodiesOf = async (b: ServeChild, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await bytesOf(b, topic, n, timeoutMs)).map((m) => m.toString('utf8'))
 
 describe('to_nsq Go syntax = nsqkit pub GNU syntax', () => {
   test('-topic=t -nsqd-tcp-address=H:P, -topic t -nsqd-tcp-address H:P, --topic=t --nsqd-tcp-address H:P', T, async () => {
@@ -133,7 +128,7 @@ describe('pub: what arrives', () => {
   })
 
   test('two --nsqd-tcp-address: multicast, each broker gets every record', T, async () => {
-    const second = await Broker.start()
+    const second = await startServe()
     try {
       const topic = topicName('multicast')
       const want = Array.from({length: 500}, (_, i) => `mc${i}`)
@@ -173,7 +168,7 @@ describe('pub: what arrives', () => {
 
 describe('pub: failures exit 1 with a clear line', () => {
   test('a stopped broker: exit 1, one line on stderr naming the address', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     const goneAddr = gone.tcpAddress
     await gone.stop()
     const r = await runCli([...PUB, '--topic', topicName('stopped'), '--nsqd-tcp-address', goneAddr], {input: 'a\nb\n'})
@@ -182,7 +177,7 @@ describe('pub: failures exit 1 with a clear line', () => {
   })
 
   test('one of two brokers stopped: exit 1, nothing claimed as published', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     const goneAddr = gone.tcpAddress
     await gone.stop()
     const r = await runCli([...PUB, '--topic', topicName('half'), '--nsqd-tcp-address', addr, '--nsqd-tcp-address', goneAddr], {input: 'a\nb\n'})
@@ -193,7 +188,7 @@ describe('pub: failures exit 1 with a clear line', () => {
   })
 
   test('a record over --max-msg-size: exit 1, stderr names the record numbers, the other records are published', T, async () => {
-    const small = await Broker.start(['--max-msg-size=100'])
+    const small = await startServe(['--max-msg-size=100'])
     try {
       const topic = topicName('big')
       // records: 1 "a", 2 (200 bytes), 3 "b", 4 "" (skipped, still counted), 5 (101 bytes), 6 "c"
@@ -310,8 +305,8 @@ describe('pub --rate: the bucket starts with the first record, not before the in
     const fake = await FakeNsqd.start()
     try {
       const child = spawnCli([...PUB, '--topic', topicName('lateinput'), '--nsqd-tcp-address', fake.address, '--rate', '10'], {keepStdin: true, timeoutMs: 25_000})
-      await waitFor('IDENTIFY answered', 10_000, () => Promise.resolve(fake.identified >= 1))
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await waitFor('IDENTIFY answered', () => Promise.resolve(fake.identified >= 1), {timeoutMs: 10_000})
+      await sleep(1500)
       child.proc.stdin?.end(Array.from({length: 21}, (_, i) => `late${i + 1}`).join('\n') + '\n')
       const r = await exitWithin(child, 15_000, 'pub --rate 10')
       assertExit(r, 0)
@@ -466,7 +461,7 @@ describe('pub against a broker that closes the connection as nsqd does (a fake n
 
 describe('pub against serve: records over --max-msg-size among many, and a broker stopped mid-stream', () => {
   test('two oversized records among 3,000 (batches of 20): 2998 published, in order, the two reported', T, async () => {
-    const small = await Broker.start(['--max-msg-size=1000'])
+    const small = await startServe(['--max-msg-size=1000'])
     try {
       const topic = topicName('big2')
       const records = Array.from({length: 3000}, (_, i) => (i + 1 === 700 || i + 1 === 2100 ? 'y'.repeat(1001) : `rec${i + 1}`))
@@ -482,12 +477,12 @@ describe('pub against serve: records over --max-msg-size among many, and a broke
   })
 
   test('the broker stopped after 40 of 43 records: "40 of 43 records read were published ..., 3 not published; the rest of the input was not read: ..."', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     try {
       const topic = topicName('abort')
       const child = spawnCli([...PUB, '--topic', topic, '--nsqd-tcp-address', gone.tcpAddress], {keepStdin: true, timeoutMs: 25_000})
       child.proc.stdin?.write(Array.from({length: 40}, (_, i) => `r${i + 1}\n`).join(''))
-      await waitFor('40 messages at the broker', 10_000, async () => (await gone.topic(topic))?.message_count === 40)
+      await waitFor('40 messages at the broker', async () => (await gone.topic(topic))?.message_count === 40, {timeoutMs: 10_000})
       await gone.stop()
       // stdin stays open: pub must stop reading by itself
       child.proc.stdin?.write('r41\nr42\nr43\n')
@@ -517,7 +512,7 @@ describe('pub: SIGINT/SIGTERM against a broker that stopped answering (a fake ns
         const child = spawnCli([...PUB, '--topic', topicName('silent'), '--nsqd-tcp-address', fake.address], {input: Array.from({length: n}, (_, i) => `s${i + 1}`).join('\n') + '\n', timeoutMs: 25_000})
         // 5,000 records: 25 batches of 200, of which 4 are sent before reading waits; 100: one batch
         const sent = n > 200 ? 4 : 1
-        await waitFor(`${sent} batches at the fake`, 10_000, () => Promise.resolve(fake.unanswered >= sent))
+        await waitFor(`${sent} batches at the fake`, () => Promise.resolve(fake.unanswered >= sent), {timeoutMs: 10_000})
         const t0 = Date.now()
         child.proc.kill(sig)
         const r = await exitWithin(child, 12_000, `pub after ${sig}`)

@@ -21,7 +21,7 @@ import {closeSync, openSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Consumer} from '../../src/core/client/consumer.js'
-import {Broker, HOST, unusedPort, waitFor, withTimeout, type ChannelJson} from '../helpers/client-harness.js'
+import type {ChannelJson} from '../helpers/client-harness.js'
 import {
   NSQKIT,
   assertExit,
@@ -37,7 +37,10 @@ import {
   spawnCli,
   waitLines,
 } from '../helpers/cli.js'
-import {REPO_ROOT} from '../helpers/serve.js'
+import {topicNames} from '../helpers/names.js'
+import {HOST, unusedPort} from '../helpers/net.js'
+import {REPO_ROOT, startServe, useServe, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 const TAIL = [...NSQKIT, 'tail']
@@ -50,32 +53,24 @@ const NSQ_TAIL = shim('nsq_tail')
  * stay in flight until msg-timeout (60 s) although tail meant to REQ them.
  */
 
-let broker: Broker
+after(killChildren)
+const broker = useServe()
 let addr: string
-
 before(async () => {
-  broker = await Broker.start()
-  addr = broker.tcpAddress
+  addr = (await broker.start()).tcpAddress
 })
-
-after(async () => {
-  killChildren()
-  await broker?.stop()
-})
-
 /** A fresh topic name per test (the broker is shared). */
-let seq = 0
-const topicName = (what: string): string => `tail_${what}_${process.pid}_${++seq}`
+const topicName = topicNames('tail')
 
 const lines = (s: string): string[] => s.split('\n').slice(0, -1)
 
 /** The channel's stats once `ok` holds (polled, 3 s), else the assertion of the last one. */
 async function channelWhen(topic: string, channel: string, ok: (c: ChannelJson) => boolean): Promise<ChannelJson> {
   try {
-    return await waitFor(`${topic}/${channel} stats`, 3000, async () => {
+    return await waitFor(`${topic}/${channel} stats`, async () => {
       const c = await broker.channel(topic, channel)
       return c && ok(c) ? c : undefined
-    })
+    }, {timeoutMs: 3000})
   } catch {
     const c = await broker.channel(topic, channel)
     assert.ok(c, `channel ${topic}/${channel} exists`)
@@ -188,7 +183,7 @@ describe('tail -n', () => {
     await mpub(broker.httpPort, topic, ['again'])
     await bounce(topic, 'c', 2)
     const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--consumer-opt', 'max_attempts,2'])
-    await waitFor('tail to give up on the message', 10_000, () => /giving up/.test(child.stderr()))
+    await waitFor('tail to give up on the message', () => /giving up/.test(child.stderr()), {timeoutMs: 10_000})
     const c = await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
     assert.equal(c.depth + c.in_flight_count, 0, 'given up: FINed')
     assert.equal(child.stdout(), '')
@@ -409,16 +404,16 @@ describe('tail with several --nsqd-tcp-address', () => {
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['a1', 'a2', 'a3'])
     const child = spawnCli([...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', addr, '--nsqd-tcp-address', dead, '--consumer-opt', 'lookupd_poll_interval,300ms'])
-    let second: Broker | undefined
+    let second: ServeChild | undefined
     try {
       assert.deepEqual(await waitLines(child, 3, 10_000), ['a1', 'a2', 'a3'])
       await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
       const c = await broker.channel(topic, 'c')
       assert.equal((c?.depth ?? -1) + (c?.in_flight_count ?? -1), 0, `the first broker's messages are FINed: ${JSON.stringify(c)}`)
       // still running, retrying the dead one every 300ms, one error line per try
-      await waitFor('two retries logged', 5000, () => (child.stderr().match(new RegExp(`\\(${dead}\\) error connecting to nsqd .*retrying in 300ms`, 'g')) ?? []).length >= 2)
+      await waitFor('two retries logged', () => (child.stderr().match(new RegExp(`\\(${dead}\\) error connecting to nsqd .*retrying in 300ms`, 'g')) ?? []).length >= 2, {timeoutMs: 5000})
       assert.equal(child.proc.exitCode, null, `tail exited; stderr:\n${child.stderr()}`)
-      second = await Broker.start([], {tcpPort: port})
+      second = await startServe([], {tcpPort: port})
       await second.waitSubscribed(topic, 'c')
       await mpub(second.httpPort, topic, ['b1', 'b2'])
       await mpub(broker.httpPort, topic, ['a4'])
@@ -445,17 +440,17 @@ describe('tail with several --nsqd-tcp-address', () => {
 
 describe('tail keeps waiting', () => {
   test('its nsqd goes away: tail keeps running, reconnects when it is back on the same port, prints what comes', T, async () => {
-    const first = await Broker.start()
-    let second: Broker | undefined
+    const first = await startServe()
+    let second: ServeChild | undefined
     try {
       const topic = topicName('restart')
       const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${first.tcpAddress}`, '-channel=c', '-consumer-opt=lookupd_poll_interval,200ms'])
       await first.waitSubscribed(topic, 'c')
       await first.stop()
       // no connection left: it must not fall out of the event loop (exit 13) nor give up
-      await new Promise((resolve) => setTimeout(resolve, 700))
+      await sleep(700)
       assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode} while its nsqd was down; stderr:\n${child.stderr()}`)
-      second = await Broker.start([], {tcpPort: first.tcpPort})
+      second = await startServe([], {tcpPort: first.tcpPort})
       await second.waitSubscribed(topic, 'c')
       await mpub(second.httpPort, topic, ['after restart'])
       assert.deepEqual(await waitLines(child, 1, 5000), ['after restart'])
@@ -472,7 +467,7 @@ describe('tail keeps waiting', () => {
   test('a lookupd that does not answer: tail keeps polling until SIGINT, then exits 0', T, async () => {
     const port = await unusedPort()
     const child = spawnCli([...TAIL, '--topic', topicName('lookupd'), '--lookupd-http-address', `${HOST}:${port}`])
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await sleep(1000)
     assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
     assert.match(child.stderr(), /nsqlookupd/)
     child.proc.kill('SIGINT')
