@@ -2,7 +2,6 @@
 import {Broker, type BrokerOptions} from '../../src/core/broker/index.js'
 import {silentLogger} from '../../src/core/util/logger.js'
 import type {ChannelJson, TopicJson} from './client-harness.js'
-import {HOST} from './net.js'
 
 export interface TestBroker {
   broker: Broker
@@ -20,10 +19,10 @@ export interface StatsJson {
 }
 
 export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<TestBroker> {
-  const broker = new Broker({tcpAddress: `${HOST}:0`, httpAddress: `${HOST}:0`, ...opts}, {logger: silentLogger})
+  const broker = new Broker({tcpAddress: '127.0.0.1:0', httpAddress: '127.0.0.1:0', ...opts}, {logger: silentLogger})
   const {tcp, http} = await broker.listen()
   const httpPort = http?.port ?? 0
-  const httpFn = (path: string, init?: RequestInit): Promise<Response> => fetch(`http://${HOST}:${httpPort}${path}`, init)
+  const httpFn = (path: string, init?: RequestInit): Promise<Response> => fetch(`http://127.0.0.1:${httpPort}${path}`, init)
   return {
     broker,
     tcpPort: tcp.port,
