@@ -100,6 +100,9 @@ export class ServeChild {
         clearTimeout(t)
         reject(new Error(`serve exited with ${code}:\n${this.err}`))
       })
+    }).catch((err: unknown) => {
+      rmSync(dataPath, {recursive: true, force: true})
+      throw err
     })
     this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, dataPath, exited}
     return this
