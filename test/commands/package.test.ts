@@ -257,7 +257,7 @@ describe('the npm package', {timeout: 240_000}, () => {
     assert.equal(surface.stdout, `100 30000 ERR_INVALID_CONFIG true function 0123456789abcdef hi 3\n${JSON.stringify('PUB t\n\u0000\u0000\u0000\u0001b')}\n`)
 
     // the broker of the same tarball
-    serve = await startServe([], {bin: [join(project, 'node_modules', 'nsqkit', 'bin', 'nsqd')]})
+    serve = await startServe([], {shim: join(project, 'node_modules', 'nsqkit', 'bin', 'nsqd')})
     const run = await exec(process.execPath, [join(project, 'out', 'example.js')], {
       cwd: project,
       env: childEnv({NSQD_TCP_ADDRESS: `127.0.0.1:${serve.tcpPort}`}),

@@ -19,43 +19,34 @@
  *  - SIGINT/SIGTERM with a broker that stopped answering: exit 1 within the 5 s grace, one line
  *  - misuse: exit 2 with one stderr line naming the flag; --version and --help
  */
-import {after, before, describe, test} from 'node:test'
+import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {Broker, Cleanup, recordingConsumer, waitFor} from '../helpers/client-harness.js'
+import {Cleanup, recordingConsumer} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, exitWithin, killChildren, runCli, shim, spawnCli, type CliResult} from '../helpers/cli.js'
 import {FakeNsqd} from '../helpers/fake-nsqd.js'
 import {RawClient} from '../helpers/raw-client.js'
+import {topicNames} from '../helpers/names.js'
 import {mulberry32u} from '../helpers/prng.js'
+import {startServe, useServe, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
 const PUB = [...NSQKIT, 'pub']
 const TO_NSQ = shim('to_nsq')
 
-let broker: Broker
-let addr: string
-
-before(async () => {
-  // every record of the 100,000 stays in memory, so the order of delivery is the order of publishing
-  broker = await Broker.start(['--mem-queue-size=200000'])
-  addr = broker.tcpAddress
-})
-
-after(async () => {
-  killChildren()
-  await broker?.stop()
-})
-
-let seq = 0
-const topicName = (what: string): string => `pub_${what}_${process.pid}_${++seq}`
+after(killChildren)
+// every record of the 100,000 stays in memory, so the order of delivery is the order of publishing
+const broker = useServe(['--mem-queue-size=200000'])
+const topicName = topicNames('pub')
 
 /**
  * The first `n` messages of `topic` at `b` (a new channel, so it gets what the topic holds when
  * it is the topic's first channel), read with our Consumer; checks the topic's message_count is `n`.
  */
-async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_000): Promise<{body: Buffer; timestamp: bigint}[]> {
+async function messagesOf(b: ServeChild, topic: string, n: number, timeoutMs = 10_000): Promise<{body: Buffer; timestamp: bigint}[]> {
   const cleanup = new Cleanup()
   try {
     const timestamps: bigint[] = []
@@ -71,17 +62,17 @@ async function messagesOf(b: Broker, topic: string, n: number, timeoutMs = 10_00
   }
 }
 
-const bytesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<Buffer[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
-const bodiesOf = async (b: Broker, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await bytesOf(b, topic, n, timeoutMs)).map((m) => m.toString('utf8'))
+const bytesOf = async (b: ServeChild, topic: string, n: number, timeoutMs?: number): Promise<Buffer[]> => (await messagesOf(b, topic, n, timeoutMs)).map((m) => m.body)
+const bodiesOf = async (b: ServeChild, topic: string, n: number, timeoutMs?: number): Promise<string[]> => (await bytesOf(b, topic, n, timeoutMs)).map((m) => m.toString('utf8'))
 
 describe('to_nsq Go syntax = nsqkit pub GNU syntax', () => {
   test('-topic=t -nsqd-tcp-address=H:P, -topic t -nsqd-tcp-address H:P, --topic=t --nsqd-tcp-address H:P', T, async () => {
     const input = 'alpha\nbeta\ngamma\n'
     const variants: [string, (topic: string) => string[]][] = [
-      ['to_nsq -topic=t -nsqd-tcp-address=H:P', (t) => [...TO_NSQ, `-topic=${t}`, `-nsqd-tcp-address=${addr}`]],
-      ['to_nsq -topic t -nsqd-tcp-address H:P', (t) => [...TO_NSQ, '-topic', t, '-nsqd-tcp-address', addr]],
-      ['nsqkit pub --topic=t --nsqd-tcp-address H:P', (t) => [...PUB, `--topic=${t}`, '--nsqd-tcp-address', addr]],
-      ['nsqkit pub --topic t --nsqd-tcp-address=H:P', (t) => [...PUB, '--topic', t, `--nsqd-tcp-address=${addr}`]],
+      ['to_nsq -topic=t -nsqd-tcp-address=H:P', (t) => [...TO_NSQ, `-topic=${t}`, `-nsqd-tcp-address=${broker.tcpAddress}`]],
+      ['to_nsq -topic t -nsqd-tcp-address H:P', (t) => [...TO_NSQ, '-topic', t, '-nsqd-tcp-address', broker.tcpAddress]],
+      ['nsqkit pub --topic=t --nsqd-tcp-address H:P', (t) => [...PUB, `--topic=${t}`, '--nsqd-tcp-address', broker.tcpAddress]],
+      ['nsqkit pub --topic t --nsqd-tcp-address=H:P', (t) => [...PUB, '--topic', t, `--nsqd-tcp-address=${broker.tcpAddress}`]],
     ]
     const topics = variants.map(() => topicName('syntax'))
     const results = await Promise.all(variants.map(([, argv], i) => runCli(argv(topics[i] as string), {input})))
@@ -100,7 +91,7 @@ describe('pub: what arrives', () => {
   test('100,000 lines on stdin arrive complete and in order', T, async () => {
     const topic = topicName('100k')
     const want = Array.from({length: 100_000}, (_, i) => String(i + 1))
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input: want.join('\n') + '\n', timeoutMs: 20_000})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress], {input: want.join('\n') + '\n', timeoutMs: 20_000})
     assertExit(r, 0)
     assert.equal(r.stderr, '')
     const got = await bodiesOf(broker, topic, want.length, 15_000)
@@ -114,9 +105,9 @@ describe('pub: what arrives', () => {
     const want = Array.from({length: 100}, (_, i) => `r${i}`)
     const input = want.join('\n') + '\n'
     // the same run without a rate, for the start-up time of this machine
-    const base = await runCli([...PUB, '--topic', topicName('norate'), '--nsqd-tcp-address', addr], {input})
+    const base = await runCli([...PUB, '--topic', topicName('norate'), '--nsqd-tcp-address', broker.tcpAddress], {input})
     assertExit(base, 0, 'without --rate')
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, '--rate', '100'], {input})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--rate', '100'], {input})
     assertExit(r, 0, '--rate 100')
     // a token bucket starting at 1 and refilled every 10 ms: 99 waits of 10 ms at least
     assert.ok(r.ms >= 950, `--rate 100 for 100 records took ${r.ms} ms in all (at least ~1 s expected)`)
@@ -133,11 +124,11 @@ describe('pub: what arrives', () => {
   })
 
   test('two --nsqd-tcp-address: multicast, each broker gets every record', T, async () => {
-    const second = await Broker.start()
+    const second = await startServe()
     try {
       const topic = topicName('multicast')
       const want = Array.from({length: 500}, (_, i) => `mc${i}`)
-      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, '--nsqd-tcp-address', second.tcpAddress], {input: want.join('\n')})
+      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--nsqd-tcp-address', second.tcpAddress], {input: want.join('\n')})
       assertExit(r, 0)
       for (const b of [broker, second]) {
         assert.equal((await b.topic(topic))?.message_count, want.length, `message_count at ${b.tcpAddress}`)
@@ -151,21 +142,21 @@ describe('pub: what arrives', () => {
   test('arguments instead of stdin: `pub --topic t --nsqd-tcp-address H:P one two` publishes exactly 2', T, async () => {
     const topic = topicName('args')
     // stdin is not read when there are arguments
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, 'one', 'two'], {input: 'from stdin\n'})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, 'one', 'two'], {input: 'from stdin\n'})
     assertExit(r, 0)
     assert.deepEqual(await bodiesOf(broker, topic, 2), ['one', 'two'])
   })
 
   test('--delimiter ",": empty records skipped, the last record without a delimiter published', T, async () => {
     const topic = topicName('delim')
-    const r = await runCli([...TO_NSQ, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-delimiter=,'], {input: ',a,,b b\n,c'})
+    const r = await runCli([...TO_NSQ, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-delimiter=,'], {input: ',a,,b b\n,c'})
     assertExit(r, 0)
     assert.deepEqual(await bodiesOf(broker, topic, 3), ['a', 'b b\n', 'c'])
   })
 
   test('newline delimiter: empty lines skipped, a last line without newline published', T, async () => {
     const topic = topicName('lines')
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input: '\nx\n\n\ny z\nlast'})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress], {input: '\nx\n\n\ny z\nlast'})
     assertExit(r, 0)
     assert.deepEqual(await bodiesOf(broker, topic, 3), ['x', 'y z', 'last'])
   })
@@ -173,7 +164,7 @@ describe('pub: what arrives', () => {
 
 describe('pub: failures exit 1 with a clear line', () => {
   test('a stopped broker: exit 1, one line on stderr naming the address', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     const goneAddr = gone.tcpAddress
     await gone.stop()
     const r = await runCli([...PUB, '--topic', topicName('stopped'), '--nsqd-tcp-address', goneAddr], {input: 'a\nb\n'})
@@ -182,10 +173,10 @@ describe('pub: failures exit 1 with a clear line', () => {
   })
 
   test('one of two brokers stopped: exit 1, nothing claimed as published', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     const goneAddr = gone.tcpAddress
     await gone.stop()
-    const r = await runCli([...PUB, '--topic', topicName('half'), '--nsqd-tcp-address', addr, '--nsqd-tcp-address', goneAddr], {input: 'a\nb\n'})
+    const r = await runCli([...PUB, '--topic', topicName('half'), '--nsqd-tcp-address', broker.tcpAddress, '--nsqd-tcp-address', goneAddr], {input: 'a\nb\n'})
     assertExit(r, 1)
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
     assert.match(lines[lines.length - 1] as string, new RegExp(`^pub: .*${goneAddr.replace(/\./g, '\\.')}`))
@@ -193,7 +184,7 @@ describe('pub: failures exit 1 with a clear line', () => {
   })
 
   test('a record over --max-msg-size: exit 1, stderr names the record numbers, the other records are published', T, async () => {
-    const small = await Broker.start(['--max-msg-size=100'])
+    const small = await startServe(['--max-msg-size=100'])
     try {
       const topic = topicName('big')
       // records: 1 "a", 2 (200 bytes), 3 "b", 4 "" (skipped, still counted), 5 (101 bytes), 6 "c"
@@ -221,7 +212,7 @@ const hex = (bs: Buffer[]): string[] => bs.map((b) => b.toString('hex'))
 describe('pub: records are bytes end to end', () => {
   test('bytes that are not UTF-8 arrive as they were: FF FE 00 "abc", Latin-1 "caf\\xe9"', T, async () => {
     const topic = topicName('binary')
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input: Buffer.from('fffe00616263' + '0a' + '636166e9' + '0a', 'hex')})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress], {input: Buffer.from('fffe00616263' + '0a' + '636166e9' + '0a', 'hex')})
     assertExit(r, 0)
     assert.equal(r.stderr, '')
     assert.deepEqual(hex(await bytesOf(broker, topic, 2)), ['fffe00616263', '636166e9'])
@@ -240,7 +231,7 @@ describe('pub: records are bytes end to end', () => {
       from = nl + 1
     }
     assert.ok(want.length > 300, `${want.length} records`)
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr], {input})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress], {input})
     assertExit(r, 0)
     const got = await bytesOf(broker, topic, want.length)
     assert.equal(Buffer.concat(got).length, Buffer.concat(want).length, 'bytes in all')
@@ -250,7 +241,7 @@ describe('pub: records are bytes end to end', () => {
 
   test('arguments that are not valid UTF-8 are published as the bytes typed (caf\\xe9, FF FE)', T, async () => {
     const topic = topicName('rawargs')
-    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, 'plain'], {sh: `exec "$0" "$@" ${rawArg('caf\\351')} ${rawArg('\\377\\376')}`})
+    const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, 'plain'], {sh: `exec "$0" "$@" ${rawArg('caf\\351')} ${rawArg('\\377\\376')}`})
     assertExit(r, 0)
     assert.equal(r.stderr, '')
     assert.deepEqual(hex(await bytesOf(broker, topic, 3)), [Buffer.from('plain').toString('hex'), '636166e9', 'fffe'])
@@ -259,8 +250,8 @@ describe('pub: records are bytes end to end', () => {
   test("--delimiter $'\\xff' and -delimiter=$'\\xff' (the raw byte in argv) split on 0xFF", T, async () => {
     const input = Buffer.from('61' + 'ff' + '62' + 'ff' + 'ff' + '63' + '0a', 'hex')
     const variants: [string, (topic: string) => string[], string][] = [
-      ['nsqkit pub --delimiter <FF>', (t) => [...PUB, '--topic', t, '--nsqd-tcp-address', addr], `--delimiter ${rawArg('\\377')}`],
-      ['to_nsq -delimiter=<FF>', (t) => [...TO_NSQ, `-topic=${t}`, `-nsqd-tcp-address=${addr}`], `-delimiter=${rawArg('\\377')}`],
+      ['nsqkit pub --delimiter <FF>', (t) => [...PUB, '--topic', t, '--nsqd-tcp-address', broker.tcpAddress], `--delimiter ${rawArg('\\377')}`],
+      ['to_nsq -delimiter=<FF>', (t) => [...TO_NSQ, `-topic=${t}`, `-nsqd-tcp-address=${broker.tcpAddress}`], `-delimiter=${rawArg('\\377')}`],
     ]
     for (const [name, argv, delim] of variants) {
       const topic = topicName('delimff')
@@ -272,7 +263,7 @@ describe('pub: records are bytes end to end', () => {
   })
 
   test('--delimiter of two raw bytes (FF FE): exit 2, one line naming --delimiter', T, async () => {
-    const r = await runCli([...PUB, '--topic', 't', '--nsqd-tcp-address', addr], {input: 'never published\n', sh: `exec "$0" "$@" --delimiter ${rawArg('\\377\\376')}`})
+    const r = await runCli([...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress], {input: 'never published\n', sh: `exec "$0" "$@" --delimiter ${rawArg('\\377\\376')}`})
     assertExit(r, 2)
     assertOneLine(r, /^pub: --delimiter must be a single byte$/)
   })
@@ -290,7 +281,7 @@ describe('pub --rate: paced by elapsed time, 10/s to 50,000/s (within 10%, +50% 
     test(`--rate ${rate}: ${n} records, first to last publish in ${expectMs} ms ±10%`, {timeout: 90_000}, async () => {
       const topic = topicName(`rate${rate}`)
       const want = Array.from({length: n}, (_, i) => String(i + 1))
-      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, '--rate', String(rate)], {input: want.join('\n') + '\n', timeoutMs: expectMs * 3 + 10_000})
+      const r = await runCli([...PUB, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--rate', String(rate)], {input: want.join('\n') + '\n', timeoutMs: expectMs * 3 + 10_000})
       assertExit(r, 0, `--rate ${rate}`)
       const got = await messagesOf(broker, topic, n, 30_000)
       const firstDiff = got.findIndex((m, i) => m.body.toString('utf8') !== want[i])
@@ -310,8 +301,8 @@ describe('pub --rate: the bucket starts with the first record, not before the in
     const fake = await FakeNsqd.start()
     try {
       const child = spawnCli([...PUB, '--topic', topicName('lateinput'), '--nsqd-tcp-address', fake.address, '--rate', '10'], {keepStdin: true, timeoutMs: 25_000})
-      await waitFor('IDENTIFY answered', 10_000, () => Promise.resolve(fake.identified >= 1))
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await waitFor('IDENTIFY answered', () => Promise.resolve(fake.identified >= 1), {timeoutMs: 10_000})
+      await sleep(1500)
       child.proc.stdin?.end(Array.from({length: 21}, (_, i) => `late${i + 1}`).join('\n') + '\n')
       const r = await exitWithin(child, 15_000, 'pub --rate 10')
       assertExit(r, 0)
@@ -329,7 +320,7 @@ describe('pub --rate: the bucket starts with the first record, not before the in
 describe('pub: stdin that cannot be read is one line and exit 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nsqkit-pub-stdin-'))
   after(() => rmSync(dir, {recursive: true, force: true}))
-  const argv = (): string[] => [...PUB, '--topic', topicName('stdin'), '--nsqd-tcp-address', addr]
+  const argv = (): string[] => [...PUB, '--topic', topicName('stdin'), '--nsqd-tcp-address', broker.tcpAddress]
 
   test('stdin is a directory (< /tmp): "pub: cannot read stdin: EISDIR ..."', T, async () => {
     const fd = openSync(dir, 'r')
@@ -354,7 +345,7 @@ describe('pub: stdin that cannot be read is one line and exit 1', () => {
       const r = await runCli(argv(), {stdin: fd})
       assertExit(r, 1)
       assertOneLine(r, /^pub: cannot read stdin: EBADF: bad file descriptor, read$/)
-      const g = await runCli([...TO_NSQ, `-topic=${topicName('stdin')}`, `-nsqd-tcp-address=${addr}`], {stdin: fd})
+      const g = await runCli([...TO_NSQ, `-topic=${topicName('stdin')}`, `-nsqd-tcp-address=${broker.tcpAddress}`], {stdin: fd})
       assertExit(g, 1, 'to_nsq')
       assertOneLine(g, /^to_nsq: cannot read stdin: EBADF: bad file descriptor, read$/)
     } finally {
@@ -466,7 +457,7 @@ describe('pub against a broker that closes the connection as nsqd does (a fake n
 
 describe('pub against serve: records over --max-msg-size among many, and a broker stopped mid-stream', () => {
   test('two oversized records among 3,000 (batches of 20): 2998 published, in order, the two reported', T, async () => {
-    const small = await Broker.start(['--max-msg-size=1000'])
+    const small = await startServe(['--max-msg-size=1000'])
     try {
       const topic = topicName('big2')
       const records = Array.from({length: 3000}, (_, i) => (i + 1 === 700 || i + 1 === 2100 ? 'y'.repeat(1001) : `rec${i + 1}`))
@@ -482,12 +473,12 @@ describe('pub against serve: records over --max-msg-size among many, and a broke
   })
 
   test('the broker stopped after 40 of 43 records: "40 of 43 records read were published ..., 3 not published; the rest of the input was not read: ..."', T, async () => {
-    const gone = await Broker.start()
+    const gone = await startServe()
     try {
       const topic = topicName('abort')
       const child = spawnCli([...PUB, '--topic', topic, '--nsqd-tcp-address', gone.tcpAddress], {keepStdin: true, timeoutMs: 25_000})
       child.proc.stdin?.write(Array.from({length: 40}, (_, i) => `r${i + 1}\n`).join(''))
-      await waitFor('40 messages at the broker', 10_000, async () => (await gone.topic(topic))?.message_count === 40)
+      await waitFor('40 messages at the broker', async () => (await gone.topic(topic))?.message_count === 40, {timeoutMs: 10_000})
       await gone.stop()
       // stdin stays open: pub must stop reading by itself
       child.proc.stdin?.write('r41\nr42\nr43\n')
@@ -517,7 +508,7 @@ describe('pub: SIGINT/SIGTERM against a broker that stopped answering (a fake ns
         const child = spawnCli([...PUB, '--topic', topicName('silent'), '--nsqd-tcp-address', fake.address], {input: Array.from({length: n}, (_, i) => `s${i + 1}`).join('\n') + '\n', timeoutMs: 25_000})
         // 5,000 records: 25 batches of 200, of which 4 are sent before reading waits; 100: one batch
         const sent = n > 200 ? 4 : 1
-        await waitFor(`${sent} batches at the fake`, 10_000, () => Promise.resolve(fake.unanswered >= sent))
+        await waitFor(`${sent} batches at the fake`, () => Promise.resolve(fake.unanswered >= sent), {timeoutMs: 10_000})
         const t0 = Date.now()
         child.proc.kill(sig)
         const r = await exitWithin(child, 12_000, `pub after ${sig}`)
@@ -540,15 +531,15 @@ describe('pub: SIGINT/SIGTERM against a broker that stopped answering (a fake ns
 
 describe('pub misuse: exit 2 with one stderr line naming the flag', {concurrency: true}, () => {
   const cases: [string, () => string[], RegExp][] = [
-    ['no --topic', () => [...PUB, '--nsqd-tcp-address', addr], /--topic/],
-    ['no --topic (Go syntax)', () => [...TO_NSQ, `-nsqd-tcp-address=${addr}`], /--topic/],
+    ['no --topic', () => [...PUB, '--nsqd-tcp-address', broker.tcpAddress], /--topic/],
+    ['no --topic (Go syntax)', () => [...TO_NSQ, `-nsqd-tcp-address=${broker.tcpAddress}`], /--topic/],
     ['no --nsqd-tcp-address', () => [...PUB, '--topic', 't'], /--nsqd-tcp-address/],
-    ['--delimiter ab', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', addr, '--delimiter', 'ab'], /--delimiter/],
-    ['--delimiter é (two bytes)', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', addr, '--delimiter', 'é'], /--delimiter/],
-    ['an unknown flag', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', addr, '--bogus'], /--bogus/],
-    ['an unknown flag (Go syntax)', () => [...TO_NSQ, '-topic=t', `-nsqd-tcp-address=${addr}`, '-bogus=1'], /bogus/],
-    ['--rate -1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', addr, '--rate', '-1'], /rate/],
-    ['--producer-opt nope,1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', addr, '--producer-opt', 'nope,1'], /--producer-opt.*nope/],
+    ['--delimiter ab', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--delimiter', 'ab'], /--delimiter/],
+    ['--delimiter é (two bytes)', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--delimiter', 'é'], /--delimiter/],
+    ['an unknown flag', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--bogus'], /--bogus/],
+    ['an unknown flag (Go syntax)', () => [...TO_NSQ, '-topic=t', `-nsqd-tcp-address=${broker.tcpAddress}`, '-bogus=1'], /bogus/],
+    ['--rate -1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--rate', '-1'], /rate/],
+    ['--producer-opt nope,1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--producer-opt', 'nope,1'], /--producer-opt.*nope/],
     ['--nsqd-tcp-address without a port', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', 'nohost'], /--nsqd-tcp-address/],
   ]
   for (const [name, argv, mentions] of cases) {

@@ -6,73 +6,34 @@
  */
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {execFile, spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {cls, identify, pub, rdy, req, sub as subCmd} from '../../src/core/protocol/index.js'
+import {assertOneLine as assertOneStderrLine, killChildren, runCli as run, type CliResult} from '../helpers/cli.js'
 import {RawClient} from '../helpers/raw-client.js'
 import {REPO_ROOT, RUN_JS, startServe, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const BIN = join(REPO_ROOT, 'bin')
-const children: ChildProcess[] = []
 const serves: ServeChild[] = []
 
 after(async () => {
   for (const s of serves) await s.stop('SIGKILL').catch(() => undefined)
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  killChildren()
 })
-
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/** Run a node script to completion (killed after `timeoutMs`). */
-function run(args: string[], timeoutMs = 15_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, args, {cwd: REPO_ROOT, timeout: timeoutMs, killSignal: 'SIGKILL', env: {...process.env, NO_COLOR: '1'}}, (err, stdout, stderr) => {
-      const e = err as (Error & {code?: number | string; signal?: NodeJS.Signals}) | null
-      resolve({
-        code: child.exitCode ?? (typeof e?.code === 'number' ? e.code : null),
-        signal: child.signalCode ?? e?.signal ?? null,
-        stdout: String(stdout),
-        stderr: String(stderr),
-      })
-    })
-    children.push(child)
-  })
-}
 
 const tmpData = (): string => mkdtempSync(join(tmpdir(), 'nsqkit-serve-test-'))
 
 /** Resolves with the exit code, or rejects if the process is still running after `ms`. */
-function exitWithin(s: ServeChild, signal: NodeJS.Signals, ms: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`still running ${ms} ms after ${signal}:\n${s.stderr()}`)), ms)
-    s.stop(signal).then(
-      (code) => {
-        clearTimeout(t)
-        resolve(code)
-      },
-      (e: unknown) => {
-        clearTimeout(t)
-        reject(e as Error)
-      },
-    )
-  })
-}
+const exitWithin = (s: ServeChild, signal: NodeJS.Signals, ms: number): Promise<number | null> =>
+  withTimeout(s.stop(signal), ms, () => `serve after ${signal} (still running; stderr:\n${s.stderr()})`)
 
-/** The stderr of a failed run: exactly one non-empty line, no stack trace. */
-function assertOneLine(r: Run, mentions: RegExp): void {
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`)
-  assert.match(lines[0] as string, mentions)
-  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace')
+/** The stderr of a failed run: exactly one non-empty line, no stack trace, no "error:" in any case. */
+function assertOneLine(r: CliResult, mentions: RegExp): void {
+  assertOneStderrLine(r, mentions)
   assert.doesNotMatch(r.stderr, /Error:|\bstack\b/i, `no error dump:\n${r.stderr}`)
 }
 
@@ -118,40 +79,12 @@ describe('nsqkit serve: startup and shutdown', () => {
 
 describe('bin/nsqd: the Go-named shim', () => {
   test('Go single-dash flags: -tcp-address=… -http-address=… -msg-timeout=30s', async () => {
-    const proc = spawn(
-      process.execPath,
-      [join(BIN, 'nsqd'), '-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0', '-msg-timeout=30s', `-data-path=${tmpData()}`],
-      {cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe']},
-    )
-    children.push(proc)
-    let err = ''
-    proc.stderr.setEncoding('utf8')
-    proc.stderr.on('data', (d: string) => {
-      err += d
-    })
-    proc.stdout.resume()
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
-    const httpPort = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bin/nsqd did not start in time:\n${err}`)), 15_000)
-      const check = (): void => {
-        const m = /HTTP: listening on [^\s]+:(\d+)/.exec(err)
-        if (m && /TCP: listening on/.test(err)) {
-          clearTimeout(t)
-          resolve(Number(m[1]))
-        }
-      }
-      proc.stderr.on('data', check)
-      void exited.then((code) => {
-        clearTimeout(t)
-        reject(new Error(`bin/nsqd exited with ${code}:\n${err}`))
-      })
-    })
-    const r = await fetch(`http://127.0.0.1:${httpPort}/config/msg_timeout`)
+    const s = await startServe(['-msg-timeout=30s'], {shim: true})
+    serves.push(s)
+    const r = await fetch(`http://127.0.0.1:${s.httpPort}/config/msg_timeout`)
     assert.equal(r.status, 200)
     assert.equal(await r.text(), '30000000000')
-    proc.kill('SIGTERM')
-    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 5000))])
-    assert.equal(code, 0, `bin/nsqd after SIGTERM:\n${err}`)
+    assert.equal(await exitWithin(s, 'SIGTERM', 5000), 0, `bin/nsqd after SIGTERM:\n${s.stderr()}`)
   })
 })
 
@@ -247,15 +180,8 @@ describe('help and version', () => {
 })
 
 /** Resolves once `re` matches the serve child's stderr; rejects after `ms`. */
-async function waitLog(s: ServeChild, re: RegExp, ms = 5000): Promise<RegExpExecArray> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const m = re.exec(s.stderr())
-    if (m) return m
-    if (Date.now() > deadline) throw new Error(`no ${re} in serve's stderr within ${ms} ms:\n${s.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+const waitLog = (s: ServeChild, re: RegExp, ms = 5000): Promise<RegExpExecArray> =>
+  waitFor(() => `${re} in serve's stderr:\n${s.stderr()}\n`, () => re.exec(s.stderr()), {timeoutMs: ms})
 
 const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** `[nsqd] 2026/11/21 03:10:49.123456 LEVEL: ` */
@@ -279,7 +205,7 @@ describe('nsqkit serve: --log-level takes any case, as nsqd', () => {
     // at warn, an HTTP request (logged at info) leaves no line
     const before = s.stderr()
     await (await fetch(`http://127.0.0.1:${s.httpPort}/stats`)).arrayBuffer()
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await sleep(200)
     assert.equal(s.stderr().slice(before.length), '', 'nothing logged below warn')
     assert.equal(await exitWithin(s, 'SIGTERM', 5000), 0)
   })
@@ -435,7 +361,7 @@ describe('nsqkit serve: message timestamps are nanoseconds', () => {
         producer.send(pub('ts_topic', `m${i}`))
         assert.equal(await producer.response(), 'OK')
         windows.push([before, BigInt(Date.now() + 1) * 1_000_000n])
-        await new Promise((resolve) => setTimeout(resolve, 2))
+        await sleep(2)
       }
       const stamps: bigint[] = []
       for (let i = 0; i < N; i++) {

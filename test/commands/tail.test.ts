@@ -18,10 +18,10 @@
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {closeSync, openSync} from 'node:fs'
-import {after, before, describe, test} from 'node:test'
+import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Consumer} from '../../src/core/client/consumer.js'
-import {Broker, HOST, unusedPort, waitFor, withTimeout, type ChannelJson} from '../helpers/client-harness.js'
+import type {ChannelJson} from '../helpers/client-harness.js'
 import {
   NSQKIT,
   assertExit,
@@ -37,7 +37,10 @@ import {
   spawnCli,
   waitLines,
 } from '../helpers/cli.js'
-import {REPO_ROOT} from '../helpers/serve.js'
+import {topicNames} from '../helpers/names.js'
+import {HOST, unusedPort} from '../helpers/net.js'
+import {REPO_ROOT, startServe, useServe, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 const TAIL = [...NSQKIT, 'tail']
@@ -50,32 +53,20 @@ const NSQ_TAIL = shim('nsq_tail')
  * stay in flight until msg-timeout (60 s) although tail meant to REQ them.
  */
 
-let broker: Broker
-let addr: string
-
-before(async () => {
-  broker = await Broker.start()
-  addr = broker.tcpAddress
-})
-
-after(async () => {
-  killChildren()
-  await broker?.stop()
-})
-
+after(killChildren)
+const broker = useServe()
 /** A fresh topic name per test (the broker is shared). */
-let seq = 0
-const topicName = (what: string): string => `tail_${what}_${process.pid}_${++seq}`
+const topicName = topicNames('tail')
 
 const lines = (s: string): string[] => s.split('\n').slice(0, -1)
 
 /** The channel's stats once `ok` holds (polled, 3 s), else the assertion of the last one. */
 async function channelWhen(topic: string, channel: string, ok: (c: ChannelJson) => boolean): Promise<ChannelJson> {
   try {
-    return await waitFor(`${topic}/${channel} stats`, 3000, async () => {
+    return await waitFor(`${topic}/${channel} stats`, async () => {
       const c = await broker.channel(topic, channel)
       return c && ok(c) ? c : undefined
-    })
+    }, {timeoutMs: 3000})
   } catch {
     const c = await broker.channel(topic, channel)
     assert.ok(c, `channel ${topic}/${channel} exists`)
@@ -95,7 +86,7 @@ async function bounce(topic: string, channel: string, times: number): Promise<vo
     if (stopped) void stopped.then(resolve)
   }, {config: {max_attempts: 0}, disableAutoResponse: true})
   try {
-    await consumer.connectToNsqd(addr)
+    await consumer.connectToNsqd(broker.tcpAddress)
     await withTimeout(done, 5000, `${times} deliveries`)
   } finally {
     await consumer.stop(3000)
@@ -108,14 +99,14 @@ describe('nsq_tail Go syntax = nsqkit tail GNU syntax', () => {
     const topic = topicName('syntax')
     // [name, channel, argv, prints the topic]: each on its own channel, so each gets a copy
     const variants: [string, string, string[], boolean][] = [
-      ['-topic=t -n=3', 'c1', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-channel=c1'], false],
-      ['-topic t -n 3', 'c2', [...NSQ_TAIL, '-topic', topic, '-nsqd-tcp-address', addr, '-n', '3', '-channel', 'c2'], false],
-      ['--topic t -n 3', 'c3', [...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '-n', '3', '--channel', 'c3'], false],
-      ['--topic=t --n=3', 'c4', [...TAIL, `--topic=${topic}`, `--nsqd-tcp-address=${addr}`, '--n=3', '--channel=c4'], false],
-      ['-print-topic', 'c5', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic', '-channel=c5'], true],
-      ['-print-topic=true', 'c6', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic=true', '-channel=c6'], true],
-      ['--print-topic', 'c7', [...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '-n', '3', '--print-topic', '--channel', 'c7'], true],
-      ['-print-topic=false', 'c8', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-n=3', '-print-topic=false', '-channel=c8'], false],
+      ['-topic=t -n=3', 'c1', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-n=3', '-channel=c1'], false],
+      ['-topic t -n 3', 'c2', [...NSQ_TAIL, '-topic', topic, '-nsqd-tcp-address', broker.tcpAddress, '-n', '3', '-channel', 'c2'], false],
+      ['--topic t -n 3', 'c3', [...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '-n', '3', '--channel', 'c3'], false],
+      ['--topic=t --n=3', 'c4', [...TAIL, `--topic=${topic}`, `--nsqd-tcp-address=${broker.tcpAddress}`, '--n=3', '--channel=c4'], false],
+      ['-print-topic', 'c5', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-n=3', '-print-topic', '-channel=c5'], true],
+      ['-print-topic=true', 'c6', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-n=3', '-print-topic=true', '-channel=c6'], true],
+      ['--print-topic', 'c7', [...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '-n', '3', '--print-topic', '--channel', 'c7'], true],
+      ['-print-topic=false', 'c8', [...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-n=3', '-print-topic=false', '-channel=c8'], false],
     ]
     for (const [, channel] of variants) await createChannel(broker.httpPort, topic, channel)
     await mpub(broker.httpPort, topic, ['one', 'two', 'three'])
@@ -138,7 +129,7 @@ describe('tail -n', () => {
     await createChannel(broker.httpPort, topic, 'keep')
     const bodies = Array.from({length: 10}, (_, i) => `m${i + 1}`)
     await mpub(broker.httpPort, topic, bodies)
-    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'])
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'keep', '-n', '5'])
     assertExit(r, 0)
     assert.deepEqual(lines(r.stdout), bodies.slice(0, 5))
     assertNoStack(r.stderr)
@@ -154,7 +145,7 @@ describe('tail -n', () => {
     const topic = topicName('n5req')
     await createChannel(broker.httpPort, topic, 'keep')
     await mpub(broker.httpPort, topic, Array.from({length: 10}, (_, i) => `m${i + 1}`))
-    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5'])
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'keep', '-n', '5'])
     assertExit(r, 0)
     assert.equal(lines(r.stdout).length, 5)
     const c = await channelWhen(topic, 'keep', (x) => x.in_flight_count === 0 && x.depth === 5)
@@ -167,7 +158,7 @@ describe('tail -n', () => {
     // were on their way), not requeued and redelivered until the output was done
     assert.ok(c.requeue_count <= 5, `requeue_count ${c.requeue_count}`)
     // and the next tail gets the other five, in order, each delivered at most twice
-    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'keep', '-n', '5', '--format', 'json'], {timeoutMs: 10_000})
+    const r2 = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'keep', '-n', '5', '--format', 'json'], {timeoutMs: 10_000})
     assertExit(r2, 0)
     const objs = lines(r2.stdout).map((l) => JSON.parse(l) as {body: string; attempts: number})
     assert.deepEqual(objs.map((o) => o.body).sort(), ['m10', 'm6', 'm7', 'm8', 'm9'])
@@ -179,7 +170,7 @@ describe('tail -n', () => {
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['old'])
     await bounce(topic, 'c', 6)
-    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--format', 'json'], {timeoutMs: 10_000})
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c', '-n', '1', '--format', 'json'], {timeoutMs: 10_000})
     assertExit(r, 0)
     const o = JSON.parse(r.stdout) as {body: string; attempts: number}
     assert.equal(o.body, 'old')
@@ -187,8 +178,8 @@ describe('tail -n', () => {
     // the user's max_attempts still wins over tail's 0
     await mpub(broker.httpPort, topic, ['again'])
     await bounce(topic, 'c', 2)
-    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '1', '--consumer-opt', 'max_attempts,2'])
-    await waitFor('tail to give up on the message', 10_000, () => /giving up/.test(child.stderr()))
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c', '-n', '1', '--consumer-opt', 'max_attempts,2'])
+    await waitFor('tail to give up on the message', () => /giving up/.test(child.stderr()), {timeoutMs: 10_000})
     const c = await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
     assert.equal(c.depth + c.in_flight_count, 0, 'given up: FINed')
     assert.equal(child.stdout(), '')
@@ -205,7 +196,7 @@ describe('tail -n', () => {
     }
     await mpub(broker.httpPort, a, ['a1', 'a2', 'a3'])
     await mpub(broker.httpPort, b, ['b1', 'b2', 'b3'])
-    const args = (channel: string, n: number): string[] => [...TAIL, '--topic', a, '--topic', b, '--nsqd-tcp-address', addr, '--channel', channel, '--print-topic', '-n', String(n)]
+    const args = (channel: string, n: number): string[] => [...TAIL, '--topic', a, '--topic', b, '--nsqd-tcp-address', broker.tcpAddress, '--channel', channel, '--print-topic', '-n', String(n)]
     const [all, four] = await Promise.all([runCli(args('all', 6)), runCli(args('four', 4))])
     assert.ok(all && four)
     assertExit(all, 0, 'tail -n 6')
@@ -232,7 +223,7 @@ describe('tail --format json', () => {
     const before = BigInt(Date.now()) * 1_000_000n
     await mpubBinary(broker.httpPort, topic, [Buffer.from(text), binary, Buffer.from('plain')])
     const after = BigInt(Date.now()) * 1_000_000n
-    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '3', '--format', 'json'])
+    const r = await runCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c', '-n', '3', '--format', 'json'])
     assertExit(r, 0)
     const got = lines(r.stdout)
     assert.equal(got.length, 3, r.stdout)
@@ -263,7 +254,7 @@ describe('tail ends cleanly', () => {
     const topic = topicName('head')
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['1', '2', '3', '4', '5'])
-    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c'])
     assert.deepEqual((await waitLines(child, 3, 10_000)).slice(0, 3), ['1', '2', '3'])
     // head exits: the read end of the pipe is closed; the next write gets EPIPE
     child.proc.stdout?.destroy()
@@ -280,7 +271,7 @@ describe('tail ends cleanly', () => {
     const topic = topicName('head_inflight')
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['1', '2', '3'])
-    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c'])
     await waitLines(child, 3, 10_000)
     child.proc.stdout?.destroy()
     await mpub(broker.httpPort, topic, ['4', '5', '6', '7', '8', '9', '10'])
@@ -297,7 +288,7 @@ describe('tail ends cleanly', () => {
       const topic = topicName(sig.toLowerCase())
       await createChannel(broker.httpPort, topic, 'c')
       await mpub(broker.httpPort, topic, ['a', 'b', 'c', 'd'])
-      const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${addr}`, '-channel=c'])
+      const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${broker.tcpAddress}`, '-channel=c'])
       assert.deepEqual(await waitLines(child, 4, 5000), ['a', 'b', 'c', 'd'])
       child.proc.kill(sig)
       const r = await exitWithin(child, 5000, `tail after ${sig}`)
@@ -315,7 +306,7 @@ describe('tail ends cleanly', () => {
     const topic = topicName('starved')
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['x', 'y'])
-    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', addr, '--channel', 'c', '-n', '5'])
+    const child = spawnCli([...TAIL, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--channel', 'c', '-n', '5'])
     assert.deepEqual(await waitLines(child, 2, 5000), ['x', 'y'])
     child.proc.kill('SIGTERM')
     const r = await exitWithin(child, 5000, 'tail after SIGTERM')
@@ -351,7 +342,7 @@ describe('tail and a reader that stops early', () => {
     await createChannel(broker.httpPort, topic, 'hc')
     const bodies = Array.from({length: 1000}, (_, i) => `message-${String(i + 1).padStart(4, '0')}`)
     await mpub(broker.httpPort, topic, bodies)
-    const r = await shellPipeline([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', addr], 'head -3')
+    const r = await shellPipeline([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', broker.tcpAddress], 'head -3')
     assert.equal(r.stdout, 'message-0001\nmessage-0002\nmessage-0003\n')
     assert.equal(r.tailExit, 0, `tail's exit status; stderr:\n${r.stderr}`)
     assertNoStack(r.stderr)
@@ -367,7 +358,7 @@ describe('tail and a reader that stops early', () => {
     // RDY 0 went out before the REQs: each of the (at most 200) in flight was requeued once
     assert.ok(c.requeue_count <= 200, `requeue_count ${c.requeue_count}: requeued again and again`)
     // what is left is exactly what was not FINed (the first `fined`, in order), each delivered at most twice
-    const rest = await runCli([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', addr, '-n', String(c.depth), '--format', 'json'])
+    const rest = await runCli([...TAIL, '--topic', topic, '--channel', 'hc', '--nsqd-tcp-address', broker.tcpAddress, '-n', String(c.depth), '--format', 'json'])
     assertExit(rest, 0, 'the second tail')
     const objs = lines(rest.stdout).map((l) => JSON.parse(l) as {body: string; attempts: number})
     assert.deepEqual(objs.map((o) => o.body).sort(), bodies.slice(fined))
@@ -382,7 +373,7 @@ describe('tail and a reader that stops early', () => {
     const full = openSync('/dev/full', 'w')
     let child
     try {
-      child = spawn(process.execPath, [...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', addr, '--log-level', 'warn'], {cwd: REPO_ROOT, stdio: ['ignore', full, 'pipe']})
+      child = spawn(process.execPath, [...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', broker.tcpAddress, '--log-level', 'warn'], {cwd: REPO_ROOT, stdio: ['ignore', full, 'pipe']})
     } finally {
       closeSync(full)
     }
@@ -408,17 +399,17 @@ describe('tail with several --nsqd-tcp-address', () => {
     const dead = `${HOST}:${port}`
     await createChannel(broker.httpPort, topic, 'c')
     await mpub(broker.httpPort, topic, ['a1', 'a2', 'a3'])
-    const child = spawnCli([...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', addr, '--nsqd-tcp-address', dead, '--consumer-opt', 'lookupd_poll_interval,300ms'])
-    let second: Broker | undefined
+    const child = spawnCli([...TAIL, '--topic', topic, '--channel', 'c', '--nsqd-tcp-address', broker.tcpAddress, '--nsqd-tcp-address', dead, '--consumer-opt', 'lookupd_poll_interval,300ms'])
+    let second: ServeChild | undefined
     try {
       assert.deepEqual(await waitLines(child, 3, 10_000), ['a1', 'a2', 'a3'])
       await channelWhen(topic, 'c', (x) => x.depth === 0 && x.in_flight_count === 0)
       const c = await broker.channel(topic, 'c')
       assert.equal((c?.depth ?? -1) + (c?.in_flight_count ?? -1), 0, `the first broker's messages are FINed: ${JSON.stringify(c)}`)
       // still running, retrying the dead one every 300ms, one error line per try
-      await waitFor('two retries logged', 5000, () => (child.stderr().match(new RegExp(`\\(${dead}\\) error connecting to nsqd .*retrying in 300ms`, 'g')) ?? []).length >= 2)
+      await waitFor('two retries logged', () => (child.stderr().match(new RegExp(`\\(${dead}\\) error connecting to nsqd .*retrying in 300ms`, 'g')) ?? []).length >= 2, {timeoutMs: 5000})
       assert.equal(child.proc.exitCode, null, `tail exited; stderr:\n${child.stderr()}`)
-      second = await Broker.start([], {tcpPort: port})
+      second = await startServe([], {tcpPort: port})
       await second.waitSubscribed(topic, 'c')
       await mpub(second.httpPort, topic, ['b1', 'b2'])
       await mpub(broker.httpPort, topic, ['a4'])
@@ -445,17 +436,17 @@ describe('tail with several --nsqd-tcp-address', () => {
 
 describe('tail keeps waiting', () => {
   test('its nsqd goes away: tail keeps running, reconnects when it is back on the same port, prints what comes', T, async () => {
-    const first = await Broker.start()
-    let second: Broker | undefined
+    const first = await startServe()
+    let second: ServeChild | undefined
     try {
       const topic = topicName('restart')
       const child = spawnCli([...NSQ_TAIL, `-topic=${topic}`, `-nsqd-tcp-address=${first.tcpAddress}`, '-channel=c', '-consumer-opt=lookupd_poll_interval,200ms'])
       await first.waitSubscribed(topic, 'c')
       await first.stop()
       // no connection left: it must not fall out of the event loop (exit 13) nor give up
-      await new Promise((resolve) => setTimeout(resolve, 700))
+      await sleep(700)
       assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode} while its nsqd was down; stderr:\n${child.stderr()}`)
-      second = await Broker.start([], {tcpPort: first.tcpPort})
+      second = await startServe([], {tcpPort: first.tcpPort})
       await second.waitSubscribed(topic, 'c')
       await mpub(second.httpPort, topic, ['after restart'])
       assert.deepEqual(await waitLines(child, 1, 5000), ['after restart'])
@@ -472,7 +463,7 @@ describe('tail keeps waiting', () => {
   test('a lookupd that does not answer: tail keeps polling until SIGINT, then exits 0', T, async () => {
     const port = await unusedPort()
     const child = spawnCli([...TAIL, '--topic', topicName('lookupd'), '--lookupd-http-address', `${HOST}:${port}`])
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await sleep(1000)
     assert.equal(child.proc.exitCode, null, `tail exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
     assert.match(child.stderr(), /nsqlookupd/)
     child.proc.kill('SIGINT')
@@ -484,16 +475,16 @@ describe('tail keeps waiting', () => {
 
 describe('tail misuse: exit 2 with one stderr line naming the flag', {concurrency: true}, () => {
   const cases: [string, () => string[], RegExp][] = [
-    ['no --topic', () => [...TAIL, '--nsqd-tcp-address', addr], /--topic/],
-    ['no --topic (Go syntax)', () => [...NSQ_TAIL, `-nsqd-tcp-address=${addr}`], /--topic/],
+    ['no --topic', () => [...TAIL, '--nsqd-tcp-address', broker.tcpAddress], /--topic/],
+    ['no --topic (Go syntax)', () => [...NSQ_TAIL, `-nsqd-tcp-address=${broker.tcpAddress}`], /--topic/],
     ['neither --nsqd-tcp-address nor --lookupd-http-address', () => [...TAIL, '--topic', 't'], /--nsqd-tcp-address.*--lookupd-http-address/],
-    ['both --nsqd-tcp-address and --lookupd-http-address', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--lookupd-http-address', `${HOST}:4161`], /--nsqd-tcp-address.*--lookupd-http-address.*not both/],
-    ['an unknown flag', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--bogus'], /--bogus/],
-    ['an unknown flag (Go syntax)', () => [...NSQ_TAIL, '-topic=t', `-nsqd-tcp-address=${addr}`, '-bogus=1'], /bogus/],
-    ['--consumer-opt max_in_flight,-1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--consumer-opt', 'max_in_flight,-1'], /--consumer-opt.*max_in_flight/],
-    ['--consumer-opt nope,1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--consumer-opt', 'nope,1'], /--consumer-opt.*nope/],
-    ['-n -1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '-n', '-1'], /(^|\s)--?n\b/],
-    ['--format xml', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', addr, '--format', 'xml'], /--format|xml/],
+    ['both --nsqd-tcp-address and --lookupd-http-address', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--lookupd-http-address', `${HOST}:4161`], /--nsqd-tcp-address.*--lookupd-http-address.*not both/],
+    ['an unknown flag', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--bogus'], /--bogus/],
+    ['an unknown flag (Go syntax)', () => [...NSQ_TAIL, '-topic=t', `-nsqd-tcp-address=${broker.tcpAddress}`, '-bogus=1'], /bogus/],
+    ['--consumer-opt max_in_flight,-1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--consumer-opt', 'max_in_flight,-1'], /--consumer-opt.*max_in_flight/],
+    ['--consumer-opt nope,1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--consumer-opt', 'nope,1'], /--consumer-opt.*nope/],
+    ['-n -1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '-n', '-1'], /(^|\s)--?n\b/],
+    ['--format xml', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--format', 'xml'], /--format|xml/],
     ['--nsqd-tcp-address without a port', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', 'nohost'], /--nsqd-tcp-address/],
   ]
   for (const [name, argv, mentions] of cases) {

@@ -11,34 +11,27 @@
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {Broker, HOST, waitFor, type ClientJson} from '../helpers/client-harness.js'
+import type {ClientJson} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, mpub, runCli, shim, spawnCli, waitLines} from '../helpers/cli.js'
+import {topicNames} from '../helpers/names.js'
+import {useServe} from '../helpers/serve.js'
+import {waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 const TAIL = [...NSQKIT, 'tail']
 const PUB = [...NSQKIT, 'pub']
 
-let broker: Broker
+after(killChildren)
+const broker = useServe()
 let addr: string
-
 before(async () => {
-  broker = await Broker.start()
-  addr = broker.tcpAddress
+  addr = (await broker.start()).tcpAddress
 })
-
-after(async () => {
-  killChildren()
-  await broker?.stop()
-})
-
-let seq = 0
-const topicName = (what: string): string => `flags_${what}_${process.pid}_${++seq}`
+const topicName = topicNames('flags')
 
 /** The TCP clients that published (nsqd's top-level "producers" of /stats). */
 async function producers(): Promise<ClientJson[]> {
-  const res = await fetch(`http://${HOST}:${broker.httpPort}/stats?format=json`, {signal: AbortSignal.timeout(3000)})
-  const doc = (await res.json()) as {producers: ClientJson[] | null}
-  return doc.producers ?? []
+  return (await broker.stats()).producers ?? []
 }
 
 describe('the tool\'s own flags win over --consumer-opt / --producer-opt, as in the Go tools', () => {
@@ -78,7 +71,7 @@ describe('the tool\'s own flags win over --consumer-opt / --producer-opt, as in 
     const child = spawnCli([...PUB, '--topic', topic, '--nsqd-tcp-address', addr, '--producer-opt', 'user_agent,evil/1.0'], {keepStdin: true})
     try {
       child.proc.stdin?.write('one\n')
-      const p = await waitFor('pub as a producer in /stats', 5000, async () => (await producers()).find((c) => c.user_agent.startsWith('to_nsq/') || c.user_agent === 'evil/1.0'))
+      const p = await waitFor('pub as a producer in /stats', async () => (await producers()).find((c) => c.user_agent.startsWith('to_nsq/') || c.user_agent === 'evil/1.0'), {timeoutMs: 5000})
       assert.match(p.user_agent, /^to_nsq\/1\.3\.0 nsqkit\/\d+\.\d+\.\d+\S*$/)
     } finally {
       child.proc.stdin?.end()

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {join} from 'node:path'
-import {HOST} from './client-harness.js'
+import {HOST} from './net.js'
 import {REPO_ROOT, RUN_JS} from './serve.js'
+import {withTimeout} from './wait.js'
 
 export const BIN = join(REPO_ROOT, 'bin')
 /** argv prefix of `nsqkit <args>` */
@@ -146,18 +147,8 @@ export function waitLines(child: CliChild, n: number, ms: number): Promise<strin
 }
 
 /** Resolves with the result if the child exits within `ms`, else rejects (the child keeps running). */
-export async function exitWithin(child: CliChild, ms: number, what: string): Promise<CliResult> {
-  let t: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      child.done,
-      new Promise<never>((_, reject) => {
-        t = setTimeout(() => reject(new Error(`${what}: still running after ${ms}ms; stderr:\n${child.stderr()}`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(t)
-  }
+export function exitWithin(child: CliChild, ms: number, what: string): Promise<CliResult> {
+  return withTimeout(child.done, ms, () => `${what} (still running; stderr:\n${child.stderr()})`)
 }
 
 // ---- the broker's HTTP API -------------------------------------------------------------------------

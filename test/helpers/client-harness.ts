@@ -1,54 +1,12 @@
 /**
- * Shared pieces of the client integration tests (test/integration/client-*.test.ts): bounded
- * waits, a `nsqkit serve` child with typed /stats reads, a cleanup list for finally blocks,
- * and a port nothing listens on.
+ * Shared pieces of the client tests (test/integration/client-*.test.ts and the tools' tests):
+ * a cleanup list for finally blocks, the /stats?format=json types, the rejection of a promise,
+ * and a Consumer that records what it gets.
  */
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync, rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {Consumer, type ConsumerMessage, type ConsumerOptions} from '../../src/core/client/consumer.js'
-import {startServe, type ServeChild, type StartServeOptions} from './serve.js'
-
-export const HOST = '127.0.0.1'
-
-// ---- time -------------------------------------------------------------------------------------
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        t = setTimeout(() => reject(new Error(`${what}: no result within ${ms}ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(t)
-  }
-}
-
-/** Poll `fn` every `everyMs` until it returns something truthy; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, fn: () => T | Promise<T>, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  let last: T | undefined
-  for (;;) {
-    last = await fn()
-    if (last) return last as NonNullable<T>
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what} (last: ${JSON.stringify(last)})`)
-    await sleep(everyMs)
-  }
-}
-
-/** A promise with its resolve function, for handlers that wait on the test. */
-export function deferred<T = void>(): {promise: Promise<T>; resolve: (v: T) => void} {
-  let resolve!: (v: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return {promise, resolve}
-}
+import type {ServeChild} from './serve.js'
+import {waitFor, withTimeout} from './wait.js'
 
 // ---- cleanup ----------------------------------------------------------------------------------
 
@@ -104,98 +62,6 @@ export interface TopicJson {
   channels: ChannelJson[]
 }
 
-/** A `nsqkit serve` child with its /stats. */
-export class Broker {
-  private constructor(readonly child: ServeChild) {}
-
-  static async start(extraArgs: string[] = [], opts: StartServeOptions = {}): Promise<Broker> {
-    return new Broker(await startServe(extraArgs, opts))
-  }
-
-  get tcpPort(): number {
-    return this.child.tcpPort
-  }
-
-  get httpPort(): number {
-    return this.child.httpPort
-  }
-
-  get tcpAddress(): string {
-    return `${HOST}:${this.child.tcpPort}`
-  }
-
-  get alive(): boolean {
-    return this.child.proc.exitCode === null && this.child.proc.signalCode === null
-  }
-
-  async topics(): Promise<TopicJson[]> {
-    const res = await fetch(`http://${HOST}:${this.child.httpPort}/stats?format=json`, {signal: AbortSignal.timeout(3000)})
-    assert.equal(res.status, 200)
-    const doc = (await res.json()) as {topics: TopicJson[] | null}
-    return doc.topics ?? []
-  }
-
-  async topic(topic: string): Promise<TopicJson | undefined> {
-    return (await this.topics()).find((t) => t.topic_name === topic)
-  }
-
-  async channel(topic: string, channel: string): Promise<ChannelJson | undefined> {
-    return (await this.topic(topic))?.channels.find((c) => c.channel_name === channel)
-  }
-
-  /** The subscribed clients of topic/channel ([] when there is none). */
-  async clients(topic: string, channel: string): Promise<ClientJson[]> {
-    return (await this.channel(topic, channel))?.clients ?? []
-  }
-
-  /** Wait until `n` clients are subscribed to topic/channel, each with RDY > 0 (or exactly `rdy`). */
-  async waitSubscribed(topic: string, channel: string, n = 1, rdy?: number): Promise<ClientJson[]> {
-    return waitFor(`${n} subscribed client(s) with RDY ${rdy ?? '> 0'} on ${topic}/${channel} at ${this.tcpAddress}`, 5000, async () => {
-      const cs = await this.clients(topic, channel)
-      const ok = cs.length === n && cs.every((c) => (rdy === undefined ? c.ready_count > 0 : c.ready_count === rdy))
-      return ok ? cs : undefined
-    })
-  }
-
-  /** SIGSTOP, and wait until the process is really stopped (state T in /proc on Linux). */
-  async freeze(): Promise<void> {
-    const pid = this.child.proc.pid
-    this.child.proc.kill('SIGSTOP')
-    if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) {
-      await sleep(200)
-      return
-    }
-    await waitFor(`serve ${this.tcpAddress} stopped`, 3000, () => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
-      return /^\d+ \(.*\) T /.test(stat)
-    }, 5)
-  }
-
-  /** SIGTERM (or `signal`), wait for the exit, remove the data directory. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.alive) this.child.proc.kill('SIGCONT') // in case a test froze it with SIGSTOP
-    await withTimeout(this.child.stop(signal), 10_000, `serve ${this.tcpAddress} exit`).catch(async () => {
-      await this.child.stop('SIGKILL')
-    })
-    rmSync(this.child.dataPath, {recursive: true, force: true})
-  }
-}
-
-// ---- ports ------------------------------------------------------------------------------------
-
-/** A TCP port of 127.0.0.1 that nothing listens on (bound once, then released). */
-export async function unusedPort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject)
-    srv.listen(0, HOST, () => resolve())
-  })
-  const addr = srv.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-  await new Promise<void>((resolve) => srv.close(() => resolve()))
-  return port
-}
-
 /** The rejection of `p` (fails if it resolves), bounded. */
 export async function rejectionOf(p: Promise<unknown>, ms: number, what: string): Promise<Error & {code?: string; nsqCode?: string}> {
   const outcome = await withTimeout(
@@ -236,7 +102,7 @@ export interface Recording {
  */
 export async function recordingConsumer(
   cleanup: Cleanup,
-  brokers: Broker[],
+  brokers: ServeChild[],
   topic: string,
   channel: string,
   options: ConsumerOptions = {},
@@ -263,6 +129,7 @@ export async function recordingConsumer(
   return {
     consumer,
     received,
-    waitCount: (n, timeoutMs = 5000) => waitFor(`${n} message(s) on ${topic}/${channel} (have ${received.length})`, timeoutMs, () => (received.length >= n ? received : undefined)),
+    waitCount: (n, timeoutMs = 5000) =>
+      waitFor(() => `${n} message(s) on ${topic}/${channel} (have ${received.length})`, () => (received.length >= n ? received : undefined), {timeoutMs}),
   }
 }

@@ -14,7 +14,7 @@
  */
 import {createServer, type Server, type Socket} from 'node:net'
 import {Accumulator, FrameType, MAGIC_V2, ProtocolError, encodeFrame, type IdentifyResponse} from '../../src/core/protocol/index.js'
-import {HOST} from './client-harness.js'
+import {HOST} from './net.js'
 
 export interface FakeNsqdOptions {
   maxMsgSize?: number

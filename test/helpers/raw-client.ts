@@ -4,6 +4,8 @@
  */
 import {connect, type Socket} from 'node:net'
 import {FrameDecoder, FrameType, MAGIC_V2, decodeMessage, type Command, type Frame, type Message} from '../../src/core/protocol/index.js'
+import {HOST} from './net.js'
+import {withTimeout} from './wait.js'
 
 export interface ReadFrame {
   type: FrameType
@@ -42,7 +44,7 @@ export class RawClient {
   /** Connect and (unless `magic: false`) send "  V2". */
   static async connect(port: number, opts: {magic?: boolean | Buffer} = {}): Promise<RawClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(s))
+      const s = connect(port, HOST, () => resolve(s))
       s.once('error', reject)
     })
     socket.setNoDelay(true)
@@ -114,14 +116,7 @@ export class RawClient {
 
   /** Resolves when the server closes the connection; rejects after `timeoutMs`. */
   async waitClosed(timeoutMs = 2000): Promise<void> {
-    let t: NodeJS.Timeout | undefined
-    await Promise.race([
-      this.closedPromise,
-      new Promise((_, reject) => {
-        t = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs}ms`)), timeoutMs)
-      }),
-    ])
-    clearTimeout(t)
+    await withTimeout(this.closedPromise, timeoutMs, 'the server closing the connection (still open)')
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 /**
- * A broker plus the raw clients a test opens against it, all closed in one place; and the
- * small waits the protocol tests share (collect messages until quiet, poll /stats, assert that
- * a connection was closed by the server or is still usable).
+ * An in-process broker plus the raw clients a test opens against it, all closed in one place;
+ * and what the protocol tests share: collect messages until quiet, read /stats, assert that a
+ * connection was closed by the server or is still usable, hand-made size prefixes.
  */
 import assert from 'node:assert/strict'
 import type {BrokerOptions} from '../../src/core/broker/index.js'
@@ -83,20 +83,6 @@ export async function withScenario(opts: Partial<BrokerOptions>, fn: (s: Scenari
     await fn(s)
   } finally {
     await s.close()
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Poll `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 3000, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  let last: T
-  for (;;) {
-    last = await check()
-    if (last) return last as NonNullable<T>
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs}ms waiting for ${what} (last: ${JSON.stringify(last)})`)
-    await sleep(everyMs)
   }
 }
 

@@ -1,12 +1,19 @@
 /**
- * Start the built CLI's `serve` as a child process on ports chosen at run time; shared by
- * the bench and the tests that drive a real `nsqkit serve`.
+ * The broker as a child process: the built CLI's `nsqkit serve` (or bin/nsqd) on ports chosen at
+ * run time and its own data directory, with typed reads of its /stats. `startServe()` for one a
+ * test starts itself, `useServe()` for one the tests of a file (or describe block) share, started
+ * in a before hook and stopped in an after hook. Also used by the bench.
  */
+import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
+import {after, before} from 'node:test'
 import {fileURLToPath} from 'node:url'
+import type {ChannelJson, ClientJson, TopicJson} from './client-harness.js'
+import {HOST} from './net.js'
+import {sleep, waitFor, withTimeout} from './wait.js'
 
 export const REPO_ROOT = (() => {
   // compiled to dist/test/helpers/serve.js: the repo root is the parent of dist/
@@ -20,63 +27,215 @@ export const REPO_ROOT = (() => {
 
 export const RUN_JS = join(REPO_ROOT, 'bin', 'run.js')
 
-export interface ServeChild {
-  proc: ChildProcess
-  tcpPort: number
-  httpPort: number
-  dataPath: string
-  /** everything written to stderr so far */
-  stderr(): string
-  /** SIGTERM, resolves with the exit code */
-  stop(signal?: NodeJS.Signals): Promise<number | null>
-}
-
 export interface StartServeOptions {
-  bin?: string[]
+  /**
+   * run bin/nsqd with Go single-dash flags (`-tcp-address=…`) instead of `nsqkit serve
+   * --tcp-address=…`; a path runs that nsqd shim instead (an installed package's)
+   */
+  shim?: boolean | string
+  /** how long it may take to log both listening lines (15 s by default) */
   timeoutMs?: number
   /** listen for TCP on this port of 127.0.0.1 (to restart a broker where it was); 0 by default */
   tcpPort?: number
 }
 
-export async function startServe(extraArgs: string[] = [], opts: StartServeOptions = {}): Promise<ServeChild> {
-  const dataPath = mkdtempSync(join(tmpdir(), 'nsqkit-serve-'))
-  const argv = opts.bin ?? [RUN_JS, 'serve']
-  const proc = spawn(process.execPath, [...argv, `--tcp-address=127.0.0.1:${opts.tcpPort ?? 0}`, '--http-address=127.0.0.1:0', `--data-path=${dataPath}`, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let err = ''
-  proc.stderr?.setEncoding('utf8')
-  proc.stderr?.on('data', (d: string) => {
-    err += d
-  })
-  proc.stdout?.resume()
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
-  const ports = await new Promise<{tcp: number; http: number}>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start in time:\n${err}`)), opts.timeoutMs ?? 15_000)
-    const check = (): void => {
-      const tcp = /TCP: listening on [^\s]+:(\d+)/.exec(err)
-      const http = /HTTP: listening on [^\s]+:(\d+)/.exec(err)
-      if (tcp && http) {
-        clearTimeout(t)
-        proc.stderr?.off('data', check)
-        resolve({tcp: Number(tcp[1]), http: Number(http[1])})
-      }
-    }
-    proc.stderr?.on('data', check)
-    proc.once('exit', (code) => {
-      clearTimeout(t)
-      reject(new Error(`serve exited with ${code}:\n${err}`))
-    })
-  })
-  return {
-    proc,
-    tcpPort: ports.tcp,
-    httpPort: ports.http,
-    dataPath,
-    stderr: () => err,
-    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
-      return exited
-    },
+interface Running {
+  proc: ChildProcess
+  tcpPort: number
+  httpPort: number
+  dataPath: string
+  exited: Promise<number | null>
+}
+
+/** The parts of /stats?format=json a serve child's tests read (nsqd's field names). */
+export interface ServeStats {
+  topics: TopicJson[] | null
+  producers: ClientJson[] | null
+}
+
+/** A `nsqkit serve` child: created by `startServe()` or `useServe()`, usable once started. */
+export class ServeChild {
+  private running: Running | null = null
+  private starting: Promise<this> | null = null
+  private err = ''
+
+  constructor(
+    private readonly args: string[] = [],
+    private readonly opts: StartServeOptions = {},
+  ) {}
+
+  /**
+   * Spawn, and resolve once both listening lines are logged (with the ports they name). Called
+   * again, the same start: a hook that needs the ports can await it whatever order hooks run in.
+   */
+  start(): Promise<this> {
+    this.starting ??= this.spawn()
+    return this.starting
   }
+
+  private async spawn(): Promise<this> {
+    const dataPath = mkdtempSync(join(tmpdir(), 'nsqkit-serve-'))
+    const shim = typeof this.opts.shim === 'string' ? this.opts.shim : join(REPO_ROOT, 'bin', 'nsqd')
+    const [argv, dash] = this.opts.shim ? [[shim], '-'] : [[RUN_JS, 'serve'], '--']
+    const flags = [`${dash}tcp-address=${HOST}:${this.opts.tcpPort ?? 0}`, `${dash}http-address=${HOST}:0`, `${dash}data-path=${dataPath}`]
+    const proc = spawn(process.execPath, [...argv, ...flags, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
+    proc.stderr?.setEncoding('utf8')
+    proc.stderr?.on('data', (d: string) => {
+      this.err += d
+    })
+    proc.stdout?.resume()
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+    const ports = await new Promise<{tcp: number; http: number}>((resolve, reject) => {
+      const t = setTimeout(() => {
+        proc.kill('SIGKILL')
+        reject(new Error(`serve did not start in time:\n${this.err}`))
+      }, this.opts.timeoutMs ?? 15_000)
+      const check = (): void => {
+        const tcp = /TCP: listening on [^\s]+:(\d+)/.exec(this.err)
+        const http = /HTTP: listening on [^\s]+:(\d+)/.exec(this.err)
+        if (tcp && http) {
+          clearTimeout(t)
+          proc.stderr?.off('data', check)
+          resolve({tcp: Number(tcp[1]), http: Number(http[1])})
+        }
+      }
+      proc.stderr?.on('data', check)
+      proc.once('exit', (code) => {
+        clearTimeout(t)
+        reject(new Error(`serve exited with ${code}:\n${this.err}`))
+      })
+    }).catch((err: unknown) => {
+      rmSync(dataPath, {recursive: true, force: true})
+      throw err
+    })
+    this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, dataPath, exited}
+    return this
+  }
+
+  private get r(): Running {
+    if (this.running === null) throw new Error('serve is not started (a test ran before its before hook?)')
+    return this.running
+  }
+
+  get proc(): ChildProcess {
+    return this.r.proc
+  }
+
+  get tcpPort(): number {
+    return this.r.tcpPort
+  }
+
+  get httpPort(): number {
+    return this.r.httpPort
+  }
+
+  /** `127.0.0.1:<tcp port>`, as a --nsqd-tcp-address */
+  get tcpAddress(): string {
+    return `${HOST}:${this.r.tcpPort}`
+  }
+
+  get dataPath(): string {
+    return this.r.dataPath
+  }
+
+  get alive(): boolean {
+    return this.running !== null && this.running.proc.exitCode === null && this.running.proc.signalCode === null
+  }
+
+  /** everything written to stderr so far */
+  stderr(): string {
+    return this.err
+  }
+
+  // ---- /stats?format=json ---------------------------------------------------------------------
+
+  async stats(): Promise<ServeStats> {
+    const res = await fetch(`http://${HOST}:${this.httpPort}/stats?format=json`, {signal: AbortSignal.timeout(3000)})
+    assert.equal(res.status, 200)
+    return (await res.json()) as ServeStats
+  }
+
+  async topics(): Promise<TopicJson[]> {
+    return (await this.stats()).topics ?? []
+  }
+
+  async topic(topic: string): Promise<TopicJson | undefined> {
+    return (await this.topics()).find((t) => t.topic_name === topic)
+  }
+
+  async channel(topic: string, channel: string): Promise<ChannelJson | undefined> {
+    return (await this.topic(topic))?.channels.find((c) => c.channel_name === channel)
+  }
+
+  /** The subscribed clients of topic/channel ([] when there is none). */
+  async clients(topic: string, channel: string): Promise<ClientJson[]> {
+    return (await this.channel(topic, channel))?.clients ?? []
+  }
+
+  /** Wait until `n` clients are subscribed to topic/channel, each with RDY > 0 (or exactly `rdy`). */
+  async waitSubscribed(topic: string, channel: string, n = 1, rdy?: number): Promise<ClientJson[]> {
+    return waitFor(
+      `${n} subscribed client(s) with RDY ${rdy ?? '> 0'} on ${topic}/${channel} at ${this.tcpAddress}`,
+      async () => {
+        const cs = await this.clients(topic, channel)
+        const ok = cs.length === n && cs.every((c) => (rdy === undefined ? c.ready_count > 0 : c.ready_count === rdy))
+        return ok ? cs : undefined
+      },
+      {timeoutMs: 5000},
+    )
+  }
+
+  // ---- the process ----------------------------------------------------------------------------
+
+  /** SIGSTOP, and wait until the process is really stopped (state T in /proc on Linux). */
+  async freeze(): Promise<void> {
+    const pid = this.proc.pid
+    this.proc.kill('SIGSTOP')
+    if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) {
+      await sleep(200)
+      return
+    }
+    await waitFor(`serve ${this.tcpAddress} stopped`, () => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'latin1')), {timeoutMs: 3000, everyMs: 5})
+  }
+
+  /**
+   * Send `signal` (after a SIGCONT, in case a test froze it), wait for the exit (SIGKILL after
+   * 10 s), remove the data directory; resolves with the exit code. A no-op if it never started.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running === null) return null
+    const {proc, exited, dataPath} = this.running
+    if (this.alive) {
+      proc.kill('SIGCONT')
+      proc.kill(signal)
+    }
+    const code = await withTimeout(exited, 10_000, `serve ${this.tcpAddress} exit after ${signal}`).catch(() => {
+      proc.kill('SIGKILL')
+      return exited
+    })
+    rmSync(dataPath, {recursive: true, force: true})
+    return code
+  }
+}
+
+/** Start a serve child with `args` after the port and data-path flags. */
+export function startServe(args: string[] = [], opts: StartServeOptions = {}): Promise<ServeChild> {
+  return new ServeChild(args, opts).start()
+}
+
+/** `n` serve children shared by the tests of this file (or describe block): started (at once) before them, stopped after. */
+export function useServes(n: number, args: string[] = [], opts: StartServeOptions = {}): ServeChild[] {
+  const serves = Array.from({length: n}, () => new ServeChild(args, opts))
+  before(async () => {
+    await Promise.all(serves.map((s) => s.start()))
+  })
+  after(async () => {
+    await Promise.all(serves.map((s) => s.stop()))
+  })
+  return serves
+}
+
+/** A serve child shared by the tests of this file (or describe block): started before them, stopped after. */
+export function useServe(args: string[] = [], opts: StartServeOptions = {}): ServeChild {
+  return useServes(1, args, opts)[0]
 }

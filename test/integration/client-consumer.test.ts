@@ -16,26 +16,29 @@
  *  - changeMaxInFlight(0): RDY 0 at once, nothing more delivered; connectToNsqdsRetrying: an
  *    unreachable nsqd is retried (logged) while the others are consumed, none at all rejects
  */
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
 import nsq from 'nsqjs'
 import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {silentLogger} from '../../src/core/util/logger.js'
-import {Broker, Cleanup, HOST, recordingConsumer, rejectionOf, sleep, unusedPort, waitFor, withTimeout, type ClientJson} from '../helpers/client-harness.js'
+import {Cleanup, recordingConsumer, rejectionOf, type ClientJson} from '../helpers/client-harness.js'
+import {HOST, unusedPort} from '../helpers/net.js'
+import {startServe, useServe, useServes, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 
 /** A Producer registered in `cleanup`. */
-function producerFor(cleanup: Cleanup, broker: Broker): Producer {
+function producerFor(cleanup: Cleanup, broker: ServeChild): Producer {
   const p = new Producer(broker.tcpAddress)
   cleanup.add(`producer ${broker.tcpAddress}`, () => p.stop(2000))
   return p
 }
 
 /** Poll the one client of topic/channel every ~15 ms until `stop` says so; the RDY values seen, run-length compressed. */
-function watchRdy(broker: Broker, topic: string, channel: string): {seen: {at: number; rdy: number}[]; values(): number[]; end(): Promise<void>} {
+function watchRdy(broker: ServeChild, topic: string, channel: string): {seen: {at: number; rdy: number}[]; values(): number[]; end(): Promise<void>} {
   const seen: {at: number; rdy: number}[] = []
   let running = true
   const loop = (async () => {
@@ -56,15 +59,7 @@ function watchRdy(broker: Broker, topic: string, channel: string): {seen: {at: n
 }
 
 describe('Consumer against nsqkit serve', () => {
-  let broker: Broker
-
-  before(async () => {
-    broker = await Broker.start()
-  })
-
-  after(async () => {
-    await broker?.stop()
-  })
+  const broker = useServe()
 
   test('a handler that throws once: REQ, the message comes back with attempts 2 and is FINed', T, async () => {
     const cleanup = new Cleanup()
@@ -82,10 +77,10 @@ describe('Consumer against nsqkit serve', () => {
       const gap = (second?.at ?? 0) - (first?.at ?? 0)
       assert.ok(gap >= 90, `REQ with 100 ms came back after only ${gap} ms`)
       assert.ok(gap < 2000, `REQ with 100 ms came back after ${gap} ms`)
-      const ch = await waitFor('the FIN of the redelivery', 3000, async () => {
+      const ch = await waitFor('the FIN of the redelivery', async () => {
         const c = await broker.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 1 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       assert.equal(ch.requeue_count, 1)
       assert.equal(ch.depth, 0)
       assert.equal(ch.deferred_count, 0)
@@ -143,10 +138,10 @@ describe('Consumer against nsqkit serve', () => {
       await broker.waitSubscribed(topic, 'ch', 1, 10)
       const watch = watchRdy(broker, topic, 'ch')
       cleanup.add('rdy watcher', () => watch.end())
-      await waitFor('the watcher to see RDY 10', 2000, () => watch.seen.length > 0)
+      await waitFor('the watcher to see RDY 10', () => watch.seen.length > 0, {timeoutMs: 2000})
       await withTimeout(producerFor(cleanup, broker).publish(topic, 'x'), 5000, 'publish')
       await rec.waitCount(2, 5000)
-      await waitFor('RDY 10 again after the success', 3000, () => watch.seen.length > 1 && watch.values().at(-1) === 10)
+      await waitFor('RDY 10 again after the success', () => watch.seen.length > 1 && watch.values().at(-1) === 10, {timeoutMs: 3000})
       await watch.end()
       assert.deepEqual(watch.values(), [10, 0, 1, 10], `RDY seen: ${JSON.stringify(watch.seen.map((s) => ({rdy: s.rdy, ms: s.at - failedAt})))}`)
       const one = watch.seen[2]?.at ?? 0
@@ -179,17 +174,17 @@ describe('Consumer against nsqkit serve', () => {
         },
       )
       await withTimeout(producerFor(cleanup, broker).publish(topic, 'poison'), 5000, 'publish')
-      await waitFor('onGiveUp', 5000, () => gaveUp.length > 0)
+      await waitFor('onGiveUp', () => gaveUp.length > 0, {timeoutMs: 5000})
       assert.deepEqual(
         rec.received.map((r) => r.attempts),
         [1, 2],
         'the handler is not called for the third delivery',
       )
       assert.deepEqual(gaveUp, [{attempts: 3, body: 'poison', id: rec.received[0]?.id}])
-      const ch = await waitFor('the FIN of the given-up message', 3000, async () => {
+      const ch = await waitFor('the FIN of the given-up message', async () => {
         const c = await broker.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 1 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       assert.equal(ch.depth, 0)
       assert.equal(ch.deferred_count, 0)
       assert.equal(ch.requeue_count, 2)
@@ -220,7 +215,7 @@ describe('Consumer against nsqkit serve', () => {
         5000,
         'MPUB',
       )
-      await waitFor('3 running handlers', 3000, () => started.length === 3)
+      await waitFor('3 running handlers', () => started.length === 3, {timeoutMs: 3000})
       const stopCalled = Date.now()
       await withTimeout(rec.consumer.stop(), 5000, 'stop')
       const stopDone = Date.now()
@@ -231,10 +226,10 @@ describe('Consumer against nsqkit serve', () => {
       assert.equal(rec.consumer.stats.messagesFinished, 3)
       assert.equal(rec.consumer.stats.connections, 0)
 
-      const ch = await waitFor('the client gone from the channel', 3000, async () => {
+      const ch = await waitFor('the client gone from the channel', async () => {
         const c = await broker.channel(topic, 'ch')
         return c && c.client_count === 0 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       // in_flight 0 with no REQ or timeout means the broker got a FIN for each of the 3
       assert.equal(ch.in_flight_count, 0)
       assert.equal(ch.requeue_count, 0)
@@ -273,10 +268,10 @@ describe('Consumer against nsqkit serve', () => {
       assert.deepEqual(rec.received.map((r) => `${r.body.toString()}:${r.attempts}`).sort(), ['touched:1', 'untouched:1', 'untouched:2'])
       touched.finish()
       held.at(-1)?.finish()
-      await waitFor('both FINed', 3000, async () => {
+      await waitFor('both FINed', async () => {
         const c = await broker.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 2
-      })
+      }, {timeoutMs: 3000})
       assert.equal(touched.hasResponded, true)
     } finally {
       await cleanup.run()
@@ -301,7 +296,7 @@ describe('Consumer against nsqkit serve', () => {
       assert.equal(b?.id, a?.id)
       const gap = (b?.at ?? 0) - (a?.at ?? 0)
       assert.ok(gap < 1000, `requeue(0) came back after ${gap} ms`)
-      await waitFor('the FIN', 3000, async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 1)
+      await waitFor('the FIN', async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 1, {timeoutMs: 3000})
       await sleep(300)
       await watch.end()
       assert.deepEqual(watch.values(), [5], 'RDY never left 5: no backoff')
@@ -338,7 +333,7 @@ describe('Consumer against nsqkit serve', () => {
       held[0]?.finish()
       assert.equal(rec.consumer.isStarved(), false, '7 of 10 in flight after a FIN')
       for (const m of held) m.finish()
-      await waitFor('8 FINs', 3000, async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 8)
+      await waitFor('8 FINs', async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 8, {timeoutMs: 3000})
     } finally {
       await cleanup.run()
     }
@@ -366,7 +361,7 @@ describe('Consumer against nsqkit serve', () => {
         'MPUB',
       )
       await rec.waitCount(9)
-      await waitFor('9 FINs', 5000, async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 9)
+      await waitFor('9 FINs', async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 9, {timeoutMs: 5000})
       const took = Date.now() - t0
       assert.equal(maxActive, 3)
       assert.ok(took >= 400, `9 messages × 150 ms with 3 at once took only ${took} ms`)
@@ -404,7 +399,7 @@ describe('Consumer against nsqkit serve', () => {
         [bin, Buffer.from('one'), Buffer.from('two ✓'), Buffer.from('deferred')].map((b) => b.toString('hex')),
       )
       assert.ok(got.every((r) => r.attempts === 1))
-      await waitFor('4 FINs', 3000, async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 4)
+      await waitFor('4 FINs', async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 4, {timeoutMs: 3000})
       assert.deepEqual(errors, [])
     } finally {
       await cleanup.run()
@@ -413,15 +408,7 @@ describe('Consumer against nsqkit serve', () => {
 })
 
 describe('Consumer over three brokers', () => {
-  const brokers: Broker[] = []
-
-  before(async () => {
-    brokers.push(...(await Promise.all([Broker.start(), Broker.start(), Broker.start()])))
-  })
-
-  after(async () => {
-    await Promise.all(brokers.map((b) => b.stop()))
-  })
+  const brokers = useServes(3)
 
   test('max_in_flight 7 over 3 connections: RDY 2 each, and the sums of RDY and in flight never exceed 7 while messages flow', T, async () => {
     const cleanup = new Cleanup()
@@ -490,15 +477,7 @@ describe('Consumer over three brokers', () => {
 })
 
 describe('Consumer over three brokers, max_in_flight 1', () => {
-  const brokers: Broker[] = []
-
-  before(async () => {
-    brokers.push(...(await Promise.all([Broker.start(), Broker.start(), Broker.start()])))
-  })
-
-  after(async () => {
-    await Promise.all(brokers.map((b) => b.stop()))
-  })
+  const brokers = useServes(3)
 
   test("fewer RDY than connections: RDY 1 is moved between idle connections, every broker's messages arrive, the sum of RDY stays <= 1", T, async () => {
     const cleanup = new Cleanup()
@@ -511,7 +490,7 @@ describe('Consumer over three brokers, max_in_flight 1', () => {
       }, {config})
       cleanup.add('consumer', () => consumer.stop(3000))
       await withTimeout(consumer.connectToNsqd(...brokers.map((b) => b.tcpAddress)), 5000, 'connect')
-      for (const b of brokers) await waitFor(`subscribed at ${b.tcpAddress}`, 5000, async () => (await b.clients(topic, 'ch')).length === 1)
+      for (const b of brokers) await waitFor(`subscribed at ${b.tcpAddress}`, async () => (await b.clients(topic, 'ch')).length === 1, {timeoutMs: 5000})
 
       // RDY 0 to one broker and RDY 1 to another leave in the same tick but on two sockets, and
       // the three /stats are read at three moments: a sample may catch the move half done
@@ -535,7 +514,7 @@ describe('Consumer over three brokers, max_in_flight 1', () => {
         await poller
       })
       for (const b of brokers) await withTimeout(producerFor(cleanup, b).multiPublish(topic, ['a', 'b', 'c']), 5000, 'MPUB')
-      await waitFor(`9 messages (have ${received.length})`, 12_000, () => received.length >= 9)
+      await waitFor(() => `9 messages (have ${received.length})`, () => received.length >= 9, {timeoutMs: 12_000})
       polling = false
       await poller
       assert.ok(maxReady <= 2, `sum of ready_count reached ${maxReady}`)
@@ -552,7 +531,7 @@ describe('Consumer and a broker restart', () => {
     const cleanup = new Cleanup()
     try {
       const topic = 'cons_restart'
-      const first = await Broker.start()
+      const first = await startServe()
       cleanup.add('first broker', () => first.stop())
       const port = first.tcpPort
       const rec = await recordingConsumer(cleanup, [first], topic, 'ch', {config: {max_in_flight: 5, lookupd_poll_interval: 200}})
@@ -561,11 +540,11 @@ describe('Consumer and a broker restart', () => {
       await rec.waitCount(1)
 
       await first.stop()
-      await waitFor('the consumer to notice', 3000, () => rec.consumer.stats.connections === 0)
+      await waitFor('the consumer to notice', () => rec.consumer.stats.connections === 0, {timeoutMs: 3000})
       // a few refused reconnects while nothing listens
       await sleep(500)
 
-      const second = await Broker.start([], {tcpPort: port})
+      const second = await startServe([], {tcpPort: port})
       cleanup.add('second broker', () => second.stop())
       await second.waitSubscribed(topic, 'ch', 1, 5)
       assert.equal(rec.consumer.stats.connections, 1)
@@ -575,7 +554,7 @@ describe('Consumer and a broker restart', () => {
         got.map((r) => r.body.toString()),
         ['before', 'after'],
       )
-      await waitFor('the FIN on the new broker', 3000, async () => (await second.clients(topic, 'ch'))[0]?.finish_count === 1)
+      await waitFor('the FIN on the new broker', async () => (await second.clients(topic, 'ch'))[0]?.finish_count === 1, {timeoutMs: 3000})
     } finally {
       await cleanup.run()
     }
@@ -586,7 +565,7 @@ describe('Consumer: changeMaxInFlight and connectToNsqdsRetrying', () => {
   test('changeMaxInFlight(0): the broker shows RDY 0 at once and sends nothing more; held messages can still be requeued; then 4: RDY 4', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const broker = await Broker.start()
+      const broker = await startServe()
       cleanup.add('broker', () => broker.stop())
       const topic = 'cons_mif0'
       const held: ConsumerMessage[] = []
@@ -618,7 +597,7 @@ describe('Consumer: changeMaxInFlight and connectToNsqdsRetrying', () => {
   test('connectToNsqdsRetrying: one address down → resolves with the live one; the other is retried and consumed once a broker listens there', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const live = await Broker.start()
+      const live = await startServe()
       cleanup.add('live broker', () => live.stop())
       const port = await unusedPort()
       const topic = 'cons_retrying'
@@ -631,14 +610,14 @@ describe('Consumer: changeMaxInFlight and connectToNsqdsRetrying', () => {
       const dead = `${HOST}:${port}`
       assert.deepEqual(await withTimeout(consumer.connectToNsqdsRetrying([live.tcpAddress, dead]), 5000, 'connect'), [live.tcpAddress])
       await live.waitSubscribed(topic, 'ch', 1, 10)
-      await waitFor('two failed retries logged', 3000, () => errors.filter((l) => l.includes(`(${dead}) error connecting to nsqd`) && l.includes('retrying in 150ms')).length >= 2)
-      const second = await Broker.start([], {tcpPort: port})
+      await waitFor('two failed retries logged', () => errors.filter((l) => l.includes(`(${dead}) error connecting to nsqd`) && l.includes('retrying in 150ms')).length >= 2, {timeoutMs: 3000})
+      const second = await startServe([], {tcpPort: port})
       cleanup.add('second broker', () => second.stop())
       await second.waitSubscribed(topic, 'ch')
       // max_in_flight re-spread over both
       await live.waitSubscribed(topic, 'ch', 1, 5)
       await withTimeout(producerFor(cleanup, second).publish(topic, 'from the second'), 5000, 'publish')
-      await waitFor('the message of the second broker', 3000, () => received.includes('from the second'))
+      await waitFor('the message of the second broker', () => received.includes('from the second'), {timeoutMs: 3000})
     } finally {
       await cleanup.run()
     }

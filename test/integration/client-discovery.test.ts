@@ -11,13 +11,16 @@
  *    lookupd stay connected
  *  - a lost nsqd connection triggers a lookupd re-query at once (not after the poll interval)
  */
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import {Consumer} from '../../src/core/client/consumer.js'
 import type {ClientConfig} from '../../src/core/client/options.js'
 import {Producer} from '../../src/core/client/producer.js'
-import {Broker, Cleanup, HOST, sleep, waitFor, withTimeout, type Received} from '../helpers/client-harness.js'
+import {Cleanup, type Received} from '../helpers/client-harness.js'
+import {HOST} from '../helpers/net.js'
+import {startServe, useServes, type ServeChild} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 const ACCEPT = 'application/vnd.nsq; version=1.0'
@@ -73,7 +76,7 @@ class FakeLookupd {
 }
 
 /** A /lookup producers entry for a broker, as nsqlookupd 1.3.0 writes it. */
-function producerEntry(b: Broker): Record<string, unknown> {
+function producerEntry(b: ServeChild): Record<string, unknown> {
   return {
     remote_address: '127.0.0.1:1',
     hostname: 'h',
@@ -85,9 +88,9 @@ function producerEntry(b: Broker): Record<string, unknown> {
 }
 
 /** The 1.x /lookup answer. */
-const lookupBody = (...brokers: Broker[]): unknown => ({channels: [], producers: brokers.map(producerEntry)})
+const lookupBody = (...brokers: ServeChild[]): unknown => ({channels: [], producers: brokers.map(producerEntry)})
 /** The pre-1.0 wrapped /lookup answer. */
-const wrappedBody = (...brokers: Broker[]): unknown => ({status_code: 200, status_txt: 'OK', data: lookupBody(...brokers)})
+const wrappedBody = (...brokers: ServeChild[]): unknown => ({status_code: 200, status_txt: 'OK', data: lookupBody(...brokers)})
 
 interface Discovering {
   consumer: Consumer
@@ -111,27 +114,18 @@ async function lookupdConsumer(cleanup: Cleanup, topic: string, addrs: string[],
   return {
     consumer,
     received,
-    waitCount: (n, timeoutMs = 5000) => waitFor(`${n} message(s) on ${topic}`, timeoutMs, () => (received.length >= n ? received : undefined)),
+    waitCount: (n, timeoutMs = 5000) => waitFor(`${n} message(s) on ${topic}`, () => (received.length >= n ? received : undefined), {timeoutMs}),
   }
 }
 
-async function publish(cleanup: Cleanup, b: Broker, topic: string, body: string): Promise<void> {
+async function publish(cleanup: Cleanup, b: ServeChild, topic: string, body: string): Promise<void> {
   const p = new Producer(b.tcpAddress)
   cleanup.add('producer', () => p.stop(2000))
   await withTimeout(p.publish(topic, body), 5000, `publish to ${b.tcpAddress}`)
 }
 
 describe('Consumer discovery through lookupd', () => {
-  let a: Broker
-  let b: Broker
-
-  before(async () => {
-    ;[a, b] = await Promise.all([Broker.start(), Broker.start()])
-  })
-
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()])
-  })
+  const [a, b] = useServes(2)
 
   test('1.x answer: GET /lookup?topic=T with the vnd.nsq Accept header; the nsqd found is subscribed to and delivers', T, async () => {
     const cleanup = new Cleanup()
@@ -213,7 +207,7 @@ describe('Consumer discovery through lookupd', () => {
       cleanup.add('lookupd 2', () => l2.close())
       const c = await lookupdConsumer(cleanup, topic, [l1.addr, l2.addr], {lookupd_poll_interval: 100, lookupd_poll_jitter: 0})
       await a.waitSubscribed(topic, 'ch')
-      await waitFor('a few polls', 5000, () => l1.requests.length + l2.requests.length >= 8)
+      await waitFor('a few polls', () => l1.requests.length + l2.requests.length >= 8, {timeoutMs: 5000})
       const t0 = Date.now()
       const n0 = l1.requests.length + l2.requests.length
       await sleep(1000)
@@ -235,7 +229,7 @@ describe('Consumer discovery through lookupd', () => {
       // lookupd stops naming the nsqd: the connection stays and keeps delivering
       answer = lookupBody()
       const n1 = l1.requests.length + l2.requests.length
-      await waitFor('polls with no producers', 3000, () => l1.requests.length + l2.requests.length >= n1 + 3)
+      await waitFor('polls with no producers', () => l1.requests.length + l2.requests.length >= n1 + 3, {timeoutMs: 3000})
       assert.equal(c.consumer.stats.connections, 1)
       await publish(cleanup, a, topic, 'still here')
       const [got] = await c.waitCount(1)
@@ -269,7 +263,7 @@ describe('Consumer discovery through lookupd', () => {
     const cleanup = new Cleanup()
     try {
       const topic = 'disc_requery'
-      const doomed = await Broker.start()
+      const doomed = await startServe()
       cleanup.add('doomed broker', () => doomed.stop())
       let answer = lookupBody(doomed)
       const lookupd = await FakeLookupd.start(() => ({status: 200, body: answer}))

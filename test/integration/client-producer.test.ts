@@ -5,7 +5,7 @@
  * broker rejects what is pending with ERR_NOT_CONNECTED, and the next call after a restart
  * reconnects. Interop: an nsqjs Reader receives what our Producer publishes.
  */
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
 import nsq from 'nsqjs'
@@ -13,7 +13,10 @@ import type {Message as NsqjsMessage} from 'nsqjs'
 import {Consumer} from '../../src/core/client/consumer.js'
 import {NsqClientError, ProtocolResponseError} from '../../src/core/client/errors.js'
 import {Producer} from '../../src/core/client/producer.js'
-import {Broker, Cleanup, HOST, recordingConsumer, rejectionOf, sleep, unusedPort, waitFor, withTimeout} from '../helpers/client-harness.js'
+import {Cleanup, recordingConsumer, rejectionOf} from '../helpers/client-harness.js'
+import {HOST, unusedPort} from '../helpers/net.js'
+import {startServe, useServe} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 
@@ -27,15 +30,7 @@ function producerFor(cleanup: Cleanup, addr: string, config: ConstructorParamete
 const hex = (bs: readonly Buffer[]): string[] => bs.map((b) => b.toString('hex'))
 
 describe('Producer against nsqkit serve', () => {
-  let broker: Broker
-
-  before(async () => {
-    broker = await Broker.start()
-  })
-
-  after(async () => {
-    await broker?.stop()
-  })
+  const broker = useServe()
 
   test('publish: text, UTF-8, binary and a 200 KiB body arrive byte for byte, in order, attempts 1', T, async () => {
     const cleanup = new Cleanup()
@@ -80,10 +75,10 @@ describe('Producer against nsqkit serve', () => {
         bodies.map((b) => b.toString()),
       )
       assert.equal((await broker.topic(topic))?.message_count, 1000)
-      await waitFor('all 1000 FINed', 5000, async () => {
+      await waitFor('all 1000 FINed', async () => {
         const ch = await broker.channel(topic, 'ch')
         return ch && ch.in_flight_count === 0 && ch.depth === 0 && ch.clients?.[0]?.finish_count === 1000
-      })
+      }, {timeoutMs: 5000})
     } finally {
       await cleanup.run()
     }
@@ -249,10 +244,10 @@ describe('Producer against nsqkit serve', () => {
       await withTimeout(p.publish(topic, bin), 5000, 'PUB')
       await withTimeout(p.multiPublish(topic, ['m1', 'm2', Buffer.from([0, 255, 10])]), 5000, 'MPUB')
       await withTimeout(p.deferredPublish(topic, 300, 'deferred'), 5000, 'DPUB')
-      await waitFor('5 messages at the nsqjs Reader', 5000, () => got.length >= 5)
+      await waitFor('5 messages at the nsqjs Reader', () => got.length >= 5, {timeoutMs: 5000})
       assert.deepEqual(hex(got.map((g) => g.body)), hex([bin, Buffer.from('m1'), Buffer.from('m2'), Buffer.from([0, 255, 10]), Buffer.from('deferred')]))
       assert.ok(got.every((g) => g.attempts === 1))
-      await waitFor('the FINs', 3000, async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 5)
+      await waitFor('the FINs', async () => (await broker.clients(topic, 'ch'))[0]?.finish_count === 5, {timeoutMs: 3000})
       assert.deepEqual(errors, [])
     } finally {
       await cleanup.run()
@@ -264,7 +259,7 @@ describe('Producer and a broker that goes away', () => {
   test('heartbeats: an idle producer (heartbeat_interval 1 s, read_timeout 1.5 s) stays connected for 3 s and publishes on the same connection', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const b = await Broker.start()
+      const b = await startServe()
       cleanup.add('broker', () => b.stop())
       const p = producerFor(cleanup, b.tcpAddress, {heartbeat_interval: 1000, read_timeout: 1500})
       await withTimeout(p.ping(), 5000, 'ping')
@@ -285,7 +280,7 @@ describe('Producer and a broker that goes away', () => {
   test('a frozen broker: pending publishes reject with ERR_TIMEOUT after read_timeout, even while more publishes keep going out', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const b = await Broker.start()
+      const b = await startServe()
       cleanup.add('broker', () => b.stop('SIGKILL'))
       const p = producerFor(cleanup, b.tcpAddress, {heartbeat_interval: 1000, read_timeout: 1500})
       await withTimeout(p.ping(), 5000, 'ping')
@@ -314,7 +309,7 @@ describe('Producer and a broker that goes away', () => {
   test('reconnects on the next call after the broker restarts on the same port (SIGTERM)', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const first = await Broker.start()
+      const first = await startServe()
       cleanup.add('first broker', () => first.stop())
       const port = first.tcpPort
       const p = producerFor(cleanup, first.tcpAddress)
@@ -322,9 +317,9 @@ describe('Producer and a broker that goes away', () => {
       assert.equal(p.isConnected, true)
 
       await first.stop()
-      await waitFor('the producer to notice the lost connection', 3000, () => !p.isConnected)
+      await waitFor('the producer to notice the lost connection', () => !p.isConnected, {timeoutMs: 3000})
 
-      const second = await Broker.start([], {tcpPort: port})
+      const second = await startServe([], {tcpPort: port})
       cleanup.add('second broker', () => second.stop())
       assert.equal(second.tcpPort, port)
       await withTimeout(p.publish('restart', 'after'), 5000, 'the first publish after the restart')
@@ -338,7 +333,7 @@ describe('Producer and a broker that goes away', () => {
   test('calls pending when the broker dies reject with ERR_NOT_CONNECTED; the next call after a restart succeeds', T, async () => {
     const cleanup = new Cleanup()
     try {
-      const first = await Broker.start()
+      const first = await startServe()
       cleanup.add('first broker', () => first.stop())
       const port = first.tcpPort
       const p = producerFor(cleanup, first.tcpAddress)
@@ -349,7 +344,7 @@ describe('Producer and a broker that goes away', () => {
       const pending = [p.publish('dies', 'a'), p.multiPublish('dies', ['b', 'c']), p.deferredPublish('dies', 100, 'd')].map((call, i) =>
         rejectionOf(call, 5000, `pending call ${i}`),
       )
-      await waitFor('3 pending transactions', 2000, () => p.inFlight === 3)
+      await waitFor('3 pending transactions', () => p.inFlight === 3, {timeoutMs: 2000})
       await first.stop('SIGKILL')
       for (const [i, outcome] of pending.entries()) {
         const err = await outcome
@@ -362,7 +357,7 @@ describe('Producer and a broker that goes away', () => {
       // while nothing listens, a call fails fast
       assert.equal((await rejectionOf(p.publish('dies', 'x'), 5000, 'publish while down')).code, 'ERR_CONNECTION_REFUSED')
 
-      const second = await Broker.start([], {tcpPort: port})
+      const second = await startServe([], {tcpPort: port})
       cleanup.add('second broker', () => second.stop())
       await withTimeout(p.publish('dies', 'after'), 5000, 'publish after the restart')
       assert.equal((await second.topic('dies'))?.message_count, 1)

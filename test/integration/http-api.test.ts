@@ -8,7 +8,9 @@ import assert from 'node:assert/strict'
 
 import {encodeMpubBody, fin, identify, rdy, sub} from '../../src/core/protocol/index.js'
 import {startBroker, type TestBroker} from '../helpers/broker.js'
+import {topicNames} from '../helpers/names.js'
 import {RawClient} from '../helpers/raw-client.js'
+import {sleep} from '../helpers/wait.js'
 
 const V1 = 'nsq; version=1.0'
 const JSON_CT = 'application/json; charset=utf-8'
@@ -18,9 +20,8 @@ const MAX_BODY_SIZE = 5242880 // nsqd default --max-body-size
 
 let b: TestBroker
 const clients: RawClient[] = []
-let seq = 0
 /** a fresh topic name per test */
-const topicName = (tag: string): string => `http_${tag}_${++seq}`
+const topicName = topicNames('http')
 
 before(async () => {
   b = await startBroker()
@@ -333,7 +334,7 @@ describe('/topic/*', () => {
     await expectEmpty200(post(`/topic/unpause?topic=${t}`))
     assert.equal((await topicStats(t))?.paused, false)
     for (const op of ['pause', 'unpause']) {
-      await expectError(post(`/topic/${op}?topic=missing_topic_${seq}`), 404, 'TOPIC_NOT_FOUND')
+      await expectError(post(`/topic/${op}?topic=${topicName('missing')}`), 404, 'TOPIC_NOT_FOUND')
       await expectError(post(`/topic/${op}`), 400, 'MISSING_ARG_TOPIC')
     }
   })
@@ -379,7 +380,7 @@ describe('/channel/*', () => {
     let depth = -1
     for (let i = 0; i < 50 && depth !== 2; i++) {
       depth = (await topicStats(t))?.channels[0]?.depth ?? -1
-      if (depth !== 2) await new Promise((r) => setTimeout(r, 20))
+      if (depth !== 2) await sleep(20)
     }
     assert.equal(depth, 2)
     await expectEmpty200(post(`/channel/empty?topic=${t}&channel=ch`))

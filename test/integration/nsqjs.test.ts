@@ -7,52 +7,18 @@
  * that default (the timeout test relies on it); the TOUCH test asks for 1 s in IDENTIFY
  * through nsqjs's `messageTimeout`. Broker state is checked through /stats?format=json.
  */
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {rmSync} from 'node:fs'
 import nsq from 'nsqjs'
 import type {Message, Reader, ReaderConnectionConfigOptions, Writer} from 'nsqjs'
-import {HOST, sleep, waitFor, withTimeout, type ChannelJson, type TopicJson} from '../helpers/client-harness.js'
-import {startServe, type ServeChild} from '../helpers/serve.js'
+import {HOST} from '../helpers/net.js'
+import {useServe} from '../helpers/serve.js'
+import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const MSG_TIMEOUT_MS = 2000
 const TEST_TIMEOUT = {timeout: 20_000}
 
-// ---- /stats?format=json ---------------------------------------------------------------------
-
-interface StatsDoc {
-  topics: TopicJson[] | null
-}
-
-let serve: ServeChild | undefined
-
-function tcpAddress(): string {
-  if (!serve) throw new Error('serve is not running')
-  return `${HOST}:${serve.tcpPort}`
-}
-
-async function stats(): Promise<StatsDoc> {
-  if (!serve) throw new Error('serve is not running')
-  const res = await fetch(`http://${HOST}:${serve.httpPort}/stats?format=json`)
-  assert.equal(res.status, 200)
-  return (await res.json()) as StatsDoc
-}
-
-async function topicStats(topic: string): Promise<TopicJson | undefined> {
-  return (await stats()).topics?.find((t) => t.topic_name === topic)
-}
-
-async function channelStats(topic: string, channel: string): Promise<ChannelJson | undefined> {
-  return (await topicStats(topic))?.channels.find((c) => c.channel_name === channel)
-}
-
-/** Wait until the channel has `n` subscribed clients that have all sent a RDY > 0. */
-async function waitConsumersReady(topic: string, channel: string, n: number): Promise<void> {
-  await waitFor(`${n} ready consumer(s) on ${topic}/${channel}`, 5000, async () => {
-    const ch = await channelStats(topic, channel)
-    return ch !== undefined && ch.client_count === n && (ch.clients ?? []).filter((c) => c.ready_count > 0).length === n
-  })
-}
+const serve = useServe([`--msg-timeout=${MSG_TIMEOUT_MS / 1000}s`])
 
 // ---- nsqjs, promised and bounded ----------------------------------------------------------------
 
@@ -80,7 +46,7 @@ async function openReader(
   opts: ReaderConnectionConfigOptions,
   handle: (m: Message, d: Delivery, r: TestReader) => void,
 ): Promise<TestReader> {
-  const reader = new nsq.Reader(topic, channel, {maxInFlight: 1, ...opts, nsqdTCPAddresses: [tcpAddress()]})
+  const reader = new nsq.Reader(topic, channel, {maxInFlight: 1, ...opts, nsqdTCPAddresses: [serve.tcpAddress]})
   let closed = false
   const tr: TestReader = {
     reader,
@@ -123,7 +89,6 @@ interface TestWriter {
 }
 
 async function openWriter(): Promise<TestWriter> {
-  if (!serve) throw new Error('serve is not running')
   const writer = new nsq.Writer(HOST, serve.tcpPort)
   const errors: Error[] = []
   const ready = new Promise<void>((resolve, reject) => {
@@ -170,18 +135,6 @@ const hexes = (bs: readonly Buffer[]): string[] => bs.map((b) => b.toString('hex
 // ---- the tests ----------------------------------------------------------------------------------
 
 describe('nsqjs Writer and Reader against nsqkit serve', () => {
-  before(async () => {
-    serve = await startServe([`--msg-timeout=${MSG_TIMEOUT_MS / 1000}s`])
-  })
-
-  after(async () => {
-    if (!serve) return
-    const s = serve
-    serve = undefined
-    await s.stop()
-    rmSync(s.dataPath, {recursive: true, force: true})
-  })
-
   test('PUB, MPUB (array) and DPUB (deferPublish 1000 ms) arrive with the exact bodies; the Reader FINs them', TEST_TIMEOUT, async () => {
     const topic = 'nsqjs_pub'
     const pubBody = Buffer.from('pub: hello from nsqjs')
@@ -190,7 +143,7 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     const r = await openReader(topic, 'ch', {maxInFlight: 10}, (m) => m.finish())
     let w: TestWriter | undefined
     try {
-      await waitConsumersReady(topic, 'ch', 1)
+      await serve.waitSubscribed(topic, 'ch', 1)
       w = await openWriter()
       await w.publish(topic, pubBody)
       await w.publish(topic, mpubBodies)
@@ -198,13 +151,13 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
       await w.deferPublish(topic, dpubBody, 1000)
 
       // the three immediate ones arrive, the deferred one waits in the channel
-      await waitFor('PUB and MPUB deliveries', 3000, () => r.deliveries.length >= 4)
+      await waitFor('PUB and MPUB deliveries', () => r.deliveries.length >= 4, {timeoutMs: 3000})
       const early = r.deliveries.slice(0, 4)
       assert.deepEqual(hexes(early.map((d) => d.body)), hexes([pubBody, ...mpubBodies]))
-      const afterImmediate = await channelStats(topic, 'ch')
+      const afterImmediate = await serve.channel(topic, 'ch')
       assert.equal(afterImmediate?.deferred_count, 1, 'the DPUB message is deferred in the channel')
 
-      const dpub = await waitFor('the DPUB delivery', 3000, () => r.deliveries[4])
+      const dpub = await waitFor('the DPUB delivery', () => r.deliveries[4], {timeoutMs: 3000})
       assert.equal(dpub.body.toString('hex'), dpubBody.toString('hex'))
       const waited = dpub.at - dpubSent
       assert.ok(waited >= 900, `DPUB 1000ms arrived after only ${waited}ms`)
@@ -214,17 +167,17 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
       assert.equal(new Set(r.deliveries.map((d) => d.id)).size, 5, 'five distinct message ids')
 
       // every FIN landed: nothing in flight, nothing queued or deferred, no redelivery
-      const ch = await waitFor('in_flight_count 0 after FIN', 3000, async () => {
-        const c = await channelStats(topic, 'ch')
+      const ch = await waitFor('in_flight_count 0 after FIN', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 5 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       assert.equal(ch.message_count, 5)
       assert.equal(ch.depth, 0)
       assert.equal(ch.deferred_count, 0)
       assert.equal(ch.requeue_count, 0)
       assert.equal(ch.timeout_count, 0)
       assert.match(ch.clients?.[0]?.user_agent ?? '', /^nsqjs\//)
-      assert.equal((await topicStats(topic))?.message_count, 5)
+      assert.equal((await serve.topic(topic))?.message_count, 5)
       assert.equal(r.deliveries.length, 5)
       assert.deepEqual(r.errors, [])
       assert.deepEqual(w.errors, [])
@@ -242,19 +195,19 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     })
     let w: TestWriter | undefined
     try {
-      await waitConsumersReady(topic, 'ch', 1)
+      await serve.waitSubscribed(topic, 'ch', 1)
       w = await openWriter()
       await w.publish(topic, Buffer.from('requeue me'))
-      const first = await waitFor('the first delivery', 3000, () => r.deliveries[0])
+      const first = await waitFor('the first delivery', () => r.deliveries[0], {timeoutMs: 3000})
       // while requeued with a delay it is deferred, not queued or in flight
-      const deferred = await waitFor('the REQ to be deferred', 1000, async () => {
-        const c = await channelStats(topic, 'ch')
+      const deferred = await waitFor('the REQ to be deferred', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c && c.deferred_count === 1 ? c : undefined
-      })
+      }, {timeoutMs: 1000})
       assert.equal(deferred.in_flight_count, 0)
       assert.equal(deferred.requeue_count, 1)
 
-      const second = await waitFor('the redelivery', 3000, () => r.deliveries[1])
+      const second = await waitFor('the redelivery', () => r.deliveries[1], {timeoutMs: 3000})
       assert.equal(first.attempts, 1)
       assert.equal(second.attempts, 2)
       assert.equal(second.id, first.id)
@@ -264,10 +217,10 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
       // the message timeout (2 s) would also bring it back with attempts 2: make sure it was the REQ
       assert.ok(gap < 1500, `REQ 500 came back after ${gap}ms`)
 
-      const ch = await waitFor('the FIN of the redelivery', 3000, async () => {
-        const c = await channelStats(topic, 'ch')
+      const ch = await waitFor('the FIN of the redelivery', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 1 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       assert.equal(ch.requeue_count, 1)
       assert.equal(ch.timeout_count, 0)
       assert.equal(ch.clients?.[0]?.requeue_count, 1)
@@ -304,24 +257,24 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     })
     let w: TestWriter | undefined
     try {
-      await waitConsumersReady(topic, 'ch', 1)
+      await serve.waitSubscribed(topic, 'ch', 1)
       w = await openWriter()
       await w.publish(topic, Buffer.from('slow work'))
-      const first = await waitFor('the delivery', 3000, () => r.deliveries[0])
+      const first = await waitFor('the delivery', () => r.deliveries[0], {timeoutMs: 3000})
       // the IDENTIFY response carried msg_timeout 1000: nsqjs's own clock for the message
       assert.ok(first.timeLeft !== null && first.timeLeft <= 1000 && first.timeLeft > 500, `nsqjs time left ${first.timeLeft}ms`)
       await withTimeout(done, 5000, 'the slow handler')
-      await waitFor('the FIN', 2000, async () => {
-        const c = await channelStats(topic, 'ch')
+      await waitFor('the FIN', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c !== undefined && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 1
-      })
+      }, {timeoutMs: 2000})
       await sleep(300)
       assert.deepEqual(
         r.deliveries.map((d) => d.attempts),
         [1],
         'exactly one delivery: the TOUCHed message must not time out and come back',
       )
-      const ch = await channelStats(topic, 'ch')
+      const ch = await serve.channel(topic, 'ch')
       assert.equal(ch?.timeout_count, 0)
       assert.equal(ch?.requeue_count, 0)
       assert.equal(ch?.message_count, 1)
@@ -341,19 +294,19 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     })
     let w: TestWriter | undefined
     try {
-      await waitConsumersReady(topic, 'ch', 1)
+      await serve.waitSubscribed(topic, 'ch', 1)
       w = await openWriter()
       await w.publish(topic, Buffer.from('forgotten'))
-      const first = await waitFor('the first delivery', 3000, () => r.deliveries[0])
+      const first = await waitFor('the first delivery', () => r.deliveries[0], {timeoutMs: 3000})
       assert.ok(
         first.timeLeft !== null && first.timeLeft <= MSG_TIMEOUT_MS && first.timeLeft > MSG_TIMEOUT_MS - 500,
         `IDENTIFY response msg_timeout should be the broker's 2000ms; nsqjs time left ${first.timeLeft}ms`,
       )
-      const inFlight = await channelStats(topic, 'ch')
+      const inFlight = await serve.channel(topic, 'ch')
       assert.equal(inFlight?.in_flight_count, 1)
       assert.equal(inFlight?.timeout_count, 0)
 
-      const second = await waitFor('the redelivery after the timeout', 4000, () => r.deliveries[1])
+      const second = await waitFor('the redelivery after the timeout', () => r.deliveries[1], {timeoutMs: 4000})
       assert.equal(first.attempts, 1)
       assert.equal(second.attempts, 2)
       assert.equal(second.id, first.id)
@@ -362,10 +315,10 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
       assert.ok(gap >= MSG_TIMEOUT_MS - 200, `timed out after only ${gap}ms`)
       assert.ok(gap < MSG_TIMEOUT_MS + 1500, `timed out after ${gap}ms`)
 
-      const ch = await waitFor('the FIN of the redelivery', 3000, async () => {
-        const c = await channelStats(topic, 'ch')
+      const ch = await waitFor('the FIN of the redelivery', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.clients?.[0]?.finish_count === 1 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       assert.equal(ch.timeout_count, 1)
       assert.equal(ch.requeue_count, 0)
       assert.equal(r.deliveries.length, 2)
@@ -383,14 +336,14 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     let w: TestWriter | undefined
     try {
       b = await openReader(topic, 'b', {maxInFlight: 5}, (m) => m.finish())
-      await waitConsumersReady(topic, 'a', 1)
-      await waitConsumersReady(topic, 'b', 1)
+      await serve.waitSubscribed(topic, 'a', 1)
+      await serve.waitSubscribed(topic, 'b', 1)
       w = await openWriter()
       const bodies = Array.from({length: 20}, (_, i) => Buffer.from(`fanout-${i}`))
       for (const body of bodies) await w.publish(topic, body)
       const rb = b
-      await waitFor('20 messages on channel a', 5000, () => a.deliveries.length >= 20)
-      await waitFor('20 messages on channel b', 5000, () => rb.deliveries.length >= 20)
+      await waitFor('20 messages on channel a', () => a.deliveries.length >= 20, {timeoutMs: 5000})
+      await waitFor('20 messages on channel b', () => rb.deliveries.length >= 20, {timeoutMs: 5000})
       await sleep(200)
       for (const [name, r] of [['a', a], ['b', rb]] as const) {
         assert.equal(r.deliveries.length, 20, `channel ${name}: exactly 20 deliveries`)
@@ -402,14 +355,14 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
           `channel ${name}: every message is a first attempt`,
         )
         assert.deepEqual(r.errors, [])
-        const ch = await waitFor(`channel ${name} drained`, 3000, async () => {
-          const c = await channelStats(topic, name)
+        const ch = await waitFor(`channel ${name} drained`, async () => {
+          const c = await serve.channel(topic, name)
           return c && c.in_flight_count === 0 ? c : undefined
-        })
+        }, {timeoutMs: 3000})
         assert.equal(ch.message_count, 20)
         assert.equal(ch.depth, 0)
       }
-      assert.equal((await topicStats(topic))?.message_count, 20)
+      assert.equal((await serve.topic(topic))?.message_count, 20)
     } finally {
       a.close()
       b?.close()
@@ -427,16 +380,16 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     let w: TestWriter | undefined
     try {
       r2 = await openReader(topic, 'ch', {maxInFlight: 5}, finishSoon)
-      await waitConsumersReady(topic, 'ch', 2)
+      await serve.waitSubscribed(topic, 'ch', 2)
       w = await openWriter()
       const bodies = Array.from({length: 100}, (_, i) => Buffer.from(`shared-${i}`))
       await w.publish(topic, bodies)
       const rr2 = r2
-      await waitFor('100 messages across both readers', 5000, () => r1.deliveries.length + rr2.deliveries.length >= 100)
-      const ch = await waitFor('the channel drained', 3000, async () => {
-        const c = await channelStats(topic, 'ch')
+      await waitFor('100 messages across both readers', () => r1.deliveries.length + rr2.deliveries.length >= 100, {timeoutMs: 5000})
+      const ch = await waitFor('the channel drained', async () => {
+        const c = await serve.channel(topic, 'ch')
         return c && c.in_flight_count === 0 && c.depth === 0 ? c : undefined
-      })
+      }, {timeoutMs: 3000})
       await sleep(200)
       const n1 = r1.deliveries.length
       const n2 = rr2.deliveries.length
@@ -466,23 +419,23 @@ describe('nsqjs Writer and Reader against nsqkit serve', () => {
     const r = await openReader(topic, channel, {maxInFlight: 1}, (m) => m.finish())
     let w: TestWriter | undefined
     try {
-      await waitConsumersReady(topic, channel, 1)
+      await serve.waitSubscribed(topic, channel, 1)
       w = await openWriter()
       await w.publish(topic, Buffer.from('to the ephemeral channel'))
-      const d = await waitFor('the delivery', 3000, () => r.deliveries[0])
+      const d = await waitFor('the delivery', () => r.deliveries[0], {timeoutMs: 3000})
       assert.equal(d.body.toString(), 'to the ephemeral channel')
-      await waitFor('the FIN', 2000, async () => (await channelStats(topic, channel))?.in_flight_count === 0)
+      await waitFor('the FIN', async () => (await serve.channel(topic, channel))?.in_flight_count === 0, {timeoutMs: 2000})
       assert.deepEqual(r.errors, [])
     } finally {
       r.close()
       w?.close()
     }
-    await waitFor(`${channel} gone from /stats`, 2000, async () => {
-      const t = await topicStats(topic)
+    await waitFor(`${channel} gone from /stats`, async () => {
+      const t = await serve.topic(topic)
       return t !== undefined && !t.channels.some((c) => c.channel_name === channel)
-    })
+    }, {timeoutMs: 2000})
     // the topic itself is not ephemeral: it stays
-    const t = await topicStats(topic)
+    const t = await serve.topic(topic)
     assert.equal(t?.message_count, 1)
     assert.deepEqual(t?.channels, [])
   })

@@ -13,7 +13,8 @@ import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {FrameType, decodeMessage, fin, mpub, pub, rdy, req, touch, type Message} from '../../src/core/protocol/index.js'
-import {bodyText, collect, expectAlive, expectFatal, int32, rawBodyCommand, waitFor, withScenario} from '../helpers/scenario.js'
+import {bodyText, collect, expectAlive, expectFatal, int32, rawBodyCommand, withScenario} from '../helpers/scenario.js'
+import {waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 15_000}
 /** the scan loop runs every 20 ms in the timing tests, so expiry is within a tick of its deadline */
@@ -139,7 +140,7 @@ describe('C. delivery semantics', () => {
       await waitFor('deferred_count 1', async () => {
         const ch = await s.channel('later', 'c')
         return ch?.deferred_count === 1 && ch.in_flight_count === 0 && ch.depth === 0
-      }, 700)
+      }, {timeoutMs: 700})
       const m2 = await c.message(4000)
       const after = Date.now() - sent
       assert.ok(after >= 850, `redelivered after ${after}ms, REQ asked for 1000ms`)

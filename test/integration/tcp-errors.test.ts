@@ -11,17 +11,8 @@ import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {FrameType, MAGIC_V2, dpub, fin, identify, mpub, pub, rdy, req, sub, touch} from '../../src/core/protocol/index.js'
-import {
-  bodyText,
-  collect,
-  expectAlive,
-  expectFatal,
-  int32,
-  rawBodyCommand,
-  sleep,
-  waitFor,
-  withScenario,
-} from '../helpers/scenario.js'
+import {bodyText, collect, expectAlive, expectFatal, int32, rawBodyCommand, withScenario} from '../helpers/scenario.js'
+import {sleep, waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 15_000}
 
@@ -408,7 +399,7 @@ describe('B. bad input', () => {
       const m = await c.message()
       const sent = Date.now()
       c.send(`REQ ${m.id} 99999999\n`)
-      await waitFor('deferred_count 1', async () => (await s.channel('rq', 'c'))?.deferred_count === 1, 800)
+      await waitFor('deferred_count 1', async () => (await s.channel('rq', 'c'))?.deferred_count === 1, {timeoutMs: 800})
       assert.equal(c.closed, false)
       const again = await c.message(4000)
       const after = Date.now() - sent

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict'
 
 import {FrameType, identify, nop, sub} from '../../src/core/protocol/index.js'
 import type {RawClient} from '../helpers/raw-client.js'
-import {expectAlive, sleep, withScenario} from '../helpers/scenario.js'
+import {expectAlive, withScenario} from '../helpers/scenario.js'
+import {sleep} from '../helpers/wait.js'
 
 const T = {timeout: 15_000}
 
