@@ -3,11 +3,13 @@ import {Flags} from '@oclif/core'
 import {formatDuration, parseDuration} from '../core/util/duration.js'
 import {parseHostPort} from '../core/util/hostport.js'
 import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
+import {DURATION_HELP_VALUE} from './usage.js'
 
 /** A Go duration flag ("60s", "250ms"); the value is milliseconds. */
 export const duration = Flags.custom<number>({
   parse: async (input: string) => parseDuration(input),
-  helpValue: '<duration>',
+  // the help renders a default of this helpValue as a Go duration, not as milliseconds
+  helpValue: DURATION_HELP_VALUE,
 })
 
 /** A whole number with optional bounds. */
