@@ -102,7 +102,7 @@ export function normalizeGoArgs(argv: readonly string[], flags: Shapes): string[
   return out
 }
 
-/** What the CLI answers before parsing: help, the first unknown flag. */
+/** What the CLI answers before parsing: help or the first unknown flag, whichever comes first. */
 export interface GoArgsScan {
   /** -h, -help or --help, as a flag (not as another flag's value) */
   help: boolean
@@ -130,10 +130,11 @@ export function scanGoArgs(argv: readonly string[], flags: Shapes): GoArgsScan {
     }
     const f = resolve(t, flags)
     if (f === null) {
-      // as Go's flag package: -h and -help are help unless the command defines them
+      // as Go's flag package: -h and -help are help unless the command defines them; the
+      // first of help and an unknown flag ends the scan
       if (t.name === 'h' || t.name === 'help') scan.help = true
-      else scan.unknown ??= t.typed
-      continue
+      else scan.unknown = t.typed
+      break
     }
     scan.given.push(f.name)
     if (f.shape.type === 'option' && t.value === undefined) i++

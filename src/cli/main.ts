@@ -123,6 +123,11 @@ export async function main(entry: Entry): Promise<void> {
   if (entry.program) process.env.NSQKIT_PROGRAM = entry.program
   const answer = frontAnswer(await loadManifest(), entry)
   if (answer) return writeAnswer(answer)
+  // oclif checks its own "engines" with semver on load (~50 modules, 10-20 ms); nsqkit's stricter
+  // "engines" is npm's to check at install. Unset again so no child inherits it.
+  const skip = process.env.OCLIF_DISABLE_ENGINE_WARNING === undefined
+  if (skip) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   const {execute} = await import('@oclif/core')
+  if (skip) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   await execute({dir: PACKAGE_ROOT, args: entry.command === undefined ? [...entry.argv] : [entry.command, ...entry.argv]})
 }
