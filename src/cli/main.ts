@@ -58,7 +58,7 @@ function shapes(cmd: CommandInfo): Record<string, FlagShape> {
 
 function rootHelp(m: Manifest): Answer {
   const pkg = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as {description?: string}
-  const commands = Object.values(m.commands).filter((c) => BUILT.some((b) => b.id === c.id) || c.id === 'help')
+  const commands = Object.values(m.commands)
   return {out: rootUsage({bin: BIN, description: pkg.description ?? BIN, versionLine: cliVersionLine(), commands, planned: PLANNED, goNames: BUILT.map((c) => c.goName)}), err: '', code: 0}
 }
 
@@ -68,10 +68,11 @@ function rootHelp(m: Manifest): Answer {
  */
 export function frontAnswer(m: Manifest, entry: Entry): Answer | null {
   let args = entry.argv
-  let cmd: CommandInfo | undefined
+  /** the command as named: a shim's id, or nsqkit's first word */
+  let word: string
   let program: string
   if (entry.command !== undefined) {
-    cmd = m.commands[entry.command]
+    word = entry.command
     program = entry.program ?? entry.command
   } else {
     const first = args[0]
@@ -80,18 +81,18 @@ export function frontAnswer(m: Manifest, entry: Entry): Answer | null {
     if (first === 'help') {
       // `nsqkit help tail`: the usage of tail; anything else is the help command's to answer
       if (args.length !== 2) return null
-      cmd = findCommand(m, args[1] as string)
+      const cmd = findCommand(m, args[1] as string)
       return cmd ? {out: commandUsage(cmd, {program: `${BIN} ${args[1]}`, dash: '--', bin: BIN}), err: '', code: 0} : null
     }
     if (/^--?\w/.test(first)) return {out: '', err: `${unknownFlagLine(undefined, first.replace(/=.*$/s, ''), BIN)}\n`, code: 2}
-    cmd = findCommand(m, first)
+    word = first
     program = `${BIN} ${first}`
     args = args.slice(1)
   }
+  const cmd = findCommand(m, word)
   if (!cmd) {
     // a command of a later release tells its version (its other lines say "not built yet")
-    const id = entry.command ?? (args === entry.argv ? undefined : entry.argv[0])
-    const planned = id === undefined ? undefined : plannedCommand(id)
+    const planned = plannedCommand(word)
     if (planned && args.length === 1 && /^--?version(=true)?$/.test(args[0] as string)) return {out: `${versionLine(planned.goName)}\n`, err: '', code: 0}
     return null
   }

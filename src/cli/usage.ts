@@ -91,7 +91,9 @@ export interface RootUsage {
 
 /** The usage of nsqkit itself: its commands, and those still to come. */
 export function rootUsage(r: RootUsage): string {
-  const visible = r.commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id))
+  // plain code-unit order: the first localeCompare loads ICU's collator (~5 ms)
+  const byId = (a: {id: string}, b: {id: string}): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  const visible = r.commands.filter((c) => !c.hidden).sort(byId)
   const width = Math.max(...visible.map((c) => c.id.length), ...r.planned.map((c) => c.id.length))
   const goNames = [...r.goNames].sort()
   const out = [
@@ -108,7 +110,7 @@ export function rootUsage(r: RootUsage): string {
     ...visible.map((c) => `  ${c.id.padEnd(width)}  ${c.summary ?? ''}`),
     '',
     'LATER RELEASES (each answers "not built yet" for now)',
-    ...[...r.planned].sort((a, b) => a.id.localeCompare(b.id)).map((c) => `  ${c.id.padEnd(width)}  Go name: ${c.goName}`),
+    ...[...r.planned].sort(byId).map((c) => `  ${c.id.padEnd(width)}  Go name: ${c.goName}`),
   ]
   if (goNames.length > 0) {
     out.push('', `The Go names work too, as commands (${r.bin} ${goNames[0]} -help) and as installed bins: ${goNames.join(', ')}.`)

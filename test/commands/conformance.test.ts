@@ -57,6 +57,8 @@ test('every shim is a command of the table, installed as a bin; every Go name of
   // nsqadmin serves a web UI of its own: `nsqkit admin` has no Go-named shim
   for (const c of [...BUILT, ...PLANNED].filter((x) => x.id !== 'admin')) assert.ok(SHIMS.includes(c.goName), `bin/${c.goName} exists`)
   for (const c of BUILT) assert.ok(commands.some((k) => k.id === c.id), `${c.id} is built`)
+  // and the other way round: a new command gets its Go name (its shim, its version line) in the table
+  for (const k of commands.filter((x) => x.id !== 'help')) assert.ok(BUILT.some((c) => c.id === k.id), `${k.id} is in BUILT of src/cli/commands-table.ts`)
 })
 
 /** A flag's zero value, which Go's usage does not print as a default. */
