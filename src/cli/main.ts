@@ -81,8 +81,10 @@ export function frontAnswer(m: Manifest, entry: Entry): Answer | null {
     if (first === 'help') {
       // `nsqkit help tail`: the usage of tail; anything else is the help command's to answer
       if (args.length !== 2) return null
-      const cmd = findCommand(m, args[1] as string)
-      return cmd ? {out: commandUsage(cmd, {program: `${BIN} ${args[1]}`, dash: '--', bin: BIN}), err: '', code: 0} : null
+      // `nsqkit help --help`: the usage of help itself
+      const named = isHelpFlag(args[1] as string) ? 'help' : (args[1] as string)
+      const cmd = findCommand(m, named)
+      return cmd ? {out: commandUsage(cmd, {program: `${BIN} ${named}`, dash: '--', bin: BIN}), err: '', code: 0} : null
     }
     if (/^--?\w/.test(first)) return {out: '', err: `${unknownFlagLine(undefined, first.replace(/=.*$/s, ''), BIN)}\n`, code: 2}
     word = first

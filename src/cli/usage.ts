@@ -34,10 +34,11 @@ export function commandUsage(cmd: CommandInfo, style: UsageStyle): string {
   out.push('USAGE', `  $ ${style.program} [flags]${args}`, '')
   if (cmd.description) out.push('DESCRIPTION', ...cmd.description.split('\n').map((l) => `  ${l}`), '')
   const d = style.dash
-  out.push(`FLAGS (${d}flag=value or ${d}flag value; one dash or two; ${d}no-flag or ${d}flag=false for a bool)`)
-  for (const name of Object.keys(cmd.flags).sort()) out.push(...flagLines(cmd.flags[name] as FlagInfo, d))
+  const names = Object.keys(cmd.flags).sort()
+  if (names.length > 0) out.push(`FLAGS (${d}flag=value or ${d}flag value; one dash or two; ${d}no-flag or ${d}flag=false for a bool)`)
+  for (const name of names) out.push(...flagLines(cmd.flags[name] as FlagInfo, d))
   const examples = (cmd.examples ?? []).map((e) => exampleLine(e, style.bin, cmd.id))
-  if (examples.length > 0) out.push('', 'EXAMPLES', ...examples.map((e) => `  $ ${e}`))
+  if (examples.length > 0) out.push(...(names.length > 0 ? [''] : []), 'EXAMPLES', ...examples.map((e) => `  $ ${e}`))
   return `${out.join('\n')}\n`
 }
 
