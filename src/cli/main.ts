@@ -15,6 +15,7 @@
  * of later releases and unknown commands (the init hook answers those).
  */
 import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {BUILT, PLANNED, goNameOf, plannedCommand, versionLine} from './commands-table.js'
 import {scanGoArgs, type FlagShape} from './go-args.js'
 import {PACKAGE_ROOT, loadManifest, type CommandInfo, type Manifest} from './manifest.js'
@@ -57,7 +58,7 @@ function shapes(cmd: CommandInfo): Record<string, FlagShape> {
 }
 
 function rootHelp(m: Manifest): Answer {
-  const pkg = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as {description?: string}
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {description?: string}
   const commands = Object.values(m.commands)
   return {out: rootUsage({bin: BIN, description: pkg.description ?? BIN, versionLine: cliVersionLine(), commands, planned: PLANNED, goNames: BUILT.map((c) => c.goName)}), err: '', code: 0}
 }
@@ -124,7 +125,15 @@ export function writeAnswer(a: Answer): void {
 export async function main(entry: Entry): Promise<void> {
   // error lines then start with the name the user typed (nsq_tail: ...), as the Go tools' do
   if (entry.program) process.env.NSQKIT_PROGRAM = entry.program
-  const answer = frontAnswer(await loadManifest(), entry)
+  let answer: Answer | null
+  try {
+    answer = frontAnswer(await loadManifest(), entry)
+  } catch (err) {
+    // a manifest that cannot be read: one line, as every failure
+    process.stderr.write(`${entry.program ?? BIN}: ${(err as Error).message}\n`)
+    process.exitCode = 1
+    return
+  }
   if (answer) return writeAnswer(answer)
   // oclif checks its own "engines" with semver on load (~50 modules, 10-20 ms); nsqkit's stricter
   // "engines" is npm's to check at install. Unset again so no child inherits it.

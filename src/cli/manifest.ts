@@ -8,6 +8,7 @@
  * through oclif, which imports every command.
  */
 import {readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export interface FlagInfo {
@@ -53,18 +54,22 @@ export interface Manifest {
 export const MANIFEST_FILE = 'oclif.manifest.json'
 
 /** The package root: compiled, this file is dist/src/cli/manifest.js. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 /** The manifest shipped at `root`, or null when there is none. */
 export function readManifest(root = PACKAGE_ROOT): Manifest | null {
   let text: string
   try {
-    text = readFileSync(`${root}/${MANIFEST_FILE}`, 'utf8')
+    text = readFileSync(join(root, MANIFEST_FILE), 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw err
   }
-  return JSON.parse(text) as Manifest
+  try {
+    return JSON.parse(text) as Manifest
+  } catch (err) {
+    throw new Error(`cannot read ${join(root, MANIFEST_FILE)}: ${(err as Error).message} (npm run build writes it)`)
+  }
 }
 
 /** The manifest as oclif computes it from the command files (importing every one of them). */
