@@ -12,11 +12,14 @@
  *  - pub / tail: the built CLI as a child process: `nsqkit pub < file` of 1,000,000 36-byte
  *    lines, then `nsqkit tail -n 1000000 > /dev/null` (process start-up included).
  *
+ *  - startup (first, on the quiet machine): the median of 10 runs of `nsqkit --version`,
+ *    `nsq_tail --help`, `to_nsq -version` and the first line of `nsq_tail -n 1` (bench/startup.ts).
+ *
  * The broker runs as a child process (the built CLI), the load generator here, so each gets
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000).
+ * --lines N (pub/tail records, default 1,000,000), --startup-only (the start-up phase alone).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -27,6 +30,7 @@ import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessa
 import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
 import {RUN_JS, startServe} from '../test/helpers/serve.js'
+import {startup} from './startup.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -143,6 +147,9 @@ async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
+    // before the load phases warm (and heat) the machine
+    await startup(10, 'httpPort' in serve ? serve : undefined)
+    if (process.argv.includes('--startup-only')) return
     const batches = Math.ceil(TOTAL / BATCH)
     const per = Math.ceil(batches / CONNS)
     const total = per * CONNS * BATCH

@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
-
-await execute({dir: import.meta.url})
+// nsqkit: help, --version and unknown flags are answered without loading oclif (src/cli/main.ts)
+import('../dist/src/cli/main.js').then((m) => m.main({argv: process.argv.slice(2)}))

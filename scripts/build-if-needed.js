@@ -1,4 +1,5 @@
-// `npm start` runs this first: build when dist/ is missing or older than a source file.
+// `npm start` runs this first: build when the build (tsc, then the command manifest) is missing
+// or older than a source file.
 import {execSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
@@ -11,8 +12,8 @@ const newest = (dir) => {
   }
   return t
 }
-const stamp = 'dist/src/commands/serve.js'
+const stamp = 'oclif.manifest.json'
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < newest('src')) {
-  process.stderr.write('building nsqkit (tsc)...\n')
-  execSync('npx tsc -p tsconfig.json', {stdio: 'inherit'})
+  process.stderr.write('building nsqkit (tsc, command manifest)...\n')
+  execSync('npm run build', {stdio: 'inherit'})
 }

@@ -4,7 +4,8 @@
  * never a stack trace unless `--log-level debug`.
  */
 import {Command, type Interfaces} from '@oclif/core'
-import {normalizeGoArgs, type FlagShape} from './go-args.js'
+import {GoArgsError, asTyped, normalizeGoArgs, typedNames, type FlagShape} from './go-args.js'
+import {helpHint, programName} from './misuse.js'
 
 type FlagOutput = Record<string, unknown>
 type ArgOutput = Record<string, unknown>
@@ -18,13 +19,22 @@ export class UsageError extends Error {
 }
 
 export abstract class NsqCommand extends Command {
+  /** canonical flag name → as the user typed it (`-max-in-flight`), for misuse lines */
+  private typed: ReadonlyMap<string, string> = new Map()
+
   protected override async init(): Promise<void> {
     const flags = ((this.constructor as typeof Command).flags ?? {}) as Record<string, Interfaces.Flag<unknown>>
     const shapes: Record<string, FlagShape> = {}
     for (const [name, f] of Object.entries(flags)) {
-      shapes[name] = {type: f.type, allowNo: f.type === 'boolean' ? Boolean((f as {allowNo?: boolean}).allowNo) : false}
+      shapes[name] = {type: f.type, ...(f.char ? {char: f.char} : {}), allowNo: f.type === 'boolean' ? Boolean((f as {allowNo?: boolean}).allowNo) : false}
     }
-    this.argv = normalizeGoArgs(this.argv, shapes)
+    this.typed = typedNames(this.argv, shapes)
+    try {
+      this.argv = normalizeGoArgs(this.argv, shapes)
+    } catch (err) {
+      if (err instanceof GoArgsError) throw new UsageError(err.message)
+      throw err
+    }
     await super.init()
   }
 
@@ -64,17 +74,28 @@ export abstract class NsqCommand extends Command {
     // oclif's own exits (help, --version) pass through
     if (err.oclif?.exit === 0 || err.code === 'EEXIT') throw err
     const code = err.exitCode ?? err.oclif?.exit ?? EXIT_FAILURE
-    const text = err.message
-      .replace(/\s*\n\s*/g, ' ')
-      .replace(/^Parsing /, '')
-      .replace(/\s*See more help with --help\s*$/, '')
-      .trim()
-    const program = process.env.NSQKIT_PROGRAM || this.id || 'nsqkit'
-    const hint = /^Nonexistent flags?:/.test(text) ? ` (see ${process.env.NSQKIT_PROGRAM || `${this.config.bin} ${this.id}`} --help)` : ''
-    process.stderr.write(`${program}: ${text}${hint}\n`)
+    process.stderr.write(`${programName(this.id)}: ${this.misuseText(err.message, code === EXIT_MISUSE)}\n`)
     if (debugRequested(process.argv) && err.stack) process.stderr.write(`${err.stack}\n`)
     process.exitCode = code
     return undefined
+  }
+
+  /**
+   * oclif's parse messages as one line naming each flag as typed: `Parsing --n \n\t Expected an
+   * integer` → `-n: Expected an integer`, `Nonexistent flag: --bogus` → `unknown flag -bogus
+   * (see nsq_tail -help)`. Misuse lines of the commands name flags as typed too.
+   */
+  private misuseText(message: string, misuse: boolean): string {
+    let text = message
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\s*See more help with --help\s*$/, '')
+      .trim()
+    if (!misuse) return text
+    text = text
+      .replace(/^Parsing (--?\S+) (.*)$/, (_, flag: string, why: string) => `${flag}: ${why.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`)
+      .replace(/^Flag (--?\S+) expects a value$/, 'flag needs an argument: $1')
+      .replace(/^Nonexistent flags?: (--?[^\s,=]+).*$/, `unknown flag $1 (see ${helpHint(this.id, this.config.bin)})`)
+    return asTyped(text, this.typed)
   }
 }
 

@@ -3,12 +3,35 @@
  * The ones not built yet answer "not built yet" (exit 2) both as `nsqkit <id>` and as their
  * Go-named shim, from this one table, so the two never drift.
  */
+import {NSQ_VERSION, NSQKIT_VERSION} from '../core/version.js'
 
 export interface PlannedCommand {
   /** the nsqkit command id */
   id: string
   /** the Go tool it replaces */
   goName: string
+}
+
+/** The commands built, with the Go tool each replaces (its shim's name, its version line). */
+export const BUILT: readonly PlannedCommand[] = [
+  {id: 'serve', goName: 'nsqd'},
+  {id: 'tail', goName: 'nsq_tail'},
+  {id: 'pub', goName: 'to_nsq'},
+]
+
+/** The Go name of the command `id` (built or planned), if it has one. */
+export function goNameOf(id: string): string | undefined {
+  return (BUILT.find((c) => c.id === id) ?? PLANNED.find((c) => c.id === id))?.goName
+}
+
+/**
+ * One shape for every command: `<go name> v<NSQ version it matches> (nsqkit v<version>)`, as
+ * the Go apps print `nsq_tail v1.3.0` (and nsqd `nsqd v1.3.0 (built w/go1.21)`). A command of a
+ * later release matches no NSQ version yet: `nsq_to_file (nsqkit v0.1.0: not built yet)`.
+ */
+export function versionLine(goName: string): string {
+  if (PLANNED.some((c) => c.goName === goName)) return `${goName} (nsqkit v${NSQKIT_VERSION}: not built yet)`
+  return `${goName} v${NSQ_VERSION} (nsqkit v${NSQKIT_VERSION})`
 }
 
 /** Commands of later releases. */

@@ -3,15 +3,17 @@ import {Flags} from '@oclif/core'
 import {formatDuration, parseDuration} from '../core/util/duration.js'
 import {parseHostPort} from '../core/util/hostport.js'
 import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
+import {DURATION_HELP_VALUE} from './usage.js'
 
 /** A Go duration flag ("60s", "250ms"); the value is milliseconds. */
 export const duration = Flags.custom<number>({
   parse: async (input: string) => parseDuration(input),
-  helpValue: '<duration>',
+  // the help renders a default of this helpValue as a Go duration, not as milliseconds
+  helpValue: DURATION_HELP_VALUE,
 })
 
 /** A whole number with optional bounds. */
-export function integer(opts: {summary: string; default: number; min?: number; max?: number}) {
+export function integer(opts: {summary: string; default: number; min?: number; max?: number; noCacheDefault?: boolean}) {
   return Flags.custom<number>({
     parse: async (input: string) => {
       if (!/^-?\d+$/.test(input.trim())) throw new Error(`"${input}" is not an integer`)
@@ -21,7 +23,7 @@ export function integer(opts: {summary: string; default: number; min?: number; m
       return n
     },
     helpValue: '<int>',
-  })({summary: opts.summary, default: opts.default})
+  })({summary: opts.summary, default: opts.default, ...(opts.noCacheDefault ? {noCacheDefault: true} : {})})
 }
 
 /** `host:port` (port 0 picks a free port). */

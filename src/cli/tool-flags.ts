@@ -25,13 +25,7 @@ export const producerOpt = Flags.string({summary: 'option to passthrough to the 
 export const toolLogLevel = logLevel({summary: 'log level on stderr: debug, info, warn, error or fatal, any case (debug also prints stack traces)', default: 'info'})
 export const version = Flags.boolean({summary: 'print the version and exit'})
 
-/**
- * One shape for every command: `<go name> v<NSQ version it matches> (nsqkit v<version>)`, as
- * the Go apps print `nsq_tail v1.3.0` (and nsqd `nsqd v1.3.0 (built w/go1.21)`).
- */
-export function versionLine(goName: string): string {
-  return `${goName} v${NSQ_VERSION} (nsqkit v${NSQKIT_VERSION})`
-}
+export {versionLine} from './commands-table.js'
 
 /**
  * The Go apps' user agent form, `<app>/<nsq version> <client>/<version>` (nsq_tail sends

@@ -4,7 +4,7 @@ import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
 import {readableStdin} from '../cli/stdin.js'
 import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
 import {IoError} from '../core/tools/io-error.js'
-import {PubRun, type PubResult} from '../core/tools/pub.js'
+import type {PubResult, PubRun} from '../core/tools/pub.js'
 
 export default class Pub extends NsqCommand {
   static override summary = 'Publish records from stdin (or arguments) to nsqd (Go name: to_nsq)'
@@ -62,6 +62,8 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
       signalName = s
     })
     const log = stderrLogger(flags['log-level'])
+    // the engine (client, sockets) is loaded only to run: help and --version do without it
+    const {PubRun} = await import('../core/tools/pub.js')
     const run = new PubRun(
       {
         topic: flags.topic,

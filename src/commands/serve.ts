@@ -3,7 +3,9 @@ import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {address, duration, integer, logLevel} from '../cli/flags.js'
 import {versionLine} from '../cli/tool-flags.js'
-import {Broker, DEFAULT_BROKER_OPTIONS as D, OptionError, type BrokerOptions} from '../core/broker/index.js'
+import type {Broker, BrokerOptions} from '../core/broker/index.js'
+// the defaults alone, for the flags: the broker itself is loaded only to run
+import {DEFAULT_BROKER_OPTIONS as D} from '../core/broker/options.js'
 import {formatDuration} from '../core/util/duration.js'
 
 const dur = (summary: string, def: number) => duration({summary: `${summary} (default ${formatDuration(def)})`, default: def})
@@ -46,12 +48,13 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
   static override flags = {
     'tcp-address': address({summary: `<addr>:<port> for TCP clients (default ${D.tcpAddress})`, default: D.tcpAddress}),
     'http-address': Flags.string({summary: `<addr>:<port> for the HTTP API, '' to disable (default ${D.httpAddress})`, default: D.httpAddress}),
-    'broadcast-address': Flags.string({summary: 'address registered with lookupd and shown in /info (default: the hostname)', default: D.broadcastAddress}),
+    // noCacheDefault: the build machine's hostname stays out of the shipped manifest
+    'broadcast-address': Flags.string({summary: 'address registered with lookupd and shown in /info (default: the hostname)', default: D.broadcastAddress, noCacheDefault: true}),
     'broadcast-tcp-port': integer({summary: 'TCP port to advertise (default: the listening port)', default: 0, min: 0, max: 65535}),
     'broadcast-http-port': integer({summary: 'HTTP port to advertise (default: the listening port)', default: 0, min: 0, max: 65535}),
     'lookupd-tcp-address': Flags.string({summary: 'nsqlookupd TCP address (repeatable)', multiple: true}),
     'data-path': Flags.string({summary: 'directory for data (created if missing)', default: ''}),
-    'node-id': integer({summary: 'unique part of message ids, 0-1023 (default crc32(md5(hostname)) % 1024)', default: D.nodeId, min: 0, max: 1023}),
+    'node-id': integer({summary: 'unique part of message ids, 0-1023 (default crc32(md5(hostname)) % 1024)', default: D.nodeId, min: 0, max: 1023, noCacheDefault: true}),
     'log-level': logLevel({summary: 'debug, info, warn, error or fatal (any case)', default: 'info'}),
     'mem-queue-size': integer({summary: 'messages kept in memory per topic and per channel before the backend', default: D.memQueueSize, min: 0}),
     'max-bytes-per-file': integer({summary: 'disk queue file size (accepted for compatibility)', default: D.maxBytesPerFile, min: 1}),
@@ -119,6 +122,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       maxDeflateLevel: flags['max-deflate-level'],
       snappy: flags.snappy,
     }
+    const {Broker, OptionError} = await import('../core/broker/index.js')
     let broker: Broker
     try {
       broker = new Broker(opts)

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {clientConfig, consumerOpt, toolLogLevel, lookupdHttpAddress, nsqdTcpAddress, requireOneSource, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
-import {tail, type TailFormat} from '../core/tools/tail.js'
+import type {TailFormat} from '../core/tools/tail.js'
 
 export default class Tail extends NsqCommand {
   static override summary = 'Print the messages of topics to stdout (Go name: nsq_tail)'
@@ -41,6 +41,8 @@ With -n N it prints N messages in total, FINs every one of them and exits 0. --f
     // max_attempts 0: tail's own REQs (past -n, after the reader left) are no failures, and a
     // message delivered a 6th time must be printed, not FINed unseen (--consumer-opt may set it)
     const config = clientConfig('--consumer-opt', {max_in_flight: flags['max-in-flight'], user_agent: userAgent('nsq_tail')}, flags['consumer-opt'], {max_attempts: 0})
+    // the engine (client, sockets) is loaded only to run: help and --version do without it
+    const {tail} = await import('../core/tools/tail.js')
     const {signal} = this.stopSignal()
     const log = stderrLogger(flags['log-level'])
     // the engine's writer handles stdout's errors (EPIPE ends the run, others exit 1 with one

@@ -2,12 +2,17 @@
  * A snapshot of every command's flags (name, type, default, multiple), so renaming a flag or
  * changing a default is a visible change in review. Flags are users' scripts' API.
  * After a deliberate change: UPDATE_SNAPSHOT=1 npm test, and commit the fixture.
+ *
+ * And the command manifest the build writes (oclif.manifest.json, which the help, the flag
+ * checks and oclif read instead of the commands): it must be what the commands say now.
  */
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 import test from 'node:test'
 import {pathToFileURL} from 'node:url'
+import {MANIFEST_FILE, buildManifest, readManifest} from '../../src/cli/manifest.js'
 import {REPO_ROOT} from '../helpers/serve.js'
 
 const SNAPSHOT = join(REPO_ROOT, 'test', 'fixtures', 'command-snapshot.json')
@@ -45,4 +50,14 @@ test('command flags match test/fixtures/command-snapshot.json', async () => {
   const text = JSON.stringify(snap, null, 2) + '\n'
   if (process.env.UPDATE_SNAPSHOT === '1') writeFileSync(SNAPSHOT, text)
   assert.equal(text, readFileSync(SNAPSHOT, 'utf8'), 'flags changed: if deliberate, run UPDATE_SNAPSHOT=1 npm test and commit the snapshot')
+})
+
+test(`${MANIFEST_FILE} is the manifest of the commands as built (npm run build writes it)`, async () => {
+  const shipped = readManifest(REPO_ROOT)
+  assert.ok(shipped, `no ${MANIFEST_FILE}: npm run build writes it`)
+  // through JSON, as the file holds it (no undefined fields)
+  const fresh = JSON.parse(JSON.stringify(await buildManifest(REPO_ROOT))) as unknown
+  assert.deepEqual(shipped, fresh, `${MANIFEST_FILE} is stale: run npm run build`)
+  // no build machine's hostname in the package
+  assert.doesNotMatch(JSON.stringify(shipped), new RegExp(`"${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`))
 })

@@ -7,7 +7,7 @@
  * the 1.x shape (`{"channels":[...],"producers":[...]}`) and in the pre-1.0 wrapped shape
  * (`{"status_code":200,"status_txt":"OK","data":{...}}`).
  */
-import {Agent, request} from 'undici'
+import type {Agent} from 'undici'
 import {formatHostPort} from '../util/hostport.js'
 import {LookupdError} from './errors.js'
 
@@ -38,22 +38,28 @@ export function producerAddress(p: LookupdProducer): string {
   return formatHostPort({host: p.broadcast_address, port: p.tcp_port})
 }
 
+/** undici, loaded at the first lookup: a tool given only nsqd addresses starts without it (~50 ms). */
+let undici: Promise<typeof import('undici')> | undefined
+const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'))
+
 export class LookupdClient {
-  private readonly agent: Agent
+  private agent: Agent | null = null
+  private closed = false
 
   constructor(
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     private readonly authSecret = '',
-  ) {
-    const t = timeoutMs > 0 ? timeoutMs : undefined
-    this.agent = new Agent({keepAliveTimeout: 30_000, connect: t ? {timeout: t} : {}, headersTimeout: t, bodyTimeout: t})
-  }
+  ) {}
 
   /** GET /lookup?topic=…: the producers of `topic`. A 404 (TOPIC_NOT_FOUND) is an error, as in go-nsq. */
   async lookup(addr: string, topic: string): Promise<LookupResult> {
     const url = lookupUrl(addr, topic)
     const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
     if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
+    const {Agent, request} = await loadUndici()
+    if (this.closed) throw new LookupdError(url.host, 'request failed: the client is closed')
+    const t = this.timeoutMs > 0 ? this.timeoutMs : undefined
+    this.agent ??= new Agent({keepAliveTimeout: 30_000, connect: t ? {timeout: t} : {}, headersTimeout: t, bodyTimeout: t})
     let res
     try {
       res = await request(url, {method: 'GET', headers, dispatcher: this.agent})
@@ -72,7 +78,8 @@ export class LookupdClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close()
+    this.closed = true
+    await this.agent?.close()
   }
 }
 
