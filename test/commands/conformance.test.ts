@@ -6,7 +6,7 @@
  *  - help: `-help`, `-h`, `--help` and `help` on the shim, `--help`, `-h`, `-help`, `help` and
  *    `nsqkit help <id>` on nsqkit, and a help flag after other flags: exit 0, the usage on
  *    stdout, every flag the command defines on a line of its own by its Go name (`  -channel
- *    string`), with its default on the usage line under it
+ *    string`), with its default on the usage line under it, and the command's examples
  *  - `-version` / `--version`: exit 0, one version line
  *  - an unknown flag: exit 2, one line naming the flag exactly as typed
  *  - a bad value in Go syntax (a number flag, a bool flag): exit 2, one line naming the flag as typed
@@ -41,8 +41,8 @@ const commands = await Promise.all(
     .filter((f) => f.endsWith('.js'))
     .sort()
     .map(async (file) => {
-      const mod = (await import(pathToFileURL(join(COMMANDS_DIR, file)).href)) as {default: {flags?: Record<string, Flag>}}
-      return {id: file.slice(0, -3), flags: mod.default.flags ?? {}}
+      const mod = (await import(pathToFileURL(join(COMMANDS_DIR, file)).href)) as {default: {flags?: Record<string, Flag>; examples?: string[]}}
+      return {id: file.slice(0, -3), flags: mod.default.flags ?? {}, examples: mod.default.examples ?? []}
     }),
 )
 
@@ -87,11 +87,13 @@ function assertListsFlags(usage: string, flags: Record<string, Flag>, dash: '-' 
   }
 }
 
-function assertUsage(r: CliResult, flags: Record<string, Flag>, dash: '-' | '--', what: string): void {
+function assertUsage(r: CliResult, cmd: {flags: Record<string, Flag>; examples: string[]}, dash: '-' | '--', what: string): void {
   assertExit(r, 0, what)
   assert.equal(r.stderr, '', what)
   assert.match(r.stdout, /^USAGE$/m, what)
-  assertListsFlags(r.stdout, flags, dash, what)
+  assertListsFlags(r.stdout, cmd.flags, dash, what)
+  // the examples, both syntaxes, as the command declares them
+  for (const ex of cmd.examples) assert.ok(r.stdout.includes(`  $ ${ex.replace('<%= config.bin %>', 'nsqkit')}\n`), `${what}: the example ${ex}:\n${r.stdout}`)
 }
 
 for (const {id, goName} of BUILT) {
@@ -107,13 +109,13 @@ for (const {id, goName} of BUILT) {
   describe(`${goName} / nsqkit ${id}`, {concurrency: true}, () => {
     for (const args of [['-help'], ['-h'], ['--help'], ['help'], [`-${firstOption}=x`, '-help'], ['-h=true']]) {
       test(`${goName} ${args.join(' ')}: the usage with every flag as -flag and its default, exit 0`, T, async () => {
-        assertUsage(await runCli([...SHIM, ...args]), cmd.flags, '-', `${goName} ${args.join(' ')}`)
+        assertUsage(await runCli([...SHIM, ...args]), cmd, '-', `${goName} ${args.join(' ')}`)
       })
     }
     for (const argv of [[...NSQ, '--help'], [...NSQ, '-h'], [...NSQ, '-help'], [...NSQ, 'help'], [...NSQKIT, 'help', id], [...NSQKIT, goName, '--help']]) {
       const line = argv.slice(1).join(' ')
       test(`nsqkit ${line}: the usage with every flag as --flag, exit 0`, T, async () => {
-        assertUsage(await runCli(argv), cmd.flags, '--', `nsqkit ${line}`)
+        assertUsage(await runCli(argv), cmd, '--', `nsqkit ${line}`)
       })
     }
 

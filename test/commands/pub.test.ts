@@ -536,8 +536,6 @@ describe('pub misuse: exit 2 with one stderr line naming the flag', {concurrency
     ['no --nsqd-tcp-address', () => [...PUB, '--topic', 't'], /--nsqd-tcp-address/],
     ['--delimiter ab', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--delimiter', 'ab'], /--delimiter/],
     ['--delimiter é (two bytes)', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--delimiter', 'é'], /--delimiter/],
-    ['an unknown flag', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--bogus'], /--bogus/],
-    ['an unknown flag (Go syntax)', () => [...TO_NSQ, '-topic=t', `-nsqd-tcp-address=${broker.tcpAddress}`, '-bogus=1'], /bogus/],
     ['--rate -1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--rate', '-1'], /rate/],
     ['--producer-opt nope,1', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--producer-opt', 'nope,1'], /--producer-opt.*nope/],
     ['--nsqd-tcp-address without a port', () => [...PUB, '--topic', 't', '--nsqd-tcp-address', 'nohost'], /--nsqd-tcp-address/],
@@ -552,23 +550,3 @@ describe('pub misuse: exit 2 with one stderr line naming the flag', {concurrency
   }
 })
 
-describe('pub --version and --help', {concurrency: true}, () => {
-  test('to_nsq -version and nsqkit pub --version print "to_nsq v… (nsqkit)"', T, async () => {
-    for (const argv of [[...TO_NSQ, '-version'], [...TO_NSQ, '--version'], [...PUB, '--version']]) {
-      const r = await runCli(argv)
-      assertExit(r, 0, argv.join(' '))
-      assert.match(r.stdout, /^to_nsq v1\.3\.0 \(nsqkit v\d+\.\d+\.\d+\S*\)\n$/)
-    }
-  })
-
-  test('nsqkit pub --help shows the Go name, the flags and examples', T, async () => {
-    const r = await runCli([...PUB, '--help'])
-    assertExit(r, 0)
-    assert.match(r.stdout, /Go name: to_nsq/)
-    assert.match(r.stdout, /--nsqd-tcp-address/)
-    assert.match(r.stdout, /--delimiter/)
-    assert.match(r.stdout, /--rate/)
-    assert.match(r.stdout, /EXAMPLES[\s\S]*to_nsq -topic=/)
-    assert.match(r.stdout, /\$ nsqkit pub --topic/)
-  })
-})

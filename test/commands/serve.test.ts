@@ -93,7 +93,6 @@ describe('nsqkit serve: bad flags exit 2 with one stderr line', () => {
     ['--msg-timeout=abc', /msg-timeout/],
     ['--mem-queue-size=-5', /mem-queue-size/],
     ['--node-id=5000', /node-id/],
-    ['--bogus', /bogus/],
     ['--log-level=loud', /log-level.*loud/],
     ['-log-level=warning', /log-level.*warning/],
   ]
@@ -146,36 +145,6 @@ describe('nsqkit serve: an address already in use', () => {
     assert.notEqual(r.code, null)
     // the TCP listener may already have logged its "listening" line: one error line besides the logs
     assertOneLine({...r, stderr: r.stderr.replace(/^\[nsqd\] .*\n/gm, '')}, new RegExp(`${port}|EADDRINUSE|in use`))
-  })
-})
-
-describe('help and version', () => {
-  test('nsqkit --help lists serve', async () => {
-    const r = await run([RUN_JS, '--help'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^\s+serve\s+\S/m)
-  })
-
-  test('nsqkit serve --help shows the flags and examples', async () => {
-    const r = await run([RUN_JS, 'serve', '--help'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /EXAMPLES/)
-    assert.match(r.stdout, /\$ nsqkit serve/)
-    assert.match(r.stdout, /--tcp-address/)
-    assert.match(r.stdout, /--msg-timeout/)
-  })
-
-  test('nsqkit serve --version prints "nsqd v1.3.0" and exits 0', async () => {
-    const r = await run([RUN_JS, 'serve', '--version'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^.*nsqd v1\.3\.0.*$/m)
-    assert.doesNotMatch(r.stderr, /listening on/)
-  })
-
-  test('bin/nsqd -version (Go syntax) prints "nsqd v1.3.0"', async () => {
-    const r = await run([join(BIN, 'nsqd'), '-version'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /nsqd v1\.3\.0/)
   })
 })
 

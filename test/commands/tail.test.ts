@@ -479,8 +479,6 @@ describe('tail misuse: exit 2 with one stderr line naming the flag', {concurrenc
     ['no --topic (Go syntax)', () => [...NSQ_TAIL, `-nsqd-tcp-address=${broker.tcpAddress}`], /--topic/],
     ['neither --nsqd-tcp-address nor --lookupd-http-address', () => [...TAIL, '--topic', 't'], /--nsqd-tcp-address.*--lookupd-http-address/],
     ['both --nsqd-tcp-address and --lookupd-http-address', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--lookupd-http-address', `${HOST}:4161`], /--nsqd-tcp-address.*--lookupd-http-address.*not both/],
-    ['an unknown flag', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--bogus'], /--bogus/],
-    ['an unknown flag (Go syntax)', () => [...NSQ_TAIL, '-topic=t', `-nsqd-tcp-address=${broker.tcpAddress}`, '-bogus=1'], /bogus/],
     ['--consumer-opt max_in_flight,-1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--consumer-opt', 'max_in_flight,-1'], /--consumer-opt.*max_in_flight/],
     ['--consumer-opt nope,1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '--consumer-opt', 'nope,1'], /--consumer-opt.*nope/],
     ['-n -1', () => [...TAIL, '--topic', 't', '--nsqd-tcp-address', broker.tcpAddress, '-n', '-1'], /(^|\s)--?n\b/],
@@ -497,30 +495,3 @@ describe('tail misuse: exit 2 with one stderr line naming the flag', {concurrenc
   }
 })
 
-describe('tail --version and --help', {concurrency: true}, () => {
-  test('nsq_tail -version and nsqkit tail --version print "nsq_tail v… (nsqkit)"', T, async () => {
-    for (const argv of [[...NSQ_TAIL, '-version'], [...NSQ_TAIL, '--version'], [...TAIL, '--version']]) {
-      const r = await runCli(argv)
-      assertExit(r, 0, argv.join(' '))
-      assert.match(r.stdout, /^nsq_tail v1\.3\.0 \(nsqkit v\d+\.\d+\.\d+\S*\)\n$/)
-    }
-  })
-
-  test('nsqkit --help lists tail and pub', T, async () => {
-    const r = await runCli([...NSQKIT, '--help'])
-    assertExit(r, 0)
-    assert.match(r.stdout, /^\s+tail\s+.*nsq_tail/m)
-    assert.match(r.stdout, /^\s+pub\s+.*to_nsq/m)
-  })
-
-  test('nsqkit tail --help shows the Go name, the flags and examples', T, async () => {
-    const r = await runCli([...TAIL, '--help'])
-    assertExit(r, 0)
-    assert.match(r.stdout, /Go name: nsq_tail/)
-    assert.match(r.stdout, /--nsqd-tcp-address/)
-    assert.match(r.stdout, /--lookupd-http-address/)
-    assert.match(r.stdout, /--print-topic/)
-    assert.match(r.stdout, /EXAMPLES[\s\S]*nsq_tail -topic=/)
-    assert.match(r.stdout, /\$ nsqkit tail --topic/)
-  })
-})
