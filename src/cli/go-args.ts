@@ -5,6 +5,7 @@
  * before oclif parses it. Only names of two or more characters are rewritten: `-n 5` stays
  * a short flag. Everything after `--` is left alone.
  */
+import {GO_FALSE, GO_TRUE} from '../core/util/go-bool.js'
 
 export interface FlagShape {
   type: 'boolean' | 'option'
@@ -12,8 +13,8 @@ export interface FlagShape {
   allowNo?: boolean
 }
 
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
-const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+const TRUE = GO_TRUE
+const FALSE = GO_FALSE
 
 export function normalizeGoArgs(argv: readonly string[], flags: Readonly<Record<string, FlagShape>>): string[] {
   const out: string[] = []

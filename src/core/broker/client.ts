@@ -26,6 +26,7 @@ import type {Channel, Consumer} from './channel.js'
 import type {BrokerMessage} from './message.js'
 import type {BrokerContext} from './context.js'
 import {formatDuration} from '../util/duration.js'
+import {splitHostPort} from '../util/hostport.js'
 import {execCommand, checkLine, checkSize} from './protocol-v2.js'
 
 /** nsqd's client states, as /stats reports them */
@@ -333,12 +334,20 @@ export class ClientV2 implements Consumer {
   }
 }
 
+/** The host of a remote address (`[::1]:5555` → `::1`); '' when it has none, as nsqd ignores SplitHostPort's error. */
 function hostOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(0, i) : addr
+  try {
+    return splitHostPort(addr).host
+  } catch {
+    return ''
+  }
 }
 
+/** The port of a remote address, as text; '' when it has none. */
 export function portOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(i + 1) : ''
+  try {
+    return splitHostPort(addr).port
+  } catch {
+    return ''
+  }
 }
