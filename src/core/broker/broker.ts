@@ -20,7 +20,7 @@ import type {BrokerContext} from './context.js'
 import {GuidFactory} from './guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
 import {BrokerMessage} from './message.js'
-import {resolveBrokerOptions, type BrokerOptions} from './options.js'
+import {BROKER_OPTIONS, type BrokerOptions} from './options.js'
 import {Topic} from './topic.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
@@ -60,7 +60,7 @@ export class Broker implements BrokerContext, HttpBroker {
   private closed = false
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
-    this.opts = resolveBrokerOptions(options)
+    this.opts = BROKER_OPTIONS.resolve(options)
     this.now = deps.now ?? Date.now
     this.nowNs = deps.nowNs ?? nowNs
     this.log =
@@ -133,17 +133,22 @@ export class Broker implements BrokerContext, HttpBroker {
     return 'OK'
   }
 
-  /** `PUT /config/log_level`: the level of the broker's own logger (an injected one keeps its level). */
-  setLogLevel(level: LogLevel): void {
-    this.opts.logLevel = level
-    const log = this.log as Partial<AdjustableLogger>
-    if (typeof log.setLevel === 'function') log.setLevel(level)
-  }
-
-  /** `PUT /config/nsqlookupd_tcp_addresses`. */
-  setLookupdTcpAddresses(addrs: string[]): void {
-    this.opts.lookupdTcpAddresses = addrs
-    if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+  /**
+   * `PUT /config/:opt`: one of the options marked settable in options.ts, checked by the table,
+   * then applied: the log level of the broker's own logger (an injected one keeps its level),
+   * or the lookupd addresses.
+   */
+  setOption<K extends keyof BrokerOptions>(key: K, value: BrokerOptions[K]): void {
+    if (BROKER_OPTIONS.specs[key].settable !== true) throw new Error(`option ${key} cannot be changed while running`)
+    BROKER_OPTIONS.check(key, value)
+    this.opts[key] = value
+    if (key === 'logLevel') {
+      const log = this.log as Partial<AdjustableLogger>
+      if (typeof log.setLevel === 'function') log.setLevel(value as LogLevel)
+    } else if (key === 'lookupdTcpAddresses') {
+      const addrs = value as string[]
+      if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+    }
   }
 
   /** The TCP and HTTP ports in effect: the broadcast ports, or the listening ones (nsqd fills them in). */

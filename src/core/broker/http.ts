@@ -13,8 +13,8 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {decodeMpubBody, isValidChannelName, isValidTopicName, ProtocolError} from '../protocol/index.js'
 import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
-import {LOG_LEVEL_NUMBER, parseLogLevel, type Logger, type LogLevel} from '../util/logger.js'
-import type {BrokerOptions} from './options.js'
+import type {Logger} from '../util/logger.js'
+import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS, OptionError, type BrokerOptions} from './options.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
 import type {Topic} from './topic.js'
 
@@ -27,8 +27,8 @@ export interface HttpBroker extends StatsSource {
   publish(topic: Topic, bodies: Buffer[], deferMs: number): void
   info(): object
   now(): number
-  setLogLevel(level: LogLevel): void
-  setLookupdTcpAddresses(addrs: string[]): void
+  /** `PUT /config/:opt`: change an option marked settable in options.ts while running (the value is checked) */
+  setOption<K extends keyof BrokerOptions>(key: K, value: BrokerOptions[K]): void
   /** the TCP and HTTP ports in effect (broadcast, or listening) */
   broadcastPorts(): {tcp: number; http: number}
 }
@@ -260,68 +260,27 @@ const channelOp =
   }
 
 /**
- * `/config/:opt`: nsqd's getOptByCfgName, the cfg names being the flag names with `_` (the node
- * id is `id`). Durations are integer nanoseconds, the log level is lg.LogLevel's number, and the
- * broadcast ports are the listening ones when not set, as nsqd fills them in at start.
+ * `GET /config/:opt`: nsqd's getOptByCfgName over the option tables (options.ts), by cfg name:
+ * the flag with `_` (the node id is `id`), in Go's JSON (durations in integer ns, the log level
+ * as lg.LogLevel's number). The options serve accepts but does not act on yet answer nsqd's
+ * defaults. Two values are filled in at start, as nsqd does: the broadcast ports (the listening
+ * ones when not set) and statsd_prefix (`%s` = broadcast host:port with `.` and `:` as `_`).
  */
 function configValue(b: HttpBroker, opt: string): unknown {
-  const o = b.opts
-  const ns = (ms: number): number => Math.round(ms * 1e6)
-  const ports = b.broadcastPorts()
-  const table: Record<string, unknown> = {
-    id: o.nodeId,
-    log_level: LOG_LEVEL_NUMBER[o.logLevel],
-    tcp_address: o.tcpAddress,
-    http_address: o.httpAddress,
-    broadcast_address: o.broadcastAddress,
-    broadcast_tcp_port: ports.tcp,
-    broadcast_http_port: ports.http,
-    nsqlookupd_tcp_addresses: o.lookupdTcpAddresses,
-    data_path: o.dataPath,
-    mem_queue_size: o.memQueueSize,
-    max_bytes_per_file: o.maxBytesPerFile,
-    sync_every: o.syncEvery,
-    sync_timeout: ns(o.syncTimeout),
-    msg_timeout: ns(o.msgTimeout),
-    max_msg_timeout: ns(o.maxMsgTimeout),
-    max_msg_size: o.maxMsgSize,
-    max_body_size: o.maxBodySize,
-    max_req_timeout: ns(o.maxReqTimeout),
-    max_heartbeat_interval: ns(o.maxHeartbeatInterval),
-    max_rdy_count: o.maxRdyCount,
-    max_output_buffer_size: o.maxOutputBufferSize,
-    max_output_buffer_timeout: ns(o.maxOutputBufferTimeout),
-    min_output_buffer_timeout: ns(o.minOutputBufferTimeout),
-    output_buffer_timeout: ns(o.outputBufferTimeout),
-    max_channel_consumers: o.maxChannelConsumers,
-    deflate: o.deflate,
-    max_deflate_level: o.maxDeflateLevel,
-    snappy: o.snappy,
-    // options serve accepts but does not act on yet: the values in effect, nsqd's defaults
-    log_prefix: '[nsqd] ',
-    https_address: '0.0.0.0:4152',
-    auth_http_addresses: [],
-    http_client_connect_timeout: 2e9,
-    http_client_request_timeout: 5e9,
-    queue_scan_selection_count: 20,
-    queue_scan_worker_pool_max: 4,
-    statsd_address: '',
-    // nsqd expands `nsq.%s` at start: %s = broadcast host:port with `.` and `:` as `_`
-    statsd_prefix: `nsq.${formatHostPort({host: o.broadcastAddress, port: ports.http}).replace(/[.:]/g, '_')}.`,
-    statsd_interval: 60e9,
-    statsd_mem_stats: true,
-    statsd_udp_packet_size: 508,
-    statsd_exclude_ephemeral: false,
-    e2e_processing_latency_window_time: 600e9,
-    e2e_processing_latency_percentiles: [],
-    tls_cert: '',
-    tls_key: '',
-    tls_client_auth_policy: '',
-    tls_root_ca_file: '',
-    tls_required: 0,
-    tls_min_version: 0x0301,
+  const key = BROKER_OPTIONS.byCfg(opt)
+  if (key !== undefined) {
+    if (key === 'broadcastTcpPort') return b.broadcastPorts().tcp
+    if (key === 'broadcastHttpPort') return b.broadcastPorts().http
+    return BROKER_OPTIONS.json(key, b.opts[key])
   }
-  return Object.hasOwn(table, opt) ? table[opt] : undefined
+  const compat = NSQD_COMPAT_OPTIONS.byCfg(opt)
+  if (compat === undefined) return undefined
+  if (compat === 'statsdPrefix') {
+    const host = formatHostPort({host: b.opts.broadcastAddress, port: b.broadcastPorts().http}).replace(/[.:]/g, '_')
+    const prefix = NSQD_COMPAT_OPTIONS.defaults.statsdPrefix.replace(/%s/g, host)
+    return prefix.endsWith('.') ? prefix : `${prefix}.`
+  }
+  return NSQD_COMPAT_OPTIONS.json(compat, NSQD_COMPAT_OPTIONS.defaults[compat])
 }
 
 const configGet: Handler = (b, r) => {
@@ -330,28 +289,32 @@ const configGet: Handler = (b, r) => {
   return v as object
 }
 
+/**
+ * `PUT /config/:opt` on a settable option (nsqd: nsqlookupd_tcp_addresses and log_level). The
+ * body is read first, at most max-msg-size bytes (more, or nothing, is 413 INVALID_VALUE, for
+ * any option); a list is a JSON array, anything else the option's text as sent (nothing trimmed:
+ * nsqd's lg.ParseLogLevel on the body).
+ */
 const configPut: Handler = async (b, r) => {
   const opt = r.params.opt ?? ''
-  // nsqd reads at most max-msg-size bytes; more, or nothing, is 413 INVALID_VALUE
   const {body, over} = await readBody(r.req, b.opts.maxMsgSize)
   if (over || body.length === 0) throw new HttpError(413, 'INVALID_VALUE')
-  if (opt === 'nsqlookupd_tcp_addresses') {
-    let v: unknown
-    try {
-      v = JSON.parse(body.toString('utf8'))
-    } catch {
-      throw new HttpError(400, 'INVALID_VALUE')
+  const key = BROKER_OPTIONS.byCfg(opt)
+  if (key === undefined || BROKER_OPTIONS.specs[key].settable !== true) throw new HttpError(400, 'INVALID_OPTION')
+  const text = body.toString('utf8')
+  let value: unknown
+  try {
+    if (BROKER_OPTIONS.specs[key].kind === 'strings') {
+      value = JSON.parse(text)
+      BROKER_OPTIONS.check(key, value)
+    } else {
+      value = BROKER_OPTIONS.parse(key, text)
     }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, 'INVALID_VALUE')
-    b.setLookupdTcpAddresses(v as string[])
-  } else if (opt === 'log_level') {
-    // lg.ParseLogLevel on the body as sent: any case, nothing trimmed
-    const level = parseLogLevel(body.toString('utf8'))
-    if (level === null) throw new HttpError(400, 'INVALID_VALUE')
-    b.setLogLevel(level)
-  } else {
-    throw new HttpError(400, 'INVALID_OPTION')
+  } catch (err) {
+    if (err instanceof SyntaxError || err instanceof OptionError) throw new HttpError(400, 'INVALID_VALUE')
+    throw err
   }
+  b.setOption(key, value as never)
   return configValue(b, opt) as object
 }
 
