@@ -11,7 +11,7 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
-import {nowNs, uint64Halves} from '../util/clock.js'
+import {nowNs} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import {createLogger, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
@@ -19,7 +19,6 @@ import {ClientV2, type ClientInfo} from './client.js'
 import type {BrokerContext} from './context.js'
 import {GuidFactory} from './guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
-import {BrokerMessage} from './message.js'
 import {BROKER_OPTIONS, type BrokerOptions} from './options.js'
 import {Topic} from './topic.js'
 
@@ -116,17 +115,6 @@ export class Broker implements BrokerContext, HttpBroker {
 
   clients(): Iterable<ClientV2> {
     return this.clientMap.values()
-  }
-
-  /** Publish bodies (HTTP /pub, /mpub). */
-  publish(topic: Topic, bodies: Buffer[], deferMs: number): void {
-    const [hi, lo] = uint64Halves(this.nowNs())
-    const msgs = bodies.map((b) => {
-      const m = new BrokerMessage(this.guid.next(), b, hi, lo)
-      m.deferMs = deferMs
-      return m
-    })
-    topic.put(msgs)
   }
 
   health(): string {

@@ -15,16 +15,16 @@ import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS, OptionError, type BrokerOptions} from './options.js'
+import {PublishError, checkBodySize, checkDefer, checkMessageSize, checkTopicName, publishMessages, type PublishContext} from './publish.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
 import type {Topic} from './topic.js'
 
-export interface HttpBroker extends StatsSource {
+export interface HttpBroker extends StatsSource, PublishContext {
   readonly opts: BrokerOptions
   readonly log: Logger
   getTopic(name: string): Topic
   getExistingTopic(name: string): Topic | undefined
   deleteTopic(name: string): boolean
-  publish(topic: Topic, bodies: Buffer[], deferMs: number): void
   info(): object
   now(): number
   /** `PUT /config/:opt`: change an option marked settable in options.ts while running (the value is checked) */
@@ -53,7 +53,13 @@ interface Req {
 type Handler = (b: HttpBroker, r: Req) => Result | Promise<Result>
 
 const V1_HEADER = 'nsq; version=1.0'
-const BOOL: Record<string, boolean> = {true: true, '1': true, false: false, '0': false}
+/** nsqd's boolParams for query flags (include_clients, include_mem, binary): not strconv.ParseBool */
+const HTTP_BOOL: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+])
 
 function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body
@@ -119,10 +125,11 @@ function tooBig(r: Req, code: string): never {
   throw new HttpError(413, code)
 }
 
-function topicFromQuery(b: HttpBroker, q: URLSearchParams): Topic {
-  if (!q.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
-  const name = q.get('topic') as string
-  if (!isValidTopicName(name)) throw new HttpError(400, 'INVALID_TOPIC')
+/** nsqd's getTopicFromQuery (/pub, /mpub, /topic/create): the topic named by `?topic=`, created if need be. */
+function topicFromQuery(b: HttpBroker, r: Req): Topic {
+  if (!r.query.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
+  const name = r.query.get('topic') as string
+  rule(r, () => checkTopicName(name))
   return b.getTopic(name)
 }
 
@@ -143,32 +150,67 @@ function requireParam(q: URLSearchParams, name: string, code: string): string {
   return q.get(name) as string
 }
 
+/**
+ * A publish rule (publish.ts) over HTTP: its fault as nsqd's `{"message":"CODE"}`. The size
+ * faults answer at once (see tooBig); an empty /mpub body is not a fault over HTTP.
+ */
+function rule(r: Req, check: () => void): void {
+  try {
+    check()
+  } catch (e) {
+    if (!(e instanceof PublishError)) throw e
+    switch (e.fault) {
+      case 'BAD_TOPIC':
+        throw new HttpError(400, 'INVALID_TOPIC')
+      case 'EMPTY_MESSAGE':
+        throw new HttpError(400, 'MSG_EMPTY')
+      case 'MESSAGE_SIZE':
+        return tooBig(r, 'MSG_TOO_BIG')
+      case 'BODY_SIZE':
+        return tooBig(r, 'BODY_TOO_BIG')
+      case 'EMPTY_BODY':
+        return
+      case 'DEFER_RANGE':
+        throw new HttpError(400, 'INVALID_DEFER')
+    }
+  }
+}
+
 const pub: Handler = async (b, r) => {
-  const max = b.opts.maxMsgSize
-  if (declaredLength(r.req) > max) tooBig(r, 'MSG_TOO_BIG')
-  const {body, over} = await readBody(r.req, max)
-  if (over) tooBig(r, 'MSG_TOO_BIG')
-  if (body.length === 0) throw new HttpError(400, 'MSG_EMPTY')
-  const topic = topicFromQuery(b, r.query)
+  const o = b.opts
+  // a Content-Length over the limit is refused before the body is read
+  const declared = declaredLength(r.req)
+  if (declared > 0) rule(r, () => checkMessageSize(declared, o))
+  const {body, over} = await readBody(r.req, o.maxMsgSize)
+  // `over`: more than the limit was sent (only the limit was kept)
+  rule(r, () => checkMessageSize(over ? o.maxMsgSize + 1 : body.length, o))
+  const topic = topicFromQuery(b, r)
   let deferMs = 0
   if (r.query.has('defer')) {
+    // Go's strconv.ParseInt (a sign is allowed), unlike DPUB's digits-only timeout
     const ds = r.query.get('defer') as string
     if (!/^[+-]?\d+$/.test(ds)) throw new HttpError(400, 'INVALID_DEFER')
     deferMs = Number(ds)
-    if (deferMs < 0 || deferMs > b.opts.maxReqTimeout) throw new HttpError(400, 'INVALID_DEFER')
+    rule(r, () => checkDefer(deferMs, o))
   }
-  b.publish(topic, [body], deferMs)
+  publishMessages(b, topic, [body], deferMs)
   return 'OK'
 }
 
 const mpub: Handler = async (b, r) => {
   const o = b.opts
-  if (declaredLength(r.req) > o.maxBodySize) tooBig(r, 'BODY_TOO_BIG')
-  const topic = topicFromQuery(b, r.query)
+  // a Content-Length over the limit is refused before the body is read (none, or 0, is fine)
+  rule(r, () => checkBodySize(declaredLength(r.req), o))
+  const topic = topicFromQuery(b, r)
   const binaryParam = r.query.get('binary')
-  const binary = binaryParam !== null && BOOL[binaryParam] !== false
+  let binary = false
+  if (binaryParam !== null) {
+    // nsqd's boolParams; any other value means binary, with a deprecation warning
+    binary = HTTP_BOOL.get(binaryParam) ?? true
+    if (!HTTP_BOOL.has(binaryParam)) b.log.warn(`deprecated value '${binaryParam}' used for /mpub binary param`)
+  }
   const {body, over} = await readBody(r.req, o.maxBodySize)
-  if (over) tooBig(r, 'BODY_TOO_BIG')
+  if (over) rule(r, () => checkBodySize(o.maxBodySize + 1, o))
   let bodies: Buffer[]
   if (binary) {
     try {
@@ -186,19 +228,20 @@ const mpub: Handler = async (b, r) => {
       if (nl < 0) nl = body.length
       const line = body.subarray(start, nl)
       start = nl + 1
+      // empty lines are skipped, as nsqd does since 0.2.22
       if (line.length === 0) continue
-      if (line.length > o.maxMsgSize) throw new HttpError(413, 'MSG_TOO_BIG')
+      rule(r, () => checkMessageSize(line.length, o))
       bodies.push(line)
     }
   }
-  if (bodies.length > 0) b.publish(topic, bodies, 0)
+  if (bodies.length > 0) publishMessages(b, topic, bodies, 0)
   return 'OK'
 }
 
 const stats: Handler = (b, r) => {
   const q = r.query
-  const includeClients = BOOL[q.get('include_clients') ?? ''] ?? true
-  const includeMem = BOOL[q.get('include_mem') ?? ''] ?? true
+  const includeClients = HTTP_BOOL.get(q.get('include_clients') ?? '') ?? true
+  const includeMem = HTTP_BOOL.get(q.get('include_mem') ?? '') ?? true
   const topic = q.get('topic') ?? ''
   const channel = q.get('channel') ?? ''
   const doc = collectStats(b, {topic, channel, includeClients, includeMem})
@@ -207,7 +250,7 @@ const stats: Handler = (b, r) => {
 }
 
 const topicCreate: Handler = (b, r) => {
-  topicFromQuery(b, r.query)
+  topicFromQuery(b, r)
   return null
 }
 

@@ -18,9 +18,8 @@ import {
   type IdentifyResponse,
   type ReceivedCommand,
 } from '../protocol/index.js'
-import {uint64Halves} from '../util/clock.js'
 import {ClientState, type ClientV2} from './client.js'
-import {BrokerMessage} from './message.js'
+import {PublishError, checkBodySize, checkDefer, checkMessageSize, checkTopicName, publishMessages} from './publish.js'
 
 type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
 
@@ -42,14 +41,37 @@ function messageId(c: ClientV2, verb: string, params: string[], need: number): s
   return id
 }
 
+/** Run a publish rule (publish.ts) for `verb`; its fault becomes nsqd's error frame. */
+function rule(verb: string, check: () => void): void {
+  try {
+    check()
+  } catch (e) {
+    if (!(e instanceof PublishError)) throw e
+    switch (e.fault) {
+      case 'BAD_TOPIC': {
+        // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
+        const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
+        throw new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(String(e.value))} is not valid`)
+      }
+      case 'EMPTY_MESSAGE':
+        throw new ProtocolError('E_BAD_MESSAGE', `${verb} invalid message body size ${e.value}`)
+      case 'MESSAGE_SIZE':
+        throw new ProtocolError('E_BAD_MESSAGE', `${verb} message too big ${e.value} > ${e.max}`)
+      case 'EMPTY_BODY':
+        throw new ProtocolError('E_BAD_BODY', `${verb} invalid body size ${e.value}`)
+      case 'BODY_SIZE':
+        throw new ProtocolError('E_BAD_BODY', `${verb} body too big ${e.value} > ${e.max}`)
+      case 'DEFER_RANGE':
+        // nsqd prints the bound as MaxReqTimeout/time.Millisecond: whole milliseconds
+        throw invalid(`${verb} timeout ${e.value} out of range 0-${Math.floor(e.max)}`)
+    }
+  }
+}
+
 function topicParam(verb: string, params: string[], need: number): string {
   if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
   const topic = params[1] as string
-  if (!isValidTopicName(topic)) {
-    // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
-    const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
-    throw new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(topic)} is not valid`)
-  }
+  rule(verb, () => checkTopicName(topic))
   return topic
 }
 
@@ -57,8 +79,7 @@ function dpubDelay(c: ClientV2, params: string[]): number {
   const raw = params[2] as string
   const ms = base10(raw)
   if (ms === null) throw invalid(`DPUB could not parse timeout ${raw}`)
-  const max = c.ctx.opts.maxReqTimeout
-  if (ms < 0 || ms > max) throw invalid(`DPUB timeout ${ms} out of range 0-${max}`)
+  rule('DPUB', () => checkDefer(ms, c.ctx.opts))
   return ms
 }
 
@@ -99,12 +120,10 @@ export function checkSize(c: ClientV2, name: string, _params: string[], size: nu
       return
     case 'PUB':
     case 'DPUB':
-      if (size <= 0) throw new ProtocolError('E_BAD_MESSAGE', `${name} invalid message body size ${size}`)
-      if (size > o.maxMsgSize) throw new ProtocolError('E_BAD_MESSAGE', `${name} message too big ${size} > ${o.maxMsgSize}`)
+      rule(name, () => checkMessageSize(size, o))
       return
     case 'MPUB':
-      if (size <= 0) throw new ProtocolError('E_BAD_BODY', `MPUB invalid body size ${size}`)
-      if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `MPUB body too big ${size} > ${o.maxBodySize}`)
+      rule(name, () => checkBodySize(size, o))
       return
   }
 }
@@ -131,17 +150,9 @@ export function identifyLogText(d: IdentifyRequest): string {
 
 // ---- publishing ---------------------------------------------------------------------------
 
+/** The shared publish (publish.ts), then the client's own count for /stats pub_counts. */
 function publish(c: ClientV2, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
-  const ctx = c.ctx
-  const topic = ctx.getTopic(topicName)
-  const [hi, lo] = uint64Halves(ctx.nowNs())
-  const msgs = new Array<BrokerMessage>(bodies.length)
-  for (let i = 0; i < bodies.length; i++) {
-    const m = new BrokerMessage(ctx.guid.next(), bodies[i] as Buffer, hi, lo)
-    if (deferMs > 0) m.deferMs = deferMs
-    msgs[i] = m
-  }
-  topic.put(msgs)
+  publishMessages(c.ctx, c.ctx.getTopic(topicName), bodies, deferMs)
   c.pubCounts.set(topicName, (c.pubCounts.get(topicName) ?? 0) + bodies.length)
 }
 
