@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {Consumer, type ConsumerMessage, type ConsumerOptions} from '../../src/core/client/consumer.js'
+import type {ChannelStats, ClientStats, TopicStats} from '../../src/core/protocol/stats-json.js'
 import {startServe, type ServeChild, type StartServeOptions} from './serve.js'
 
 export const HOST = '127.0.0.1'
@@ -72,37 +73,11 @@ export class Cleanup {
   }
 }
 
-// ---- /stats?format=json (nsqd's field names) ---------------------------------------------------
+// ---- /stats?format=json: the shapes of protocol/stats-json.ts --------------------------------
 
-export interface ClientJson {
-  client_id: string
-  user_agent: string
-  state: number
-  ready_count: number
-  in_flight_count: number
-  message_count: number
-  finish_count: number
-  requeue_count: number
-}
-
-export interface ChannelJson {
-  channel_name: string
-  depth: number
-  in_flight_count: number
-  deferred_count: number
-  message_count: number
-  requeue_count: number
-  timeout_count: number
-  client_count: number
-  clients: ClientJson[] | null
-}
-
-export interface TopicJson {
-  topic_name: string
-  depth: number
-  message_count: number
-  channels: ChannelJson[]
-}
+export type ClientJson = ClientStats
+export type ChannelJson = ChannelStats
+export type TopicJson = TopicStats
 
 /** A `nsqkit serve` child with its /stats. */
 export class Broker {
