@@ -1,7 +1,9 @@
-/** Flag factories shared by the commands: Go durations, sizes, addresses. */
+/**
+ * Flag factories shared by the commands: Go durations and log levels. The broker's flags are
+ * generated from its option table instead (table-flags.ts).
+ */
 import {Flags} from '@oclif/core'
-import {formatDuration, parseDuration} from '../core/util/duration.js'
-import {parseHostPort} from '../core/util/hostport.js'
+import {parseDuration} from '../core/util/duration.js'
 import {parseLogLevel, type LogLevel} from '../core/util/logger.js'
 
 /** A Go duration flag ("60s", "250ms"); the value is milliseconds. */
@@ -9,31 +11,6 @@ export const duration = Flags.custom<number>({
   parse: async (input: string) => parseDuration(input),
   helpValue: '<duration>',
 })
-
-/** A whole number with optional bounds. */
-export function integer(opts: {summary: string; default: number; min?: number; max?: number}) {
-  return Flags.custom<number>({
-    parse: async (input: string) => {
-      if (!/^-?\d+$/.test(input.trim())) throw new Error(`"${input}" is not an integer`)
-      const n = Number(input)
-      if (opts.min !== undefined && n < opts.min) throw new Error(`${n} is below the minimum ${opts.min}`)
-      if (opts.max !== undefined && n > opts.max) throw new Error(`${n} is above the maximum ${opts.max}`)
-      return n
-    },
-    helpValue: '<int>',
-  })({summary: opts.summary, default: opts.default})
-}
-
-/** `host:port` (port 0 picks a free port). */
-export const address = Flags.custom<string>({
-  parse: async (input: string) => {
-    parseHostPort(input)
-    return input
-  },
-  helpValue: '<host:port>',
-})
-
-export const durationDefault = (ms: number): string => formatDuration(ms)
 
 /** --log-level as nsq's lg.ParseLogLevel reads it: any case (`WARN`, `Debug`) is accepted. */
 export const logLevel = Flags.custom<LogLevel>({
