@@ -5,7 +5,6 @@
  * flags are parsed, which names the flag as the user typed it.
  */
 import {Flags, type Interfaces} from '@oclif/core'
-import {formatDuration} from '../core/util/duration.js'
 import {OptionError, type OptionKind, type OptionSpec, type OptionSpecs, type OptionTable, type OptionValues} from '../core/util/options-table.js'
 
 type FlagMap = Interfaces.FlagInput
@@ -20,11 +19,13 @@ const HELP_VALUE: Partial<Record<OptionKind, string>> = {
 }
 
 /** The flag's usage line: the description, and the default where oclif would show it wrong. */
-function summary(spec: OptionSpec): string {
-  if (spec.defaultText !== undefined) return `${spec.description} (default: ${spec.defaultText})`
-  // oclif would print a duration's default as milliseconds
-  if (spec.kind === 'duration') return `${spec.description} (default ${formatDuration(spec.default)})`
-  return spec.description
+function summary<S extends OptionSpecs>(table: OptionTable<S>, key: keyof S & string): string {
+  const spec = table.specs[key] as OptionSpec
+  const {default: def, description} = table.describe(key)
+  // the machine's default in words; a duration as Go prints it (oclif would print milliseconds)
+  if (spec.defaultText !== undefined) return `${description} (default: ${def})`
+  if (spec.kind === 'duration') return `${description} (default ${def})`
+  return description
 }
 
 /** Every option of `table` that has a Go flag, as that flag. */
@@ -35,7 +36,7 @@ export function tableFlags<S extends OptionSpecs>(table: OptionTable<S>): FlagMa
     if (spec.flag === undefined) continue
     // a default that depends on the machine stays out of the shipped command manifest
     const noCacheDefault = spec.defaultText !== undefined ? {noCacheDefault: true} : {}
-    const common = {summary: summary(spec), ...noCacheDefault}
+    const common = {summary: summary(table, key), ...noCacheDefault}
     switch (spec.kind) {
       case 'bool':
         out[spec.flag] = Flags.boolean({...common, default: spec.default, allowNo: true})
