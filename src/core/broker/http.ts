@@ -15,7 +15,7 @@ import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS, OptionError, type BrokerOptions} from './options.js'
-import {PublishError, checkBodySize, checkDefer, checkMessageSize, checkTopicName, publishMessages, type PublishContext} from './publish.js'
+import {bodySizeFault, deferFault, messageSizeFault, publishMessages, topicNameFault, type PublishContext, type PublishError} from './publish.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
 import type {Topic} from './topic.js'
 
@@ -129,7 +129,7 @@ function tooBig(r: Req, code: string): never {
 function topicFromQuery(b: HttpBroker, r: Req): Topic {
   if (!r.query.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
   const name = r.query.get('topic') as string
-  rule(r, () => checkTopicName(name))
+  refuse(r, topicNameFault(name))
   return b.getTopic(name)
 }
 
@@ -151,28 +151,24 @@ function requireParam(q: URLSearchParams, name: string, code: string): string {
 }
 
 /**
- * A publish rule (publish.ts) over HTTP: its fault as nsqd's `{"message":"CODE"}`. The size
- * faults answer at once (see tooBig); an empty /mpub body is not a fault over HTTP.
+ * A publish rule's fault (publish.ts) over HTTP, as nsqd's `{"message":"CODE"}`: throws, except
+ * for an empty /mpub body, which is no fault over HTTP. The size faults answer at once (tooBig).
  */
-function rule(r: Req, check: () => void): void {
-  try {
-    check()
-  } catch (e) {
-    if (!(e instanceof PublishError)) throw e
-    switch (e.fault) {
-      case 'BAD_TOPIC':
-        throw new HttpError(400, 'INVALID_TOPIC')
-      case 'EMPTY_MESSAGE':
-        throw new HttpError(400, 'MSG_EMPTY')
-      case 'MESSAGE_SIZE':
-        return tooBig(r, 'MSG_TOO_BIG')
-      case 'BODY_SIZE':
-        return tooBig(r, 'BODY_TOO_BIG')
-      case 'EMPTY_BODY':
-        return
-      case 'DEFER_RANGE':
-        throw new HttpError(400, 'INVALID_DEFER')
-    }
+function refuse(r: Req, fault: PublishError | null): void {
+  if (fault === null) return
+  switch (fault.fault) {
+    case 'BAD_TOPIC':
+      throw new HttpError(400, 'INVALID_TOPIC')
+    case 'EMPTY_MESSAGE':
+      throw new HttpError(400, 'MSG_EMPTY')
+    case 'MESSAGE_SIZE':
+      return tooBig(r, 'MSG_TOO_BIG')
+    case 'BODY_SIZE':
+      return tooBig(r, 'BODY_TOO_BIG')
+    case 'EMPTY_BODY':
+      return
+    case 'DEFER_RANGE':
+      throw new HttpError(400, 'INVALID_DEFER')
   }
 }
 
@@ -180,10 +176,10 @@ const pub: Handler = async (b, r) => {
   const o = b.opts
   // a Content-Length over the limit is refused before the body is read
   const declared = declaredLength(r.req)
-  if (declared > 0) rule(r, () => checkMessageSize(declared, o))
+  if (declared > 0) refuse(r, messageSizeFault(declared, o))
   const {body, over} = await readBody(r.req, o.maxMsgSize)
   // `over`: more than the limit was sent (only the limit was kept)
-  rule(r, () => checkMessageSize(over ? o.maxMsgSize + 1 : body.length, o))
+  refuse(r, messageSizeFault(over ? o.maxMsgSize + 1 : body.length, o))
   const topic = topicFromQuery(b, r)
   let deferMs = 0
   if (r.query.has('defer')) {
@@ -191,7 +187,7 @@ const pub: Handler = async (b, r) => {
     const ds = r.query.get('defer') as string
     if (!/^[+-]?\d+$/.test(ds)) throw new HttpError(400, 'INVALID_DEFER')
     deferMs = Number(ds)
-    rule(r, () => checkDefer(deferMs, o))
+    refuse(r, deferFault(deferMs, o))
   }
   publishMessages(b, topic, [body], deferMs)
   return 'OK'
@@ -200,7 +196,7 @@ const pub: Handler = async (b, r) => {
 const mpub: Handler = async (b, r) => {
   const o = b.opts
   // a Content-Length over the limit is refused before the body is read (none, or 0, is fine)
-  rule(r, () => checkBodySize(declaredLength(r.req), o))
+  refuse(r, bodySizeFault(declaredLength(r.req), o))
   const topic = topicFromQuery(b, r)
   const binaryParam = r.query.get('binary')
   let binary = false
@@ -210,7 +206,7 @@ const mpub: Handler = async (b, r) => {
     if (!HTTP_BOOL.has(binaryParam)) b.log.warn(`deprecated value '${binaryParam}' used for /mpub binary param`)
   }
   const {body, over} = await readBody(r.req, o.maxBodySize)
-  if (over) rule(r, () => checkBodySize(o.maxBodySize + 1, o))
+  if (over) refuse(r, bodySizeFault(o.maxBodySize + 1, o))
   let bodies: Buffer[]
   if (binary) {
     try {
@@ -230,7 +226,7 @@ const mpub: Handler = async (b, r) => {
       start = nl + 1
       // empty lines are skipped, as nsqd does since 0.2.22
       if (line.length === 0) continue
-      rule(r, () => checkMessageSize(line.length, o))
+      refuse(r, messageSizeFault(line.length, o))
       bodies.push(line)
     }
   }

@@ -19,7 +19,7 @@ import {
   type ReceivedCommand,
 } from '../protocol/index.js'
 import {ClientState, type ClientV2} from './client.js'
-import {PublishError, checkBodySize, checkDefer, checkMessageSize, checkTopicName, publishMessages} from './publish.js'
+import {bodySizeFault, deferFault, messageSizeFault, publishMessages, topicNameFault, type PublishError} from './publish.js'
 
 type Handler = (c: ClientV2, cmd: ReceivedCommand) => string | Buffer | null
 
@@ -41,37 +41,33 @@ function messageId(c: ClientV2, verb: string, params: string[], need: number): s
   return id
 }
 
-/** Run a publish rule (publish.ts) for `verb`; its fault becomes nsqd's error frame. */
-function rule(verb: string, check: () => void): void {
-  try {
-    check()
-  } catch (e) {
-    if (!(e instanceof PublishError)) throw e
-    switch (e.fault) {
-      case 'BAD_TOPIC': {
-        // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
-        const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
-        throw new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(String(e.value))} is not valid`)
-      }
-      case 'EMPTY_MESSAGE':
-        throw new ProtocolError('E_BAD_MESSAGE', `${verb} invalid message body size ${e.value}`)
-      case 'MESSAGE_SIZE':
-        throw new ProtocolError('E_BAD_MESSAGE', `${verb} message too big ${e.value} > ${e.max}`)
-      case 'EMPTY_BODY':
-        throw new ProtocolError('E_BAD_BODY', `${verb} invalid body size ${e.value}`)
-      case 'BODY_SIZE':
-        throw new ProtocolError('E_BAD_BODY', `${verb} body too big ${e.value} > ${e.max}`)
-      case 'DEFER_RANGE':
-        // nsqd prints the bound as MaxReqTimeout/time.Millisecond: whole milliseconds
-        throw invalid(`${verb} timeout ${e.value} out of range 0-${Math.floor(e.max)}`)
+/** A publish rule's fault (publish.ts) as nsqd's error frame for `verb`. */
+function publishFault(verb: string, e: PublishError): ProtocolError {
+  switch (e.fault) {
+    case 'BAD_TOPIC': {
+      // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
+      const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
+      return new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(String(e.value))} is not valid`)
     }
+    case 'EMPTY_MESSAGE':
+      return new ProtocolError('E_BAD_MESSAGE', `${verb} invalid message body size ${e.value}`)
+    case 'MESSAGE_SIZE':
+      return new ProtocolError('E_BAD_MESSAGE', `${verb} message too big ${e.value} > ${e.max}`)
+    case 'EMPTY_BODY':
+      return new ProtocolError('E_BAD_BODY', `${verb} invalid body size ${e.value}`)
+    case 'BODY_SIZE':
+      return new ProtocolError('E_BAD_BODY', `${verb} body too big ${e.value} > ${e.max}`)
+    case 'DEFER_RANGE':
+      // nsqd prints the bound as MaxReqTimeout/time.Millisecond: whole milliseconds
+      return invalid(`${verb} timeout ${e.value} out of range 0-${Math.floor(e.max)}`)
   }
 }
 
 function topicParam(verb: string, params: string[], need: number): string {
   if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
   const topic = params[1] as string
-  rule(verb, () => checkTopicName(topic))
+  const fault = topicNameFault(topic)
+  if (fault !== null) throw publishFault(verb, fault)
   return topic
 }
 
@@ -79,7 +75,8 @@ function dpubDelay(c: ClientV2, params: string[]): number {
   const raw = params[2] as string
   const ms = base10(raw)
   if (ms === null) throw invalid(`DPUB could not parse timeout ${raw}`)
-  rule('DPUB', () => checkDefer(ms, c.ctx.opts))
+  const fault = deferFault(ms, c.ctx.opts)
+  if (fault !== null) throw publishFault('DPUB', fault)
   return ms
 }
 
@@ -119,12 +116,16 @@ export function checkSize(c: ClientV2, name: string, _params: string[], size: nu
       if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `AUTH body too big ${size} > ${o.maxBodySize}`)
       return
     case 'PUB':
-    case 'DPUB':
-      rule(name, () => checkMessageSize(size, o))
+    case 'DPUB': {
+      const fault = messageSizeFault(size, o)
+      if (fault !== null) throw publishFault(name, fault)
       return
-    case 'MPUB':
-      rule(name, () => checkBodySize(size, o))
+    }
+    case 'MPUB': {
+      const fault = bodySizeFault(size, o)
+      if (fault !== null) throw publishFault(name, fault)
       return
+    }
   }
 }
 

@@ -3,8 +3,9 @@
  * /pub and /mpub (http.ts) check the same rules and put messages on a topic through the same
  * function (NSQ-SPEC §2.2 command table, §2.3 /pub and /mpub).
  *
- * A rule that fails throws a PublishError naming the fault; each transport renders it in its
- * own form, and only there do they differ:
+ * A rule returns the PublishError that names its fault, or null when the publish passes (no
+ * exception and no allocation on the hot path); each transport renders the fault in its own
+ * form, and only there do they differ:
  *
  *   fault          TCP (fatal error frame)                          HTTP
  *   BAD_TOPIC      E_BAD_TOPIC `PUB topic name "x" is not valid`    400 INVALID_TOPIC
@@ -31,7 +32,7 @@ export class PublishError extends Error {
     readonly fault: PublishFault,
     /** the topic name, the size or the defer (ms) refused */
     readonly value: string | number,
-    /** the bound it broke (0 for the name and empty checks) */
+    /** the bound it broke (0 for the name and the empty checks) */
     readonly max = 0,
   ) {
     super(`${fault} ${value}`)
@@ -42,25 +43,27 @@ export class PublishError extends Error {
 type Limits = Pick<BrokerOptions, 'maxMsgSize' | 'maxBodySize' | 'maxReqTimeout'>
 
 /** A topic name nsqd accepts (1-64 of `[.a-zA-Z0-9_-]`, optionally `#ephemeral`). */
-export function checkTopicName(name: string): void {
-  if (!isValidTopicName(name)) throw new PublishError('BAD_TOPIC', name)
+export function topicNameFault(name: string): PublishError | null {
+  return isValidTopicName(name) ? null : new PublishError('BAD_TOPIC', name)
 }
 
 /** One message body: 1 to --max-msg-size bytes. */
-export function checkMessageSize(size: number, o: Limits): void {
-  if (size <= 0) throw new PublishError('EMPTY_MESSAGE', size)
-  if (size > o.maxMsgSize) throw new PublishError('MESSAGE_SIZE', size, o.maxMsgSize)
+export function messageSizeFault(size: number, o: Limits): PublishError | null {
+  if (size <= 0) return new PublishError('EMPTY_MESSAGE', size)
+  if (size > o.maxMsgSize) return new PublishError('MESSAGE_SIZE', size, o.maxMsgSize)
+  return null
 }
 
 /** An MPUB body: 1 to --max-body-size bytes. */
-export function checkBodySize(size: number, o: Limits): void {
-  if (size <= 0) throw new PublishError('EMPTY_BODY', size)
-  if (size > o.maxBodySize) throw new PublishError('BODY_SIZE', size, o.maxBodySize)
+export function bodySizeFault(size: number, o: Limits): PublishError | null {
+  if (size <= 0) return new PublishError('EMPTY_BODY', size)
+  if (size > o.maxBodySize) return new PublishError('BODY_SIZE', size, o.maxBodySize)
+  return null
 }
 
 /** A publish delay: 0 to --max-req-timeout ms (0 is not deferred). */
-export function checkDefer(ms: number, o: Limits): void {
-  if (ms < 0 || ms > o.maxReqTimeout) throw new PublishError('DEFER_RANGE', ms, o.maxReqTimeout)
+export function deferFault(ms: number, o: Limits): PublishError | null {
+  return ms < 0 || ms > o.maxReqTimeout ? new PublishError('DEFER_RANGE', ms, o.maxReqTimeout) : null
 }
 
 export interface PublishContext {
