@@ -9,6 +9,7 @@
  * (`scanGoArgs`: a help flag, the first unknown flag as typed) and how the user spelled each
  * flag (`typedNames`), so error lines name a flag the way it was typed (`-max-in-flight`).
  */
+import {GO_FALSE, GO_TRUE} from '../core/util/go-bool.js'
 
 export interface FlagShape {
   type: 'boolean' | 'option'
@@ -18,8 +19,8 @@ export interface FlagShape {
 
 type Shapes = Readonly<Record<string, FlagShape>>
 
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
-const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+const TRUE = GO_TRUE
+const FALSE = GO_FALSE
 
 /** A bool flag given a value Go's strconv.ParseBool refuses (`-print-topic=maybe`). */
 export class GoArgsError extends Error {

@@ -1,7 +1,7 @@
 /** An in-process broker on 127.0.0.1 with ports chosen at run time, for the protocol tests. */
 import {Broker, type BrokerOptions} from '../../src/core/broker/index.js'
 import {silentLogger} from '../../src/core/util/logger.js'
-import type {ChannelJson, TopicJson} from './client-harness.js'
+import type {StatsDoc} from '../../src/core/protocol/stats-json.js'
 
 export interface TestBroker {
   broker: Broker
@@ -12,11 +12,8 @@ export interface TestBroker {
   close(): Promise<void>
 }
 
-/** The parts of /stats?format=json the tests read (the harness's types, plus `paused`). */
-export interface StatsJson {
-  topics: (Omit<TopicJson, 'channels'> & {paused: boolean; channels: (ChannelJson & {paused: boolean})[]})[] | null
-  producers: unknown[] | null
-}
+/** /stats?format=json, typed as protocol/stats-json.ts has it. */
+export type StatsJson = StatsDoc
 
 export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<TestBroker> {
   const broker = new Broker({tcpAddress: '127.0.0.1:0', httpAddress: '127.0.0.1:0', ...opts}, {logger: silentLogger})

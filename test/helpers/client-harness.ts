@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {Consumer, type ConsumerMessage, type ConsumerOptions} from '../../src/core/client/consumer.js'
+import type {ChannelStats, ClientStats, TopicStats} from '../../src/core/protocol/stats-json.js'
 import type {ServeChild} from './serve.js'
 import {waitFor, withTimeout} from './wait.js'
 
@@ -30,37 +31,11 @@ export class Cleanup {
   }
 }
 
-// ---- /stats?format=json (nsqd's field names) ---------------------------------------------------
+// ---- /stats?format=json: the shapes of protocol/stats-json.ts --------------------------------
 
-export interface ClientJson {
-  client_id: string
-  user_agent: string
-  state: number
-  ready_count: number
-  in_flight_count: number
-  message_count: number
-  finish_count: number
-  requeue_count: number
-}
-
-export interface ChannelJson {
-  channel_name: string
-  depth: number
-  in_flight_count: number
-  deferred_count: number
-  message_count: number
-  requeue_count: number
-  timeout_count: number
-  client_count: number
-  clients: ClientJson[] | null
-}
-
-export interface TopicJson {
-  topic_name: string
-  depth: number
-  message_count: number
-  channels: ChannelJson[]
-}
+export type ClientJson = ClientStats
+export type ChannelJson = ChannelStats
+export type TopicJson = TopicStats
 
 /** The rejection of `p` (fails if it resolves), bounded. */
 export async function rejectionOf(p: Promise<unknown>, ms: number, what: string): Promise<Error & {code?: string; nsqCode?: string}> {

@@ -25,7 +25,7 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
-import {nowNs, systemClock, uint64Halves, type Clock, type Timer} from '../util/clock.js'
+import {nowNs, systemClock, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
@@ -34,8 +34,7 @@ import type {BrokerContext} from './session/context.js'
 import type {ClientInfo, SessionState} from './session/state.js'
 import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
-import {BrokerMessage} from './delivery/message.js'
-import {resolveBrokerOptions, type BrokerOptions} from './options.js'
+import {BROKER_OPTIONS, type BrokerOptions} from './options.js'
 import {Topic} from './delivery/topic.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
@@ -83,7 +82,7 @@ export class Broker implements BrokerContext, HttpBroker {
   private closed = false
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
-    this.opts = resolveBrokerOptions(options)
+    this.opts = BROKER_OPTIONS.resolve(options)
     this.clock = deps.clock ?? systemClock
     const clock = this.clock
     this.now = () => clock.now()
@@ -145,31 +144,25 @@ export class Broker implements BrokerContext, HttpBroker {
     for (const c of this.clientMap.values()) yield c.state
   }
 
-  /** Publish bodies (HTTP /pub, /mpub). */
-  publish(topic: Topic, bodies: Buffer[], deferMs: number): void {
-    const [hi, lo] = uint64Halves(this.nowNs())
-    const msgs = bodies.map((b) => {
-      const m = new BrokerMessage(this.guid.next(), b, hi, lo)
-      m.deferMs = deferMs
-      return m
-    })
-    topic.put(msgs)
-  }
-
   health(): string {
     return 'OK'
   }
 
-  /** `PUT /config/log_level`: the level the broker logs at, in front of its logger (which it leaves as it is). */
-  setLogLevel(level: LogLevel): void {
-    this.opts.logLevel = level
-    this.levelled.setLevel(level)
-  }
-
-  /** `PUT /config/nsqlookupd_tcp_addresses`. */
-  setLookupdTcpAddresses(addrs: string[]): void {
-    this.opts.lookupdTcpAddresses = addrs
-    if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+  /**
+   * `PUT /config/:opt`: one of the options marked settable in options.ts, checked by the table,
+   * then applied: the level the broker logs at (a filter in front of its logger, which it leaves
+   * as it is), or the lookupd addresses.
+   */
+  setOption<K extends keyof BrokerOptions>(key: K, value: BrokerOptions[K]): void {
+    if (BROKER_OPTIONS.specs[key].settable !== true) throw new Error(`option ${key} cannot be changed while running`)
+    BROKER_OPTIONS.check(key, value)
+    this.opts[key] = value
+    if (key === 'logLevel') {
+      this.levelled.setLevel(value as LogLevel)
+    } else if (key === 'lookupdTcpAddresses') {
+      const addrs = value as string[]
+      if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+    }
   }
 
   /** The TCP and HTTP ports in effect: the broadcast ports, or the listening ones (nsqd fills them in). */

@@ -13,22 +13,22 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {decodeMpubBody, isValidChannelName, isValidTopicName, ProtocolError} from '../protocol/index.js'
 import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
-import {LOG_LEVEL_NUMBER, parseLogLevel, type Logger, type LogLevel} from '../util/logger.js'
-import type {BrokerOptions} from './options.js'
+import type {Logger} from '../util/logger.js'
+import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS, OptionError, type BrokerOptions} from './options.js'
+import {bodySizeFault, deferFault, messageSizeFault, publishMessages, topicNameFault, type PublishContext, type PublishError} from './delivery/publish.js'
 import {collectStats, renderStatsText, type StatsSource} from './stats.js'
 import type {Topic} from './delivery/topic.js'
 
-export interface HttpBroker extends StatsSource {
+export interface HttpBroker extends StatsSource, PublishContext {
   readonly opts: BrokerOptions
   readonly log: Logger
   getTopic(name: string): Topic
   getExistingTopic(name: string): Topic | undefined
   deleteTopic(name: string): boolean
-  publish(topic: Topic, bodies: Buffer[], deferMs: number): void
   info(): object
   now(): number
-  setLogLevel(level: LogLevel): void
-  setLookupdTcpAddresses(addrs: string[]): void
+  /** `PUT /config/:opt`: change an option marked settable in options.ts while running (the value is checked) */
+  setOption<K extends keyof BrokerOptions>(key: K, value: BrokerOptions[K]): void
   /** the TCP and HTTP ports in effect (broadcast, or listening) */
   broadcastPorts(): {tcp: number; http: number}
 }
@@ -53,7 +53,13 @@ interface Req {
 type Handler = (b: HttpBroker, r: Req) => Result | Promise<Result>
 
 const V1_HEADER = 'nsq; version=1.0'
-const BOOL: Record<string, boolean> = {true: true, '1': true, false: false, '0': false}
+/** nsqd's boolParams for query flags (include_clients, include_mem, binary): not strconv.ParseBool */
+const HTTP_BOOL: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+])
 
 function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body
@@ -119,10 +125,11 @@ function tooBig(r: Req, code: string): never {
   throw new HttpError(413, code)
 }
 
-function topicFromQuery(b: HttpBroker, q: URLSearchParams): Topic {
-  if (!q.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
-  const name = q.get('topic') as string
-  if (!isValidTopicName(name)) throw new HttpError(400, 'INVALID_TOPIC')
+/** nsqd's getTopicFromQuery (/pub, /mpub, /topic/create): the topic named by `?topic=`, created if need be. */
+function topicFromQuery(b: HttpBroker, r: Req): Topic {
+  if (!r.query.has('topic')) throw new HttpError(400, 'MISSING_ARG_TOPIC')
+  const name = r.query.get('topic') as string
+  refuse(r, topicNameFault(name))
   return b.getTopic(name)
 }
 
@@ -143,32 +150,63 @@ function requireParam(q: URLSearchParams, name: string, code: string): string {
   return q.get(name) as string
 }
 
+/**
+ * A publish rule's fault (publish.ts) over HTTP, as nsqd's `{"message":"CODE"}`: throws, except
+ * for an empty /mpub body, which is no fault over HTTP. The size faults answer at once (tooBig).
+ */
+function refuse(r: Req, fault: PublishError | null): void {
+  if (fault === null) return
+  switch (fault.fault) {
+    case 'BAD_TOPIC':
+      throw new HttpError(400, 'INVALID_TOPIC')
+    case 'EMPTY_MESSAGE':
+      throw new HttpError(400, 'MSG_EMPTY')
+    case 'MESSAGE_SIZE':
+      return tooBig(r, 'MSG_TOO_BIG')
+    case 'BODY_SIZE':
+      return tooBig(r, 'BODY_TOO_BIG')
+    case 'EMPTY_BODY':
+      return
+    case 'DEFER_RANGE':
+      throw new HttpError(400, 'INVALID_DEFER')
+  }
+}
+
 const pub: Handler = async (b, r) => {
-  const max = b.opts.maxMsgSize
-  if (declaredLength(r.req) > max) tooBig(r, 'MSG_TOO_BIG')
-  const {body, over} = await readBody(r.req, max)
-  if (over) tooBig(r, 'MSG_TOO_BIG')
-  if (body.length === 0) throw new HttpError(400, 'MSG_EMPTY')
-  const topic = topicFromQuery(b, r.query)
+  const o = b.opts
+  // a Content-Length over the limit is refused before the body is read
+  const declared = declaredLength(r.req)
+  if (declared > 0) refuse(r, messageSizeFault(declared, o))
+  const {body, over} = await readBody(r.req, o.maxMsgSize)
+  // `over`: more than the limit was sent (only the limit was kept)
+  refuse(r, messageSizeFault(over ? o.maxMsgSize + 1 : body.length, o))
+  const topic = topicFromQuery(b, r)
   let deferMs = 0
   if (r.query.has('defer')) {
+    // Go's strconv.ParseInt (a sign is allowed), unlike DPUB's digits-only timeout
     const ds = r.query.get('defer') as string
     if (!/^[+-]?\d+$/.test(ds)) throw new HttpError(400, 'INVALID_DEFER')
     deferMs = Number(ds)
-    if (deferMs < 0 || deferMs > b.opts.maxReqTimeout) throw new HttpError(400, 'INVALID_DEFER')
+    refuse(r, deferFault(deferMs, o))
   }
-  b.publish(topic, [body], deferMs)
+  publishMessages(b, topic, [body], deferMs)
   return 'OK'
 }
 
 const mpub: Handler = async (b, r) => {
   const o = b.opts
-  if (declaredLength(r.req) > o.maxBodySize) tooBig(r, 'BODY_TOO_BIG')
-  const topic = topicFromQuery(b, r.query)
+  // a Content-Length over the limit is refused before the body is read (none, or 0, is fine)
+  refuse(r, bodySizeFault(declaredLength(r.req), o))
+  const topic = topicFromQuery(b, r)
   const binaryParam = r.query.get('binary')
-  const binary = binaryParam !== null && BOOL[binaryParam] !== false
+  let binary = false
+  if (binaryParam !== null) {
+    // nsqd's boolParams; any other value means binary, with a deprecation warning
+    binary = HTTP_BOOL.get(binaryParam) ?? true
+    if (!HTTP_BOOL.has(binaryParam)) b.log.warn(`deprecated value '${binaryParam}' used for /mpub binary param`)
+  }
   const {body, over} = await readBody(r.req, o.maxBodySize)
-  if (over) tooBig(r, 'BODY_TOO_BIG')
+  if (over) refuse(r, bodySizeFault(o.maxBodySize + 1, o))
   let bodies: Buffer[]
   if (binary) {
     try {
@@ -186,19 +224,20 @@ const mpub: Handler = async (b, r) => {
       if (nl < 0) nl = body.length
       const line = body.subarray(start, nl)
       start = nl + 1
+      // empty lines are skipped, as nsqd does since 0.2.22
       if (line.length === 0) continue
-      if (line.length > o.maxMsgSize) throw new HttpError(413, 'MSG_TOO_BIG')
+      refuse(r, messageSizeFault(line.length, o))
       bodies.push(line)
     }
   }
-  if (bodies.length > 0) b.publish(topic, bodies, 0)
+  if (bodies.length > 0) publishMessages(b, topic, bodies, 0)
   return 'OK'
 }
 
 const stats: Handler = (b, r) => {
   const q = r.query
-  const includeClients = BOOL[q.get('include_clients') ?? ''] ?? true
-  const includeMem = BOOL[q.get('include_mem') ?? ''] ?? true
+  const includeClients = HTTP_BOOL.get(q.get('include_clients') ?? '') ?? true
+  const includeMem = HTTP_BOOL.get(q.get('include_mem') ?? '') ?? true
   const topic = q.get('topic') ?? ''
   const channel = q.get('channel') ?? ''
   const doc = collectStats(b, {topic, channel, includeClients, includeMem})
@@ -207,7 +246,7 @@ const stats: Handler = (b, r) => {
 }
 
 const topicCreate: Handler = (b, r) => {
-  topicFromQuery(b, r.query)
+  topicFromQuery(b, r)
   return null
 }
 
@@ -260,68 +299,27 @@ const channelOp =
   }
 
 /**
- * `/config/:opt`: nsqd's getOptByCfgName, the cfg names being the flag names with `_` (the node
- * id is `id`). Durations are integer nanoseconds, the log level is lg.LogLevel's number, and the
- * broadcast ports are the listening ones when not set, as nsqd fills them in at start.
+ * `GET /config/:opt`: nsqd's getOptByCfgName over the option tables (options.ts), by cfg name:
+ * the flag with `_` (the node id is `id`), in Go's JSON (durations in integer ns, the log level
+ * as lg.LogLevel's number). The options serve accepts but does not act on yet answer nsqd's
+ * defaults. Two values are filled in at start, as nsqd does: the broadcast ports (the listening
+ * ones when not set) and statsd_prefix (`%s` = broadcast host:port with `.` and `:` as `_`).
  */
 function configValue(b: HttpBroker, opt: string): unknown {
-  const o = b.opts
-  const ns = (ms: number): number => Math.round(ms * 1e6)
-  const ports = b.broadcastPorts()
-  const table: Record<string, unknown> = {
-    id: o.nodeId,
-    log_level: LOG_LEVEL_NUMBER[o.logLevel],
-    tcp_address: o.tcpAddress,
-    http_address: o.httpAddress,
-    broadcast_address: o.broadcastAddress,
-    broadcast_tcp_port: ports.tcp,
-    broadcast_http_port: ports.http,
-    nsqlookupd_tcp_addresses: o.lookupdTcpAddresses,
-    data_path: o.dataPath,
-    mem_queue_size: o.memQueueSize,
-    max_bytes_per_file: o.maxBytesPerFile,
-    sync_every: o.syncEvery,
-    sync_timeout: ns(o.syncTimeout),
-    msg_timeout: ns(o.msgTimeout),
-    max_msg_timeout: ns(o.maxMsgTimeout),
-    max_msg_size: o.maxMsgSize,
-    max_body_size: o.maxBodySize,
-    max_req_timeout: ns(o.maxReqTimeout),
-    max_heartbeat_interval: ns(o.maxHeartbeatInterval),
-    max_rdy_count: o.maxRdyCount,
-    max_output_buffer_size: o.maxOutputBufferSize,
-    max_output_buffer_timeout: ns(o.maxOutputBufferTimeout),
-    min_output_buffer_timeout: ns(o.minOutputBufferTimeout),
-    output_buffer_timeout: ns(o.outputBufferTimeout),
-    max_channel_consumers: o.maxChannelConsumers,
-    deflate: o.deflate,
-    max_deflate_level: o.maxDeflateLevel,
-    snappy: o.snappy,
-    // options serve accepts but does not act on yet: the values in effect, nsqd's defaults
-    log_prefix: '[nsqd] ',
-    https_address: '0.0.0.0:4152',
-    auth_http_addresses: [],
-    http_client_connect_timeout: 2e9,
-    http_client_request_timeout: 5e9,
-    queue_scan_selection_count: 20,
-    queue_scan_worker_pool_max: 4,
-    statsd_address: '',
-    // nsqd expands `nsq.%s` at start: %s = broadcast host:port with `.` and `:` as `_`
-    statsd_prefix: `nsq.${formatHostPort({host: o.broadcastAddress, port: ports.http}).replace(/[.:]/g, '_')}.`,
-    statsd_interval: 60e9,
-    statsd_mem_stats: true,
-    statsd_udp_packet_size: 508,
-    statsd_exclude_ephemeral: false,
-    e2e_processing_latency_window_time: 600e9,
-    e2e_processing_latency_percentiles: [],
-    tls_cert: '',
-    tls_key: '',
-    tls_client_auth_policy: '',
-    tls_root_ca_file: '',
-    tls_required: 0,
-    tls_min_version: 0x0301,
+  const key = BROKER_OPTIONS.byCfg(opt)
+  if (key !== undefined) {
+    if (key === 'broadcastTcpPort') return b.broadcastPorts().tcp
+    if (key === 'broadcastHttpPort') return b.broadcastPorts().http
+    return BROKER_OPTIONS.json(key, b.opts[key])
   }
-  return Object.hasOwn(table, opt) ? table[opt] : undefined
+  const compat = NSQD_COMPAT_OPTIONS.byCfg(opt)
+  if (compat === undefined) return undefined
+  if (compat === 'statsdPrefix') {
+    const host = formatHostPort({host: b.opts.broadcastAddress, port: b.broadcastPorts().http}).replace(/[.:]/g, '_')
+    const prefix = NSQD_COMPAT_OPTIONS.defaults.statsdPrefix.replace(/%s/g, host)
+    return prefix.endsWith('.') ? prefix : `${prefix}.`
+  }
+  return NSQD_COMPAT_OPTIONS.json(compat, NSQD_COMPAT_OPTIONS.defaults[compat])
 }
 
 const configGet: Handler = (b, r) => {
@@ -330,28 +328,32 @@ const configGet: Handler = (b, r) => {
   return v as object
 }
 
+/**
+ * `PUT /config/:opt` on a settable option (nsqd: nsqlookupd_tcp_addresses and log_level). The
+ * body is read first, at most max-msg-size bytes (more, or nothing, is 413 INVALID_VALUE, for
+ * any option); a list is a JSON array, anything else the option's text as sent (nothing trimmed:
+ * nsqd's lg.ParseLogLevel on the body).
+ */
 const configPut: Handler = async (b, r) => {
   const opt = r.params.opt ?? ''
-  // nsqd reads at most max-msg-size bytes; more, or nothing, is 413 INVALID_VALUE
   const {body, over} = await readBody(r.req, b.opts.maxMsgSize)
   if (over || body.length === 0) throw new HttpError(413, 'INVALID_VALUE')
-  if (opt === 'nsqlookupd_tcp_addresses') {
-    let v: unknown
-    try {
-      v = JSON.parse(body.toString('utf8'))
-    } catch {
-      throw new HttpError(400, 'INVALID_VALUE')
+  const key = BROKER_OPTIONS.byCfg(opt)
+  if (key === undefined || BROKER_OPTIONS.specs[key].settable !== true) throw new HttpError(400, 'INVALID_OPTION')
+  const text = body.toString('utf8')
+  let value: unknown
+  try {
+    if (BROKER_OPTIONS.specs[key].kind === 'strings') {
+      value = JSON.parse(text)
+      BROKER_OPTIONS.check(key, value)
+    } else {
+      value = BROKER_OPTIONS.parse(key, text)
     }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, 'INVALID_VALUE')
-    b.setLookupdTcpAddresses(v as string[])
-  } else if (opt === 'log_level') {
-    // lg.ParseLogLevel on the body as sent: any case, nothing trimmed
-    const level = parseLogLevel(body.toString('utf8'))
-    if (level === null) throw new HttpError(400, 'INVALID_VALUE')
-    b.setLogLevel(level)
-  } else {
-    throw new HttpError(400, 'INVALID_OPTION')
+  } catch (err) {
+    if (err instanceof SyntaxError || err instanceof OptionError) throw new HttpError(400, 'INVALID_VALUE')
+    throw err
   }
+  b.setOption(key, value as never)
   return configValue(b, opt) as object
 }
 

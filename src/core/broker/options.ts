@@ -1,54 +1,20 @@
 /**
- * nsqd's options: the one place their defaults live (NSQ-SPEC §2.1; nsqd `NewOptions()`).
- * Flags read their defaults from DEFAULT_BROKER_OPTIONS; the broker validates the merged
- * options at construction and names the offending option in its error.
+ * nsqd's options: the one declaration of each (NSQ-SPEC §2.1; nsqd `NewOptions()` and the
+ * `flag`/`cfg` tags of its Options struct). `serve`'s flags are generated from these tables,
+ * the broker validates the merged options with them at construction, and `/config/:opt` reads
+ * and sets them through them: a name, a default or a bound is written here and nowhere else.
  *
  * Durations are milliseconds. One deliberate difference from nsqd: the addresses default to
- * 127.0.0.1 instead of 0.0.0.0, so a broker started by hand is not open to the network.
+ * 127.0.0.1 instead of 0.0.0.0, so a broker started by hand is not open to the network. nsqd
+ * itself checks only --node-id and --max-deflate-level; the other bounds are nsqkit's, so that a
+ * value the broker cannot work with (--max-rdy-count=0) is refused at start instead.
  */
 import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 import {crc32} from '../util/crc32.js'
-import type {LogLevel} from '../util/logger.js'
-
-export interface BrokerOptions {
-  /** unique part of message ids, [0, 1024) */
-  nodeId: number
-  /** `host:port` for the TCP protocol; port 0 picks a free port */
-  tcpAddress: string
-  /** `host:port` for the HTTP API; '' disables it */
-  httpAddress: string
-  /** address registered with lookupd and shown in /info (default: the OS hostname) */
-  broadcastAddress: string
-  broadcastTcpPort: number
-  broadcastHttpPort: number
-  lookupdTcpAddresses: string[]
-  dataPath: string
-  logLevel: LogLevel
-  memQueueSize: number
-  maxBytesPerFile: number
-  syncEvery: number
-  syncTimeout: number
-  msgTimeout: number
-  maxMsgTimeout: number
-  maxMsgSize: number
-  maxBodySize: number
-  maxReqTimeout: number
-  maxRdyCount: number
-  maxHeartbeatInterval: number
-  maxOutputBufferSize: number
-  maxOutputBufferTimeout: number
-  minOutputBufferTimeout: number
-  outputBufferTimeout: number
-  maxChannelConsumers: number
-  /** how often in-flight and deferred deadlines are scanned (nsqd QueueScanInterval) */
-  queueScanInterval: number
-  /** nsqd ClientTimeout: the default heartbeat is half of it */
-  clientTimeout: number
-  deflate: boolean
-  maxDeflateLevel: number
-  snappy: boolean
-}
+import {formatDuration} from '../util/duration.js'
+import {LOG_LEVEL_NUMBER, LOG_LEVELS, parseLogLevel, type LogLevel} from '../util/logger.js'
+import {OptionError, OptionTable, option, type OptionValues} from '../util/options-table.js'
 
 /** nsqd's default node id: crc32(md5(hostname)) % 1024. */
 export function defaultNodeId(host = hostname()): number {
@@ -56,123 +22,115 @@ export function defaultNodeId(host = hostname()): number {
   return crc32(md5) % 1024
 }
 
-export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
-  nodeId: defaultNodeId(),
-  tcpAddress: '127.0.0.1:4150',
-  httpAddress: '127.0.0.1:4151',
-  broadcastAddress: hostname(),
-  broadcastTcpPort: 0,
-  broadcastHttpPort: 0,
-  lookupdTcpAddresses: [],
-  dataPath: '',
-  logLevel: 'info' as LogLevel,
-  memQueueSize: 10000,
-  maxBytesPerFile: 104857600,
-  syncEvery: 2500,
-  syncTimeout: 2000,
-  msgTimeout: 60_000,
-  maxMsgTimeout: 15 * 60_000,
-  maxMsgSize: 1048576,
-  maxBodySize: 5 * 1048576,
-  maxReqTimeout: 3_600_000,
-  maxRdyCount: 2500,
-  maxHeartbeatInterval: 60_000,
-  maxOutputBufferSize: 65536,
-  maxOutputBufferTimeout: 30_000,
-  minOutputBufferTimeout: 25,
-  outputBufferTimeout: 250,
-  maxChannelConsumers: 0,
-  queueScanInterval: 100,
-  clientTimeout: 60_000,
-  deflate: true,
-  maxDeflateLevel: 6,
-  snappy: true,
+const SEC = 1000
+const MIN = 60 * SEC
+
+const BROKER_OPTION_SPECS = {
+  nodeId: option.int({flag: 'node-id', cfg: 'id', default: defaultNodeId(), defaultText: 'crc32(md5(hostname)) % 1024', min: 0, max: 1023, description: 'unique part of message ids, 0-1023'}),
+  tcpAddress: option.address({flag: 'tcp-address', default: '127.0.0.1:4150', description: '<addr>:<port> to listen on for TCP clients; port 0 picks a free port'}),
+  httpAddress: option.address({flag: 'http-address', default: '127.0.0.1:4151', allowEmpty: true, description: "<addr>:<port> to listen on for HTTP clients; '' disables the HTTP API"}),
+  broadcastAddress: option.string({flag: 'broadcast-address', default: hostname(), defaultText: 'the OS hostname', description: 'address registered with lookupd and shown in /info'}),
+  broadcastTcpPort: option.int({flag: 'broadcast-tcp-port', default: 0, min: 0, max: 65535, description: 'TCP port registered with lookupd; 0 = the port it listens on'}),
+  broadcastHttpPort: option.int({flag: 'broadcast-http-port', default: 0, min: 0, max: 65535, description: 'HTTP port registered with lookupd; 0 = the port it listens on'}),
+  lookupdTcpAddresses: option.strings({flag: 'lookupd-tcp-address', cfg: 'nsqlookupd_tcp_addresses', default: [], settable: true, description: 'nsqlookupd TCP address (repeatable)'}),
+  dataPath: option.string({flag: 'data-path', default: '', description: 'directory for data (created if missing)'}),
+  logLevel: option.enum<LogLevel>({
+    flag: 'log-level',
+    default: 'info',
+    values: LOG_LEVELS,
+    valuesText: `one of ${LOG_LEVELS.join(', ')}, in any case`,
+    parse: parseLogLevel,
+    json: (l) => LOG_LEVEL_NUMBER[l],
+    settable: true,
+    description: 'log verbosity: debug, info, warn, error or fatal (any case)',
+  }),
+  memQueueSize: option.int({flag: 'mem-queue-size', default: 10000, min: 0, description: 'messages kept in memory per topic and per channel before the backend'}),
+  maxBytesPerFile: option.size({flag: 'max-bytes-per-file', default: 100 * 1024 * 1024, min: 1, description: 'bytes per disk queue file before rolling (accepted for compatibility)'}),
+  syncEvery: option.int({flag: 'sync-every', default: 2500, min: 1, description: 'messages per disk queue fsync (accepted for compatibility)'}),
+  syncTimeout: option.duration({flag: 'sync-timeout', default: 2 * SEC, min: 0, description: 'disk queue fsync interval (accepted for compatibility)'}),
+  msgTimeout: option.duration({flag: 'msg-timeout', default: 60 * SEC, min: 1, description: 'default time a message may stay in flight'}),
+  maxMsgTimeout: option.duration({flag: 'max-msg-timeout', default: 15 * MIN, min: 1, description: 'largest msg_timeout a client may ask for'}),
+  maxMsgSize: option.size({flag: 'max-msg-size', default: 1024 * 1024, min: 1, description: 'largest message body in bytes'}),
+  maxBodySize: option.size({flag: 'max-body-size', default: 5 * 1024 * 1024, min: 5, description: 'largest command body (MPUB, IDENTIFY) in bytes'}),
+  maxReqTimeout: option.duration({flag: 'max-req-timeout', default: 60 * MIN, min: 0, description: 'largest REQ delay and DPUB defer'}),
+  maxRdyCount: option.int({flag: 'max-rdy-count', default: 2500, min: 1, description: 'largest RDY a client may send'}),
+  maxHeartbeatInterval: option.duration({flag: 'max-heartbeat-interval', default: 60 * SEC, min: 1, description: 'largest heartbeat_interval a client may ask for'}),
+  maxOutputBufferSize: option.size({flag: 'max-output-buffer-size', default: 64 * 1024, min: 64, description: 'largest output_buffer_size a client may ask for'}),
+  maxOutputBufferTimeout: option.duration({flag: 'max-output-buffer-timeout', default: 30 * SEC, min: 1, description: 'largest output_buffer_timeout a client may ask for'}),
+  minOutputBufferTimeout: option.duration({flag: 'min-output-buffer-timeout', default: 25, min: 1, description: 'smallest output_buffer_timeout a client may ask for'}),
+  outputBufferTimeout: option.duration({flag: 'output-buffer-timeout', default: 250, min: 0, description: 'default output_buffer_timeout'}),
+  maxChannelConsumers: option.int({flag: 'max-channel-consumers', default: 0, min: 0, description: 'most consumers per channel, 0 = unlimited'}),
+  /** nsqd's QueueScanInterval: how often in-flight and deferred deadlines are scanned (no flag) */
+  queueScanInterval: option.duration({default: 100, min: 1, description: 'how often in-flight and deferred deadlines are scanned'}),
+  /** nsqd's ClientTimeout: the default heartbeat is half of it (no flag) */
+  clientTimeout: option.duration({default: 60 * SEC, min: 2, description: 'client timeout; the default heartbeat interval is half of it'}),
+  deflate: option.bool({flag: 'deflate', default: true, description: 'allow deflate negotiation (not available yet: reported as false)'}),
+  maxDeflateLevel: option.int({flag: 'max-deflate-level', default: 6, min: 1, max: 9, description: 'largest deflate level a client may ask for, 1-9'}),
+  snappy: option.bool({flag: 'snappy', default: true, description: 'allow snappy negotiation (not available yet: reported as false)'}),
+}
+
+/** The options of the broker, typed from the table (durations in ms). */
+export type BrokerOptions = OptionValues<typeof BROKER_OPTION_SPECS>
+
+/** How errors name an option: by its flag, as `serve` users know it (`--max-msg-size`). */
+const flagLabel = (key: string, spec: {flag?: string}): string => (spec.flag === undefined ? key : `--${spec.flag}`)
+
+export const BROKER_OPTIONS = new OptionTable(BROKER_OPTION_SPECS, {
+  label: flagLabel,
+  crossCheck: (o) => {
+    if (o.maxBodySize < o.maxMsgSize) return {key: 'maxBodySize', why: `must be >= --max-msg-size ${o.maxMsgSize}`}
+    if (o.msgTimeout > o.maxMsgTimeout) return {key: 'msgTimeout', why: `must be <= --max-msg-timeout ${formatDuration(o.maxMsgTimeout)}`}
+    return null
+  },
 })
 
-/** The nsqd flag (and `/config/:opt` name with `_`) of each option. */
-export const OPTION_FLAGS: Readonly<Record<keyof BrokerOptions, string>> = {
-  nodeId: 'node-id',
-  tcpAddress: 'tcp-address',
-  httpAddress: 'http-address',
-  broadcastAddress: 'broadcast-address',
-  broadcastTcpPort: 'broadcast-tcp-port',
-  broadcastHttpPort: 'broadcast-http-port',
-  lookupdTcpAddresses: 'lookupd-tcp-address',
-  dataPath: 'data-path',
-  logLevel: 'log-level',
-  memQueueSize: 'mem-queue-size',
-  maxBytesPerFile: 'max-bytes-per-file',
-  syncEvery: 'sync-every',
-  syncTimeout: 'sync-timeout',
-  msgTimeout: 'msg-timeout',
-  maxMsgTimeout: 'max-msg-timeout',
-  maxMsgSize: 'max-msg-size',
-  maxBodySize: 'max-body-size',
-  maxReqTimeout: 'max-req-timeout',
-  maxRdyCount: 'max-rdy-count',
-  maxHeartbeatInterval: 'max-heartbeat-interval',
-  maxOutputBufferSize: 'max-output-buffer-size',
-  maxOutputBufferTimeout: 'max-output-buffer-timeout',
-  minOutputBufferTimeout: 'min-output-buffer-timeout',
-  outputBufferTimeout: 'output-buffer-timeout',
-  maxChannelConsumers: 'max-channel-consumers',
-  queueScanInterval: 'queue-scan-interval',
-  clientTimeout: 'client-timeout',
-  deflate: 'deflate',
-  maxDeflateLevel: 'max-deflate-level',
-  snappy: 'snappy',
+export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = BROKER_OPTIONS.defaults
+
+/**
+ * nsqd's options that `serve` accepts but does not act on yet (TLS, auth, statsd, e2e latency,
+ * the queue-scan workers, the log prefix, the config file): their flags are taken and warned
+ * about, and `/config` shows nsqd's defaults for them. Only their names, defaults and Go JSON
+ * matter here; their values are never parsed.
+ */
+const NSQD_COMPAT_SPECS = {
+  config: option.string({flag: 'config', cfg: null, default: '', description: 'path to a TOML config file'}),
+  logPrefix: option.string({flag: 'log-prefix', default: '[nsqd] ', description: 'log message prefix'}),
+  httpsAddress: option.address({flag: 'https-address', default: '0.0.0.0:4152', description: '<addr>:<port> to listen on for HTTPS clients'}),
+  authHttpAddresses: option.strings({flag: 'auth-http-address', cfg: 'auth_http_addresses', default: [], description: '<addr>:<port> to query auth server (repeatable)'}),
+  httpClientConnectTimeout: option.duration({flag: 'http-client-connect-timeout', default: 2 * SEC, description: 'timeout for HTTP connect'}),
+  httpClientRequestTimeout: option.duration({flag: 'http-client-request-timeout', default: 5 * SEC, description: 'timeout for HTTP request'}),
+  queueScanSelectionCount: option.int({flag: 'queue-scan-selection-count', default: 20, description: 'channels sampled per queue scan'}),
+  queueScanWorkerPoolMax: option.int({flag: 'queue-scan-worker-pool-max', default: 4, description: 'most queue scan workers'}),
+  statsdAddress: option.string({flag: 'statsd-address', default: '', description: 'UDP <addr>:<port> of a statsd daemon for pushing stats'}),
+  /** `%s` expands to the broadcast host and HTTP port at start (`/config` shows the expansion) */
+  statsdPrefix: option.string({flag: 'statsd-prefix', default: 'nsq.%s', description: 'prefix of statsd keys (%s = host_port)'}),
+  statsdInterval: option.duration({flag: 'statsd-interval', default: 60 * SEC, description: 'duration between pushing to statsd'}),
+  statsdMemStats: option.bool({flag: 'statsd-mem-stats', default: true, description: 'toggle sending memory and GC stats to statsd'}),
+  statsdUdpPacketSize: option.size({flag: 'statsd-udp-packet-size', default: 508, description: 'size of the statsd UDP packets'}),
+  statsdExcludeEphemeral: option.bool({flag: 'statsd-exclude-ephemeral', default: false, description: 'skip ephemeral topics and channels when sending stats to statsd'}),
+  e2eProcessingLatencyPercentiles: option.strings({flag: 'e2e-processing-latency-percentile', cfg: 'e2e_processing_latency_percentiles', default: [], description: 'message processing time percentiles to track (repeatable)'}),
+  e2eProcessingLatencyWindowTime: option.duration({flag: 'e2e-processing-latency-window-time', default: 10 * MIN, description: 'window of the e2e latency percentiles'}),
+  tlsCert: option.string({flag: 'tls-cert', default: '', description: 'path to the certificate file'}),
+  tlsKey: option.string({flag: 'tls-key', default: '', description: 'path to the key file'}),
+  tlsClientAuthPolicy: option.string({flag: 'tls-client-auth-policy', default: '', description: 'client certificate auth policy (require, require-verify)'}),
+  tlsRootCaFile: option.string({flag: 'tls-root-ca-file', default: '', description: 'path to a certificate authority file'}),
+  /** nsqd's TLSRequired: 0 not required, 1 for TCP but not HTTP, 2 required */
+  tlsRequired: option.enum({flag: 'tls-required', default: 'false', values: ['false', 'tcp-https', 'true'], json: (v) => ({false: 0, 'tcp-https': 1, true: 2})[v], description: 'require TLS for client connections (true, false, tcp-https)'}),
+  /** Go's tls.VersionTLS1x numbers */
+  tlsMinVersion: option.enum({
+    flag: 'tls-min-version',
+    default: 'tls1.0',
+    values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'],
+    json: (v) => ({'ssl3.0': 0x0300, 'tls1.0': 0x0301, 'tls1.1': 0x0302, 'tls1.2': 0x0303, 'tls1.3': 0x0304})[v],
+    description: 'minimum TLS version (ssl3.0, tls1.0, tls1.1, tls1.2, tls1.3)',
+  }),
 }
 
-export class OptionError extends Error {
-  readonly code = 'ERR_INVALID_OPTION'
-  constructor(
-    readonly option: keyof BrokerOptions,
-    why: string,
-  ) {
-    super(`--${OPTION_FLAGS[option]}: ${why}`)
-    this.name = 'OptionError'
-  }
-}
+export const NSQD_COMPAT_OPTIONS = new OptionTable(NSQD_COMPAT_SPECS, {label: flagLabel})
+
+export {OptionError}
 
 /** Merge over the defaults and validate; throws OptionError naming the flag. */
 export function resolveBrokerOptions(partial: Partial<BrokerOptions> = {}): BrokerOptions {
-  const o: BrokerOptions = {...DEFAULT_BROKER_OPTIONS, lookupdTcpAddresses: [], ...stripUndefined(partial)}
-  const int = (k: keyof BrokerOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
-    const v = o[k]
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new OptionError(k, `must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max} (got ${String(v)})`)
-    }
-  }
-  const dur = (k: keyof BrokerOptions, min: number): void => {
-    const v = o[k]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new OptionError(k, `must be a duration of at least ${min}ms (got ${String(v)})`)
-  }
-  int('nodeId', 0, 1023)
-  int('memQueueSize', 0)
-  int('maxMsgSize', 1)
-  int('maxBodySize', 5)
-  int('maxRdyCount', 1)
-  int('maxOutputBufferSize', 64)
-  int('maxChannelConsumers', 0)
-  int('maxDeflateLevel', 1, 9)
-  int('broadcastTcpPort', 0, 65535)
-  int('broadcastHttpPort', 0, 65535)
-  dur('msgTimeout', 1)
-  dur('maxMsgTimeout', 1)
-  dur('maxReqTimeout', 0)
-  dur('maxHeartbeatInterval', 1)
-  dur('maxOutputBufferTimeout', 1)
-  dur('minOutputBufferTimeout', 1)
-  dur('outputBufferTimeout', 0)
-  dur('queueScanInterval', 1)
-  dur('clientTimeout', 2)
-  if (o.maxBodySize < o.maxMsgSize) throw new OptionError('maxBodySize', `must be at least --max-msg-size (${o.maxMsgSize})`)
-  if (o.msgTimeout > o.maxMsgTimeout) throw new OptionError('msgTimeout', `must not exceed --max-msg-timeout (${o.maxMsgTimeout}ms)`)
-  return o
-}
-
-function stripUndefined<T extends object>(p: T): Partial<T> {
-  const out: Partial<T> = {}
-  for (const [k, v] of Object.entries(p)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
-  return out
+  return BROKER_OPTIONS.resolve(partial)
 }

@@ -1,6 +1,7 @@
 /**
  * /stats: nsqd's field names, order, null-vs-[] rules and sorting (NSQ-SPEC §2.4), which
- * nsq_stat and nsqadmin read, plus the text rendering of nsqd's printStats.
+ * nsq_stat and nsqadmin read, plus the text rendering of nsqd's printStats. The JSON shape is
+ * protocol/stats-json.ts's (the tools decode it there).
  *
  *  - topics: [] when there are none, null when the `topic` filter names a missing topic;
  *    a `channel` filter that matches nothing drops that topic.
@@ -9,86 +10,11 @@
  *  - pub_counts: at most one entry (nsqd's `break`), omitted when empty.
  */
 import {getHeapStatistics} from 'node:v8'
+import type {ChannelStats, ClientStats, E2eLatency, MemStats, StatsDoc, TopicStats} from '../protocol/index.js'
 import {formatDuration} from '../util/duration.js'
 import type {Channel} from './delivery/channel.js'
 import {portOf, type SessionState} from './session/state.js'
 import type {Topic} from './delivery/topic.js'
-
-export interface E2eLatency {
-  count: number
-  percentiles: {quantile: number; value: number}[] | null
-}
-
-export interface ClientStats {
-  client_id: string
-  hostname: string
-  version: string
-  remote_address: string
-  state: number
-  ready_count: number
-  in_flight_count: number
-  message_count: number
-  finish_count: number
-  requeue_count: number
-  connect_ts: number
-  sample_rate: number
-  deflate: boolean
-  snappy: boolean
-  user_agent: string
-  pub_counts?: {topic: string; count: number}[]
-  tls: boolean
-  tls_cipher_suite: string
-  tls_version: string
-  tls_negotiated_protocol: string
-  tls_negotiated_protocol_is_mutual: boolean
-}
-
-export interface ChannelStats {
-  channel_name: string
-  depth: number
-  backend_depth: number
-  in_flight_count: number
-  deferred_count: number
-  message_count: number
-  requeue_count: number
-  timeout_count: number
-  client_count: number
-  clients: ClientStats[] | null
-  paused: boolean
-  e2e_processing_latency: E2eLatency
-}
-
-export interface TopicStats {
-  topic_name: string
-  channels: ChannelStats[]
-  depth: number
-  backend_depth: number
-  message_count: number
-  message_bytes: number
-  paused: boolean
-  e2e_processing_latency: E2eLatency
-}
-
-export interface MemStats {
-  heap_objects: number
-  heap_idle_bytes: number
-  heap_in_use_bytes: number
-  heap_released_bytes: number
-  gc_pause_usec_100: number
-  gc_pause_usec_99: number
-  gc_pause_usec_95: number
-  next_gc_bytes: number
-  gc_total_runs: number
-}
-
-export interface StatsDoc {
-  version: string
-  health: string
-  start_time: number
-  topics: TopicStats[] | null
-  memory?: MemStats
-  producers: ClientStats[] | null
-}
 
 export interface StatsQuery {
   topic?: string

@@ -10,20 +10,10 @@
 import type {Agent} from 'undici'
 import {formatHostPort} from '../util/hostport.js'
 import {LookupdError} from './errors.js'
+import {JsonShapeError} from '../protocol/json-shape.js'
+import {decodeLookup, type LookupdProducer, type LookupResult} from '../protocol/lookupd-json.js'
 
-export interface LookupdProducer {
-  broadcast_address: string
-  hostname?: string
-  remote_address?: string
-  tcp_port: number
-  http_port?: number
-  version?: string
-}
-
-export interface LookupResult {
-  channels: string[]
-  producers: LookupdProducer[]
-}
+export type {LookupdProducer, LookupResult}
 
 /** `host:port` or URL → the lookup URL for `topic`. */
 export function lookupUrl(addr: string, topic: string): URL {
@@ -83,16 +73,17 @@ export class LookupdClient {
   }
 }
 
-/** Read a /lookup answer in the 1.x or the pre-1.0 wrapped shape. */
+/**
+ * Read a /lookup answer in the 1.x or the pre-1.0 wrapped shape (protocol/lookupd-json.ts).
+ * A producer without an address or a TCP port cannot be connected to: it is left out.
+ */
 export function parseLookup(doc: unknown, from = 'lookupd'): LookupResult {
-  let d = doc as Record<string, unknown> | null
-  if (d && typeof d === 'object' && 'status_code' in d && 'data' in d) d = d.data as Record<string, unknown> | null
-  if (!d || typeof d !== 'object') throw new LookupdError(from, 'unexpected /lookup answer')
-  const producers = Array.isArray(d.producers) ? d.producers : []
-  const out: LookupdProducer[] = []
-  for (const p of producers as Record<string, unknown>[]) {
-    if (p && typeof p.broadcast_address === 'string' && typeof p.tcp_port === 'number') out.push(p as unknown as LookupdProducer)
+  let r: LookupResult
+  try {
+    r = decodeLookup(doc)
+  } catch (err) {
+    if (err instanceof JsonShapeError) throw new LookupdError(from, `unexpected /lookup answer: ${err.message}`)
+    throw err
   }
-  const channels = Array.isArray(d.channels) ? (d.channels as unknown[]).filter((c): c is string => typeof c === 'string') : []
-  return {channels, producers: out}
+  return {channels: r.channels, producers: r.producers.filter((p) => p.broadcast_address !== '' && p.tcp_port > 0)}
 }

@@ -10,6 +10,8 @@
  * - setOption is go-nsq's Config.Set (coerce a string, check the bounds, leave the config
  *   untouched on error); resolveClientConfig and applyOptFlags are its Validate, which also
  *   cross-checks heartbeat_interval against read_timeout.
+ * - The table below is the one declaration of each option (name, type, default, bounds, help),
+ *   read through the engine the broker's options use too (util/options-table.ts).
  *
  * Where this differs from go-nsq, on purpose:
  * - heartbeat_interval: go-nsq accepts any duration. Here it must be -1ms (disabled) or
@@ -29,173 +31,78 @@
  *   (the tools refuse it as misuse, Consumer and Connection refuse it before dialling).
  */
 import {hostname} from 'node:os'
-import {DurationError, formatDuration, parseDuration} from '../util/duration.js'
-import {AddressError, parseHostPort} from '../util/hostport.js'
+import {formatDuration} from '../util/duration.js'
+import {OptionTable, option, type OptionValues} from '../util/options-table.js'
 import {USER_AGENT} from '../version.js'
 import {ConfigError} from './errors.js'
 
 export {ConfigError}
-
-export type BackoffStrategy = 'exponential' | 'full_jitter'
-
-export interface ClientConfig {
-  /** connect timeout (ms) */
-  dial_timeout: number
-  /** deadline of every read (ms); must be >= heartbeat_interval */
-  read_timeout: number
-  /** deadline of every write (ms) */
-  write_timeout: number
-  /** local `host:port` to dial from; '' lets the OS choose */
-  local_addr: string
-  /** lookupd poll period (ms); also the reconnect delay when not using lookupd */
-  lookupd_poll_interval: number
-  /** fraction of the interval the first poll is delayed by at random */
-  lookupd_poll_jitter: number
-  /** timeout of a lookupd HTTP query (ms) */
-  lookupd_poll_timeout: number
-  max_requeue_delay: number
-  default_requeue_delay: number
-  backoff_strategy: BackoffStrategy
-  /** 0 = no backoff */
-  max_backoff_duration: number
-  backoff_multiplier: number
-  /** 0 = unlimited */
-  max_attempts: number
-  low_rdy_idle_timeout: number
-  low_rdy_timeout: number
-  rdy_redistribute_interval: number
-  client_id: string
-  hostname: string
-  user_agent: string
-  /** ms; -1 disables heartbeats (nsqd then refuses SUB) */
-  heartbeat_interval: number
-  /** percentage of messages to receive, 0 = all */
-  sample_rate: number
-  tls_v1: boolean
-  tls_root_ca_file: string
-  tls_insecure_skip_verify: boolean
-  tls_cert: string
-  tls_key: string
-  /** '' (default), 'ssl3.0', 'tls1.0', 'tls1.1' or 'tls1.2' */
-  tls_min_version: string
-  deflate: boolean
-  deflate_level: number
-  snappy: boolean
-  /** bytes; -1 disables buffering, 0 = server default */
-  output_buffer_size: number
-  /** ms; -1 disables the timed flush, 0 = server default */
-  output_buffer_timeout: number
-  max_in_flight: number
-  /** ms; 0 = server default */
-  msg_timeout: number
-  auth_secret: string
-  /** despite the name, true means send `Authorization: Bearer <auth_secret>` to lookupd */
-  skip_lookupd_authorization: boolean
-}
 
 // ---------------------------------------------------------------------------------------------
 // The option table: one entry per key, in go-nsq's order
 
 const SEC = 1000
 const MIN = 60 * SEC
-
-type OptionSpec = (
-  /** milliseconds; `disable`: -1 is accepted as well as the range */
-  | {kind: 'duration'; min?: number; max?: number; disable?: true}
-  | {kind: 'int'; min: number; max?: number; disable?: true}
-  | {kind: 'float'; min: number; max: number}
-  | {kind: 'bool'}
-  | {kind: 'string'; hostPort?: true}
-  | {kind: 'enum'; values: readonly string[]; allowEmpty?: true}
-) & {
-  /** a feature nsqkit does not have yet: any value but the default is refused (unsupportedOption) */
-  unsupported?: string
-}
-
 const NO_TLS = 'TLS is not supported by nsqkit yet'
-
-const SPECS: Readonly<Record<keyof ClientConfig, OptionSpec>> = {
-  dial_timeout: {kind: 'duration', min: 0},
-  read_timeout: {kind: 'duration', min: 100, max: 5 * MIN},
-  write_timeout: {kind: 'duration', min: 100, max: 5 * MIN},
-  local_addr: {kind: 'string', hostPort: true},
-  lookupd_poll_interval: {kind: 'duration', min: 10, max: 5 * MIN},
-  lookupd_poll_jitter: {kind: 'float', min: 0, max: 1},
-  lookupd_poll_timeout: {kind: 'duration', min: 0},
-  max_requeue_delay: {kind: 'duration', min: 0, max: 60 * MIN},
-  default_requeue_delay: {kind: 'duration', min: 0, max: 60 * MIN},
-  backoff_strategy: {kind: 'enum', values: ['exponential', 'full_jitter']},
-  max_backoff_duration: {kind: 'duration', min: 0, max: 60 * MIN},
-  backoff_multiplier: {kind: 'duration', min: 0, max: 60 * MIN},
-  max_attempts: {kind: 'int', min: 0, max: 65535},
-  low_rdy_idle_timeout: {kind: 'duration', min: SEC, max: 5 * MIN},
-  low_rdy_timeout: {kind: 'duration', min: SEC, max: 5 * MIN},
-  rdy_redistribute_interval: {kind: 'duration', min: 1, max: 5 * SEC},
-  client_id: {kind: 'string'},
-  hostname: {kind: 'string'},
-  user_agent: {kind: 'string'},
-  heartbeat_interval: {kind: 'duration', min: SEC, max: 5 * MIN, disable: true},
-  sample_rate: {kind: 'int', min: 0, max: 99},
-  tls_v1: {kind: 'bool', unsupported: NO_TLS},
-  tls_root_ca_file: {kind: 'string', unsupported: NO_TLS},
-  tls_insecure_skip_verify: {kind: 'bool', unsupported: NO_TLS},
-  tls_cert: {kind: 'string', unsupported: NO_TLS},
-  tls_key: {kind: 'string', unsupported: NO_TLS},
-  tls_min_version: {kind: 'enum', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, unsupported: NO_TLS},
-  deflate: {kind: 'bool', unsupported: 'deflate compression is not supported by nsqkit yet'},
-  // only used with deflate: checked (1-9) and otherwise harmless
-  deflate_level: {kind: 'int', min: 1, max: 9},
-  snappy: {kind: 'bool', unsupported: 'snappy compression is not supported by nsqkit yet'},
-  output_buffer_size: {kind: 'int', min: 0, disable: true},
-  output_buffer_timeout: {kind: 'duration', min: 0, disable: true},
-  max_in_flight: {kind: 'int', min: 0},
-  msg_timeout: {kind: 'duration', min: 0},
-  auth_secret: {kind: 'string'},
-  skip_lookupd_authorization: {kind: 'bool'},
-}
-
-export const OPTION_KEYS: readonly (keyof ClientConfig)[] = Object.freeze(Object.keys(SPECS) as (keyof ClientConfig)[])
-
 const HOSTNAME = hostname()
 
-export const DEFAULT_CLIENT_CONFIG: Readonly<ClientConfig> = Object.freeze({
-  dial_timeout: SEC,
-  read_timeout: 60 * SEC,
-  write_timeout: SEC,
-  local_addr: '',
-  lookupd_poll_interval: 60 * SEC,
-  lookupd_poll_jitter: 0.3,
-  lookupd_poll_timeout: MIN,
-  max_requeue_delay: 15 * MIN,
-  default_requeue_delay: 90 * SEC,
-  backoff_strategy: 'exponential' as BackoffStrategy,
-  max_backoff_duration: 2 * MIN,
-  backoff_multiplier: SEC,
-  max_attempts: 5,
-  low_rdy_idle_timeout: 10 * SEC,
-  low_rdy_timeout: 30 * SEC,
-  rdy_redistribute_interval: 5 * SEC,
-  client_id: HOSTNAME.split('.')[0] ?? HOSTNAME,
-  hostname: HOSTNAME,
-  user_agent: USER_AGENT,
-  heartbeat_interval: 30 * SEC,
-  sample_rate: 0,
-  tls_v1: false,
-  tls_root_ca_file: '',
-  tls_insecure_skip_verify: false,
-  tls_cert: '',
-  tls_key: '',
-  tls_min_version: '',
-  deflate: false,
-  deflate_level: 6,
-  snappy: false,
-  output_buffer_size: 16384,
-  output_buffer_timeout: 250,
-  max_in_flight: 1,
-  msg_timeout: 0,
-  auth_secret: '',
-  skip_lookupd_authorization: true,
+const CLIENT_OPTION_SPECS = {
+  dial_timeout: option.duration({default: SEC, min: 0, description: 'connect timeout'}),
+  read_timeout: option.duration({default: 60 * SEC, min: 100, max: 5 * MIN, description: 'deadline of every read; must be >= heartbeat_interval'}),
+  write_timeout: option.duration({default: SEC, min: 100, max: 5 * MIN, description: 'deadline of every write'}),
+  local_addr: option.address({default: '', allowEmpty: true, description: "local host:port to dial from; '' lets the OS choose"}),
+  lookupd_poll_interval: option.duration({default: 60 * SEC, min: 10, max: 5 * MIN, description: 'lookupd poll period; also the reconnect delay when not using lookupd'}),
+  lookupd_poll_jitter: option.float({default: 0.3, min: 0, max: 1, description: 'fraction of the interval the first poll is delayed by at random'}),
+  lookupd_poll_timeout: option.duration({default: MIN, min: 0, description: 'timeout of a lookupd HTTP query'}),
+  max_requeue_delay: option.duration({default: 15 * MIN, min: 0, max: 60 * MIN, description: 'largest delay of a requeue'}),
+  default_requeue_delay: option.duration({default: 90 * SEC, min: 0, max: 60 * MIN, description: 'requeue delay unit (multiplied by attempts)'}),
+  backoff_strategy: option.enum({default: 'exponential', values: ['exponential', 'full_jitter'], description: 'exponential, or full_jitter (random in [0, multiplier x 2^n))'}),
+  max_backoff_duration: option.duration({default: 2 * MIN, min: 0, max: 60 * MIN, description: 'longest backoff; 0 = no backoff'}),
+  backoff_multiplier: option.duration({default: SEC, min: 0, max: 60 * MIN, description: 'backoff unit'}),
+  max_attempts: option.int({default: 5, min: 0, max: 65535, description: 'attempts before a message is given up; 0 = unlimited'}),
+  low_rdy_idle_timeout: option.duration({default: 10 * SEC, min: SEC, max: 5 * MIN, description: 'idle time before RDY moves to another connection'}),
+  low_rdy_timeout: option.duration({default: 30 * SEC, min: SEC, max: 5 * MIN, description: 'time without a message before RDY moves'}),
+  rdy_redistribute_interval: option.duration({default: 5 * SEC, min: 1, max: 5 * SEC, description: 'how often RDY is redistributed'}),
+  client_id: option.string({default: HOSTNAME.split('.')[0] ?? HOSTNAME, defaultText: 'the short hostname', description: 'client_id sent in IDENTIFY'}),
+  hostname: option.string({default: HOSTNAME, defaultText: 'the hostname', description: 'hostname sent in IDENTIFY'}),
+  user_agent: option.string({default: USER_AGENT, description: 'user_agent sent in IDENTIFY'}),
+  heartbeat_interval: option.duration({default: 30 * SEC, min: SEC, max: 5 * MIN, disable: true, description: 'heartbeat interval asked of nsqd; -1ms disables heartbeats (nsqd then refuses SUB)'}),
+  sample_rate: option.int({default: 0, min: 0, max: 99, description: 'percentage of messages to receive; 0 = all'}),
+  tls_v1: option.bool({default: false, unsupported: NO_TLS, description: 'negotiate TLS'}),
+  tls_root_ca_file: option.string({default: '', unsupported: NO_TLS, description: 'CA file to verify nsqd with'}),
+  tls_insecure_skip_verify: option.bool({default: false, unsupported: NO_TLS, description: "do not verify nsqd's certificate"}),
+  tls_cert: option.string({default: '', unsupported: NO_TLS, description: 'client certificate file'}),
+  tls_key: option.string({default: '', unsupported: NO_TLS, description: 'client key file'}),
+  tls_min_version: option.enum<string>({default: '', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, unsupported: NO_TLS, description: "oldest TLS version; '' = TLS 1.0 once TLS is configured"}),
+  deflate: option.bool({default: false, unsupported: 'deflate compression is not supported by nsqkit yet', description: 'negotiate deflate compression'}),
+  // only used with deflate: checked (1-9) and otherwise harmless
+  deflate_level: option.int({default: 6, min: 1, max: 9, description: 'deflate level'}),
+  snappy: option.bool({default: false, unsupported: 'snappy compression is not supported by nsqkit yet', description: 'negotiate snappy compression'}),
+  output_buffer_size: option.int({default: 16384, min: 0, disable: true, description: 'output buffer size asked of nsqd, bytes; -1 disables buffering, 0 = the server default'}),
+  output_buffer_timeout: option.duration({default: 250, min: 0, disable: true, description: 'output buffer flush timeout asked of nsqd; -1ms disables it, 0 = the server default'}),
+  max_in_flight: option.int({default: 1, min: 0, description: 'messages in flight at once, over all connections'}),
+  msg_timeout: option.duration({default: 0, min: 0, description: 'message timeout asked of nsqd; 0 = the server default'}),
+  auth_secret: option.string({default: '', description: 'secret sent in AUTH'}),
+  skip_lookupd_authorization: option.bool({default: true, description: 'despite the name, true means send `Authorization: Bearer <auth_secret>` to lookupd'}),
+}
+
+/** go-nsq's Validate: heartbeats must come at least as often as the read deadline. */
+export const CLIENT_OPTIONS = new OptionTable(CLIENT_OPTION_SPECS, {
+  label: (key) => key,
+  error: (e) => new ConfigError(e.key, e.message, {cause: e.cause}),
+  crossCheck: (cfg) =>
+    cfg.heartbeat_interval !== -1 && cfg.heartbeat_interval > cfg.read_timeout
+      ? {key: 'heartbeat_interval', why: `must be <= read_timeout ${formatDuration(cfg.read_timeout)}, or -1ms to disable heartbeats`}
+      : null,
 })
+
+/** The client config: go-nsq's Config with its option names (durations in ms). */
+export type ClientConfig = OptionValues<typeof CLIENT_OPTION_SPECS>
+export type BackoffStrategy = ClientConfig['backoff_strategy']
+
+export const OPTION_KEYS: readonly (keyof ClientConfig)[] = CLIENT_OPTIONS.keys
+
+export const DEFAULT_CLIENT_CONFIG: Readonly<ClientConfig> = CLIENT_OPTIONS.defaults
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -205,15 +112,8 @@ export const DEFAULT_CLIENT_CONFIG: Readonly<ClientConfig> = Object.freeze({
  * the cross-checks. Keys whose value is undefined keep their default. Throws ConfigError.
  */
 export function resolveClientConfig(partial: Partial<ClientConfig> = {}): ClientConfig {
-  const cfg: ClientConfig = {...DEFAULT_CLIENT_CONFIG}
-  const out = cfg as unknown as Record<string, unknown>
-  for (const [key, value] of Object.entries(partial)) {
-    if (value === undefined) continue
-    checkValue(key, specOf(key), value)
-    out[key] = value
-  }
-  crossCheck(cfg)
-  return cfg
+  for (const [key, value] of Object.entries(partial)) if (value !== undefined) knownKey(key)
+  return CLIENT_OPTIONS.resolve(partial)
 }
 
 /**
@@ -224,12 +124,9 @@ export function resolveClientConfig(partial: Partial<ClientConfig> = {}): Client
  * can be set in any order.
  */
 export function setOption(cfg: ClientConfig, key: string, value: string | number | boolean): void {
-  const k = normaliseOptionKey(key)
-  const spec = specOf(k)
-  const v = coerce(k, spec, value)
-  checkValue(k, spec, v)
+  const k = knownKey(normaliseOptionKey(key))
   const out = cfg as unknown as Record<string, unknown>
-  out[k] = v
+  out[k] = CLIENT_OPTIONS.parse(k, value)
 }
 
 /**
@@ -265,11 +162,7 @@ export function applyOptFlags(base: ClientConfig, flags: readonly string[]): Cli
  * tls_v1; silently ignoring a certificate is worse than saying no).
  */
 export function unsupportedOption(cfg: ClientConfig): {key: keyof ClientConfig; reason: string} | null {
-  for (const key of OPTION_KEYS) {
-    const reason = SPECS[key].unsupported
-    if (reason !== undefined && cfg[key] !== DEFAULT_CLIENT_CONFIG[key]) return {key, reason}
-  }
-  return null
+  return CLIENT_OPTIONS.unsupported(cfg)
 }
 
 /** Throw a ConfigError ("tls_v1: TLS is not supported by nsqkit yet") if unsupportedOption finds one. */
@@ -286,153 +179,11 @@ export function normaliseOptionKey(key: string): string {
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-function specOf(key: string): OptionSpec {
-  if (Object.hasOwn(SPECS, key)) return SPECS[key as keyof ClientConfig]
+/** `key` if the table has it; else a ConfigError naming it (and the nearest key, or the fix for tls_config). */
+function knownKey(key: string): keyof ClientConfig {
+  if (CLIENT_OPTIONS.has(key)) return key
   if (key === 'tls_config') {
     throw new ConfigError(key, 'option "tls_config" cannot be set here: use tls_root_ca_file, tls_cert, tls_key, tls_insecure_skip_verify and tls_min_version')
   }
-  const near = closestKey(key)
-  throw new ConfigError(key, `unknown option ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`)
-}
-
-/** Go's strconv.ParseBool. */
-const BOOL_STRINGS: ReadonlyMap<string, boolean> = new Map([
-  ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((s): [string, boolean] => [s, true]),
-  ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((s): [string, boolean] => [s, false]),
-])
-const INT_RE = /^[+-]?\d+$/
-const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
-
-/** A string/number/boolean turned into the option's type, not yet bounds-checked. */
-function coerce(key: string, spec: OptionSpec, value: string | number | boolean): unknown {
-  switch (spec.kind) {
-    case 'duration':
-      if (typeof value === 'string') {
-        try {
-          return parseDuration(value)
-        } catch (err) {
-          if (err instanceof DurationError) throw new ConfigError(key, `${key}: ${err.message}`, {cause: err})
-          throw err
-        }
-      }
-      return value
-    case 'int':
-      if (typeof value === 'string') return INT_RE.test(value) ? Number(value) || 0 : value
-      return value
-    case 'float':
-      if (typeof value === 'string') return FLOAT_RE.test(value) ? Number(value) || 0 : value
-      return value
-    case 'bool':
-      if (typeof value === 'string') {
-        const b = BOOL_STRINGS.get(value)
-        if (b === undefined) throw badValue(key, show(value), `must be one of ${[...BOOL_STRINGS.keys()].join(', ')}`)
-        return b
-      }
-      // go-nsq: an integer is true when it is not 0
-      if (typeof value === 'number') return Number.isInteger(value) ? value !== 0 : value
-      return value
-    case 'enum':
-      // go-nsq's Set knows no "default" value: '' is only the untouched default
-      if (value === '') throw badValue(key, show(value), `must be one of ${spec.values.join(', ')}`)
-      return String(value)
-    case 'string':
-      return String(value)
-  }
-}
-
-/** Check a typed value against its option's type and bounds. */
-function checkValue(key: string, spec: OptionSpec, v: unknown): void {
-  switch (spec.kind) {
-    case 'duration':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw badValue(key, show(v), `not a finite number of milliseconds; must be ${rangeText(spec)}`)
-      if (!inRange(spec, v)) throw badValue(key, formatDuration(v), `must be ${rangeText(spec)}`)
-      return
-    case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badValue(key, show(v), `not an integer; must be ${rangeText(spec)}`)
-      if (!inRange(spec, v)) throw badValue(key, show(v), `must be ${rangeText(spec)}`)
-      return
-    case 'float':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw badValue(key, show(v), `not a number; must be ${rangeText(spec)}`)
-      if (!inRange(spec, v)) throw badValue(key, show(v), `must be ${rangeText(spec)}`)
-      return
-    case 'bool':
-      if (typeof v !== 'boolean') throw badValue(key, show(v), 'must be true or false')
-      return
-    case 'string':
-      if (typeof v !== 'string') throw badValue(key, show(v), 'must be a string')
-      if (spec.hostPort && v !== '') {
-        try {
-          parseHostPort(v)
-        } catch (err) {
-          if (err instanceof AddressError) throw new ConfigError(key, `invalid value for ${key}: ${show(v)} (must be host:port, with port 0 for any port)`, {cause: err})
-          throw err
-        }
-      }
-      return
-    case 'enum':
-      if (typeof v !== 'string' || !(spec.values.includes(v) || (spec.allowEmpty === true && v === ''))) {
-        throw badValue(key, show(v), `must be one of ${spec.values.join(', ')}${spec.allowEmpty ? " (or '' for the default)" : ''}`)
-      }
-      return
-  }
-}
-
-type RangeSpec = {kind: 'duration' | 'int' | 'float'; min?: number; max?: number; disable?: true}
-
-function inRange(spec: RangeSpec, v: number): boolean {
-  if (spec.disable && v === -1) return true
-  return (spec.min === undefined || v >= spec.min) && (spec.max === undefined || v <= spec.max)
-}
-
-function rangeText(spec: RangeSpec): string {
-  const fmt = (n: number): string => (spec.kind === 'duration' ? formatDuration(n) : String(n))
-  const {min, max} = spec
-  const range =
-    min !== undefined && max !== undefined ? `between ${fmt(min)} and ${fmt(max)}` : min !== undefined ? `>= ${fmt(min)}` : max !== undefined ? `<= ${fmt(max)}` : 'any value'
-  return spec.disable ? `${fmt(-1)} to disable, or ${range}` : range
-}
-
-/** `shown`: the value as the message prints it (strings quoted, durations formatted). */
-function badValue(key: string, shown: string, why: string): ConfigError {
-  return new ConfigError(key, `invalid value for ${key}: ${shown} (${why})`)
-}
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value)
-}
-
-/** go-nsq's Validate: heartbeats must come at least as often as the read deadline. */
-function crossCheck(cfg: ClientConfig): void {
-  if (cfg.heartbeat_interval !== -1 && cfg.heartbeat_interval > cfg.read_timeout) {
-    throw new ConfigError(
-      'heartbeat_interval',
-      `invalid value for heartbeat_interval: ${formatDuration(cfg.heartbeat_interval)} (must be <= read_timeout ${formatDuration(cfg.read_timeout)}, or -1ms to disable heartbeats)`,
-    )
-  }
-}
-
-/** The known key nearest to a misspelt one (edit distance <= 2), for the error message. */
-function closestKey(key: string): string | undefined {
-  let best: string | undefined
-  let bestDist = 3
-  for (const k of OPTION_KEYS) {
-    const d = editDistance(key, k)
-    if (d < bestDist) {
-      best = k
-      bestDist = d
-    }
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.length] as number
+  throw CLIENT_OPTIONS.unknown(key)
 }

@@ -9,15 +9,15 @@ import assert from 'node:assert/strict'
 import {Broker} from '../../../src/core/broker/index.js'
 import {createLogger, type Logger} from '../../../src/core/util/logger.js'
 
-test('setLogLevel filters the broker\'s lines on the injected logger and leaves that logger as it was', async () => {
+test('setOption(logLevel) filters the broker\'s lines on the injected logger and leaves that logger as it was', async () => {
   const lines: string[] = []
   const injected = createLogger({level: 'debug', prefix: '[embedder] ', write: (l) => lines.push(l)})
   const broker = new Broker({logLevel: 'info'}, {logger: injected})
   try {
     broker.getTopic('a')
-    broker.setLogLevel('warn')
+    broker.setOption('logLevel', 'warn')
     broker.getTopic('b')
-    broker.setLogLevel('info')
+    broker.setOption('logLevel', 'info')
     broker.getTopic('c')
     const created = lines.filter((l) => l.includes('): created')).map((l) => /TOPIC\((\w)\)/.exec(l)?.[1])
     assert.deepEqual(created, ['a', 'c'], 'no TOPIC(b) line at warn')
@@ -40,7 +40,7 @@ test('a plain injected logger (no setLevel) is filtered too: PUT /config/log_lev
   }
   const broker = new Broker({}, {logger: plain})
   try {
-    broker.setLogLevel('error')
+    broker.setOption('logLevel', 'error')
     broker.getTopic('quiet')
     assert.ok(!lines.some((l) => l.includes('TOPIC(quiet)')), lines.join('\n'))
   } finally {

@@ -2,7 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {AddressError, formatHostPort, parseHostPort} from '../../../src/core/util/hostport.js'
+import {AddressError, formatHostPort, parseHostPort, splitHostPort} from '../../../src/core/util/hostport.js'
 
 test('parseHostPort: host and port', () => {
   assert.deepEqual(parseHostPort('127.0.0.1:4150'), {host: '127.0.0.1', port: 4150})
@@ -66,4 +66,16 @@ test('formatHostPort: brackets for IPv6, round-trips with parseHostPort', () => 
   for (const s of ['127.0.0.1:4150', '[::1]:4150', 'localhost:0', '[fe80::1]:65535', 'a.b:1']) {
     assert.equal(formatHostPort(parseHostPort(s)), s)
   }
+})
+
+test("splitHostPort: Go's net.SplitHostPort parts (host without brackets, port as text)", () => {
+  assert.deepEqual(splitHostPort('127.0.0.1:5555'), {host: '127.0.0.1', port: '5555'})
+  assert.deepEqual(splitHostPort('[::1]:5555'), {host: '::1', port: '5555'})
+  assert.deepEqual(splitHostPort('[fe80::1%eth0]:80'), {host: 'fe80::1%eth0', port: '80'})
+  assert.deepEqual(splitHostPort(':4150'), {host: '', port: '4150'})
+  assert.deepEqual(splitHostPort('host:http'), {host: 'host', port: 'http'}, 'the port is not checked')
+  assert.deepEqual(splitHostPort('host:'), {host: 'host', port: ''})
+  assert.deepEqual(splitHostPort('::1:4150'), {host: '::1', port: '4150'}, 'a bare IPv6 address splits at the last colon')
+  assert.throws(() => splitHostPort('localhost'), (e: unknown) => e instanceof AddressError && e.reason === 'missing port (expected host:port)')
+  assert.throws(() => splitHostPort('[::1]'), (e: unknown) => e instanceof AddressError && e.reason === 'expected [host]:port')
 })

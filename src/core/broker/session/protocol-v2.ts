@@ -24,10 +24,9 @@ import {
   type IdentifyResponse,
   type ReceivedCommand,
 } from '../../protocol/index.js'
-import {uint64Halves} from '../../util/clock.js'
 import type {Channel, Subscriber} from '../delivery/channel.js'
 import {ClientState, type SessionState} from './state.js'
-import {BrokerMessage} from '../delivery/message.js'
+import {bodySizeFault, deferFault, messageSizeFault, publishMessages, topicNameFault, type PublishError} from '../delivery/publish.js'
 
 /** What a verb may ask of the connection that carries the session. */
 export interface SessionIO {
@@ -57,14 +56,33 @@ function messageId(c: SessionState, verb: string, params: string[], need: number
   return id
 }
 
+/** A publish rule's fault (publish.ts) as nsqd's error frame for `verb`. */
+function publishFault(verb: string, e: PublishError): ProtocolError {
+  switch (e.fault) {
+    case 'BAD_TOPIC': {
+      // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
+      const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
+      return new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(String(e.value))} is not valid`)
+    }
+    case 'EMPTY_MESSAGE':
+      return new ProtocolError('E_BAD_MESSAGE', `${verb} invalid message body size ${e.value}`)
+    case 'MESSAGE_SIZE':
+      return new ProtocolError('E_BAD_MESSAGE', `${verb} message too big ${e.value} > ${e.max}`)
+    case 'EMPTY_BODY':
+      return new ProtocolError('E_BAD_BODY', `${verb} invalid body size ${e.value}`)
+    case 'BODY_SIZE':
+      return new ProtocolError('E_BAD_BODY', `${verb} body too big ${e.value} > ${e.max}`)
+    case 'DEFER_RANGE':
+      // nsqd prints the bound as MaxReqTimeout/time.Millisecond: whole milliseconds
+      return invalid(`${verb} timeout ${e.value} out of range 0-${Math.floor(e.max)}`)
+  }
+}
+
 function topicParam(verb: string, params: string[], need: number): string {
   if (params.length < need) throw invalid(`${verb} insufficient number of parameters`)
   const topic = params[1] as string
-  if (!isValidTopicName(topic)) {
-    // nsqd 1.3.0's MPUB repeats the code in its text: "E_BAD_TOPIC E_BAD_TOPIC MPUB topic name ..."
-    const prefix = verb === 'MPUB' ? 'E_BAD_TOPIC ' : ''
-    throw new ProtocolError('E_BAD_TOPIC', `${prefix}${verb} topic name ${goQuote(topic)} is not valid`)
-  }
+  const fault = topicNameFault(topic)
+  if (fault !== null) throw publishFault(verb, fault)
   return topic
 }
 
@@ -72,8 +90,8 @@ function dpubDelay(c: SessionState, params: string[]): number {
   const raw = params[2] as string
   const ms = base10(raw)
   if (ms === null) throw invalid(`DPUB could not parse timeout ${raw}`)
-  const max = c.ctx.opts.maxReqTimeout
-  if (ms < 0 || ms > max) throw invalid(`DPUB timeout ${ms} out of range 0-${max}`)
+  const fault = deferFault(ms, c.ctx.opts)
+  if (fault !== null) throw publishFault('DPUB', fault)
   return ms
 }
 
@@ -113,14 +131,16 @@ export function checkSize(c: SessionState, name: string, _params: string[], size
       if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `AUTH body too big ${size} > ${o.maxBodySize}`)
       return
     case 'PUB':
-    case 'DPUB':
-      if (size <= 0) throw new ProtocolError('E_BAD_MESSAGE', `${name} invalid message body size ${size}`)
-      if (size > o.maxMsgSize) throw new ProtocolError('E_BAD_MESSAGE', `${name} message too big ${size} > ${o.maxMsgSize}`)
+    case 'DPUB': {
+      const fault = messageSizeFault(size, o)
+      if (fault !== null) throw publishFault(name, fault)
       return
-    case 'MPUB':
-      if (size <= 0) throw new ProtocolError('E_BAD_BODY', `MPUB invalid body size ${size}`)
-      if (size > o.maxBodySize) throw new ProtocolError('E_BAD_BODY', `MPUB body too big ${size} > ${o.maxBodySize}`)
+    }
+    case 'MPUB': {
+      const fault = bodySizeFault(size, o)
+      if (fault !== null) throw publishFault(name, fault)
       return
+    }
   }
 }
 
@@ -146,17 +166,9 @@ export function identifyLogText(d: IdentifyRequest): string {
 
 // ---- publishing ---------------------------------------------------------------------------
 
+/** The shared publish (delivery/publish.ts), then the client's own count for /stats pub_counts. */
 function publish(c: SessionState, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
-  const ctx = c.ctx
-  const topic = ctx.getTopic(topicName)
-  const [hi, lo] = uint64Halves(ctx.nowNs())
-  const msgs = new Array<BrokerMessage>(bodies.length)
-  for (let i = 0; i < bodies.length; i++) {
-    const m = new BrokerMessage(ctx.guid.next(), bodies[i] as Buffer, hi, lo)
-    if (deferMs > 0) m.deferMs = deferMs
-    msgs[i] = m
-  }
-  topic.put(msgs)
+  publishMessages(c.ctx, c.ctx.getTopic(topicName), bodies, deferMs)
   c.pubCounts.set(topicName, (c.pubCounts.get(topicName) ?? 0) + bodies.length)
 }
 

@@ -6,6 +6,7 @@
  * the connection that carries the session (client-session.ts) reads it, stats.ts reports it.
  * No bytes, no timers.
  */
+import {splitHostPort} from '../../util/hostport.js'
 import type {Channel} from '../delivery/channel.js'
 import type {BrokerContext} from './context.js'
 
@@ -73,12 +74,20 @@ export class SessionState {
   }
 }
 
+/** The host of a remote address (`[::1]:5555` → `::1`); '' when it has none, as nsqd ignores SplitHostPort's error. */
 function hostOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(0, i) : addr
+  try {
+    return splitHostPort(addr).host
+  } catch {
+    return ''
+  }
 }
 
+/** The port of a remote address, as text; '' when it has none. */
 export function portOf(addr: string): string {
-  const i = addr.lastIndexOf(':')
-  return i >= 0 ? addr.slice(i + 1) : ''
+  try {
+    return splitHostPort(addr).port
+  } catch {
+    return ''
+  }
 }
