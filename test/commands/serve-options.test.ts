@@ -106,13 +106,13 @@ describe('the help lists the table', () => {
 
 describe('a value the table refuses: exit 2, one line naming the flag', () => {
   const cases: [string, string][] = [
-    ['-max-msg-size=0', 'max-msg-size invalid value 0 (must be >= 1)'],
-    ['-sync-every=0', 'sync-every invalid value 0 (must be >= 1)'],
-    ['-max-deflate-level=10', 'max-deflate-level invalid value 10 (must be between 1 and 9)'],
-    ['-msg-timeout=60', 'msg-timeout invalid duration "60" (use a Go duration such as 60s, 250ms, 1m30s)'],
-    ['-broadcast-tcp-port=x', 'broadcast-tcp-port invalid value "x" (not an integer; must be between 0 and 65535)'],
-    ['-max-body-size=100', 'invalid value for --max-body-size: 100 (must be >= --max-msg-size 1048576)'],
-    ['-msg-timeout=16m', 'invalid value for --msg-timeout: 16m0s (must be <= --max-msg-timeout 15m0s)'],
+    ['-max-msg-size=0', 'nsqd: -max-msg-size: invalid value 0 (must be >= 1)'],
+    ['-sync-every=0', 'nsqd: -sync-every: invalid value 0 (must be >= 1)'],
+    ['-max-deflate-level=10', 'nsqd: -max-deflate-level: invalid value 10 (must be between 1 and 9)'],
+    ['-msg-timeout=60', 'nsqd: -msg-timeout: invalid duration "60" (use a Go duration such as 60s, 250ms, 1m30s)'],
+    ['-broadcast-tcp-port=x', 'nsqd: -broadcast-tcp-port: invalid value "x" (not an integer; must be between 0 and 65535)'],
+    ['-max-body-size=100', 'nsqd: invalid value for -max-body-size: 100 (must be >= --max-msg-size 1048576)'],
+    ['-msg-timeout=16m', 'nsqd: invalid value for -msg-timeout: 16m0s (must be <= --max-msg-timeout 15m0s)'],
   ]
   for (const [arg, says] of cases) {
     test(arg, async () => {

@@ -17,5 +17,5 @@ test('Go flag syntax reads bool values with the same spellings', () => {
   const shapes = {deflate: {type: 'boolean' as const, allowNo: true}}
   for (const s of GO_TRUE) assert.deepEqual(normalizeGoArgs([`-deflate=${s}`], shapes), ['--deflate'], s)
   for (const s of GO_FALSE) assert.deepEqual(normalizeGoArgs([`-deflate=${s}`], shapes), ['--no-deflate'], s)
-  assert.deepEqual(normalizeGoArgs(['-deflate=yes'], shapes), ['--deflate=yes'], 'anything else is left for oclif to refuse')
+  assert.throws(() => normalizeGoArgs(['-deflate=yes'], shapes), /^GoArgsError: invalid boolean value "yes" for -deflate \(true or false\)$/, 'anything else is refused, naming the flag as typed')
 })
