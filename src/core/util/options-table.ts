@@ -1,7 +1,7 @@
 /**
  * An option table: one declaration per option (its names, type, default, bounds and help) from
  * which the flags, the validation and the config views are derived, so that no fact about an
- * option is written twice (STYLE.md 17; go-nsq `config.go` with its `opt`/`default`/`min`/`max`
+ * option is written twice (docs/ARCHITECTURE.md; go-nsq `config.go` with its `opt`/`default`/`min`/`max`
  * tags, nsqd's Options struct with its `flag`/`cfg` tags read by `apps/nsqd/options.go` and by
  * `/config`).
  *

@@ -1,13 +1,13 @@
 /**
  * Channel close vs delete (docs/ARCHITECTURE.md, "Habits"): the broker stopping keeps a channel's messages for its
  * backend, in flight and deferred ones included (nsqd's channel.flush on Close); deleting it
- * drops them. Driven through real sessions over duplexPair (../session/wire.ts).
+ * drops them. Driven through real sessions over duplexPair (test/helpers/session-wire.ts).
  */
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {pub, rdy, req, sub} from '../../../../src/core/protocol/index.js'
-import {withWire} from '../session/wire.js'
+import {withWire} from '../../../helpers/session-wire.js'
 
 async function threeStates(w: Parameters<Parameters<typeof withWire>[1]>[0]) {
   const c = w.connect()

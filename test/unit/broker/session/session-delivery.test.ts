@@ -9,7 +9,7 @@ import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {dpub, fin, identify, pub, rdy, req, sub, touch} from '../../../../src/core/protocol/index.js'
-import {withWire, type PeerEnd, type Wire} from './wire.js'
+import {withWire, type PeerEnd, type Wire} from '../../../helpers/session-wire.js'
 
 /** the scan loop's tick at the default queue-scan-interval: expiry is at most this late */
 const TICK = 100

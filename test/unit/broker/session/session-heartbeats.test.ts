@@ -9,7 +9,7 @@ import test, {describe} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {identify, nop, pub, sub} from '../../../../src/core/protocol/index.js'
-import {withWire} from './wire.js'
+import {withWire} from '../../../helpers/session-wire.js'
 
 describe('session heartbeats over duplexPair, manual clock', () => {
   test('IDENTIFY heartbeat_interval 1000: a _heartbeat_ every 1000 ms, and a client answering NOP stays', () =>

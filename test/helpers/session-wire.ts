@@ -11,10 +11,10 @@
  */
 import {duplexPair, type Duplex} from 'node:stream'
 import {setImmediate as turn} from 'node:timers/promises'
-import {Broker, type BrokerOptions} from '../../../../src/core/broker/index.js'
-import {FrameDecoder, FrameType, MAGIC_V2, decodeMessage, nop, type Command, type Message} from '../../../../src/core/protocol/index.js'
-import {createLogger, type Logger} from '../../../../src/core/util/logger.js'
-import {ManualClock} from '../../../helpers/manual-clock.js'
+import {Broker, type BrokerOptions} from '../../src/core/broker/index.js'
+import {FrameDecoder, FrameType, MAGIC_V2, decodeMessage, nop, type Command, type Message} from '../../src/core/protocol/index.js'
+import {createLogger, type Logger} from '../../src/core/util/logger.js'
+import {ManualClock} from './manual-clock.js'
 
 export interface WireFrame {
   type: FrameType
