@@ -3,15 +3,19 @@
  * tarball into a fresh project and globally into a fresh prefix, then used the way the README
  * says.
  *
- *  - the tarball ships the entry points' declarations and none of test/, bench/ or the sources
+ *  - the tarball ships the entry points' declarations and the LICENSE, and none of test/, bench/,
+ *    the sources or the source maps (whose sources it does not ship)
  *  - `npm install <tarball>` in a temporary project: the README's client example (taken from
  *    README.md itself, so the doc cannot drift) compiles with `tsc --strict` against the shipped
  *    declarations, next to a file that uses `nsqkit/protocol` and checks at type level that the
  *    internals cannot be imported; then it runs against the packed `nsqd` shim on port 0 and
- *    prints what the README says it prints
+ *    prints what the README says it prints, and the public /stats decoder reads that nsqd's stats
  *  - `nsqkit` and `nsqkit/protocol` export exactly the documented names (each named in the
- *    README), deep imports fail with ERR_PACKAGE_PATH_NOT_EXPORTED, and no `any` is reachable
- *    from the entry points' declarations
+ *    README), deep imports fail with ERR_PACKAGE_PATH_NOT_EXPORTED, and no `any` and no
+ *    `Buffer<…>` (which an older, non-generic @types/node rejects) is reachable from the entry
+ *    points' declarations
+ *  - CommonJS resolvers (require.resolve, as jest and esbuild's cjs output resolve) find both
+ *    entry points, and `require('nsqkit')` works where Node has require(esm)
  *  - `npm i -g <tarball> --prefix <tmp>`: `nsqd -version` and `nsq_tail -help` from that PATH
  *
  * npm runs with --prefer-offline: the dependencies (@oclif/core, undici) come from the cache
@@ -69,10 +73,18 @@ const PROTOCOL_EXPORTS = [
   'ProtocolError',
   'auth',
   'cls',
+  'JsonShapeError',
+  'decodeChannels',
   'decodeIdentify',
   'decodeIdentifyResponse',
+  'decodeLookup',
+  'decodeLookupdInfo',
   'decodeMessage',
   'decodeMpubBody',
+  'decodeNodes',
+  'decodeStats',
+  'decodeStatsBody',
+  'decodeTopics',
   'dpub',
   'encodeFrame',
   'encodeMessage',
@@ -86,6 +98,7 @@ const PROTOCOL_EXPORTS = [
   'isValidTopicName',
   'mpub',
   'nop',
+  'parseJsonBody',
   'pub',
   'rdy',
   'req',
@@ -154,7 +167,10 @@ function assertOk(r: Run, what: string): void {
   assert.equal(r.code, 0, `${what} exited with ${r.code ?? r.signal}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`)
 }
 
-/** Every .d.ts reachable through relative imports from `entry`. */
+/**
+ * Every .d.ts reachable from `entry` through relative module references: `import … from './x.js'`
+ * and `export … from`, and the `import("./x.js").T` type references tsc writes for inferred types.
+ */
 function declarationClosure(entry: string): Map<string, string> {
   const seen = new Map<string, string>()
   const todo = [entry]
@@ -162,7 +178,7 @@ function declarationClosure(entry: string): Map<string, string> {
     if (seen.has(f)) continue
     const text = readFileSync(f, 'utf8')
     seen.set(f, text)
-    for (const m of text.matchAll(/from '(\.[^']+)\.js'/g)) todo.push(join(dirname(f), `${m[1]}.d.ts`))
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)(['"])(\.[^'"]+)\.js\1/g)) todo.push(join(dirname(f), `${m[2]}.d.ts`))
   }
   return seen
 }
@@ -193,11 +209,16 @@ describe('the npm package', {timeout: 240_000}, () => {
   })
 
   test('the tarball ships the entry points and their declarations, no tests, bench or sources', () => {
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/protocol.js', 'dist/src/protocol.d.ts', 'bin/nsqd', 'bin/nsq_tail', 'README.md']) {
+    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/protocol.js', 'dist/src/protocol.d.ts', 'bin/nsqd', 'bin/nsq_tail', 'README.md', 'LICENSE']) {
       assert.ok(files.includes(f), `${f} is not in the tarball`)
     }
     const stray = files.filter((f) => /^(dist\/(test|bench)|src|test|bench|scripts)\//.test(f))
     assert.deepEqual(stray, [])
+    // a map names ../../src/*.ts, which is not shipped: no map rather than a broken one
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.map')),
+      [],
+    )
   })
 
   test('installed into a project, the README example compiles under strict and runs against serve', {timeout: 180_000}, async () => {
@@ -211,7 +232,7 @@ describe('the npm package', {timeout: 240_000}, () => {
       join(project, 'surface.ts'),
       [
         "import {ConfigError, DEFAULT_CLIENT_CONFIG, NsqClientError, applyOptFlags, type ClientConfig, type ClientErrorCode, type ConsumerMessage, type MessageHandler} from 'nsqkit'",
-        "import {ERROR_CODES, FrameDecoder, FrameType, decodeMessage, encodeFrame, encodeMessage, isFatalCode, pub, type NsqErrorCode} from 'nsqkit/protocol'",
+        "import {ERROR_CODES, FrameDecoder, FrameType, JsonShapeError, decodeLookup, decodeMessage, decodeStats, encodeFrame, encodeMessage, isFatalCode, pub, type LookupResult, type NsqErrorCode, type StatsDoc} from 'nsqkit/protocol'",
         "// @ts-expect-error the internals are not importable",
         "import type {Connection} from 'nsqkit/dist/src/core/client/connection.js'",
         '',
@@ -227,6 +248,10 @@ describe('the npm package', {timeout: 240_000}, () => {
         "const fatal: NsqErrorCode[] = ERROR_CODES.filter((c) => isFatalCode(c))",
         'console.log(cfg.max_in_flight, cfg.msg_timeout, code, err instanceof NsqClientError, typeof handler, msg?.id, msg?.body.toString(), ERROR_CODES.length - fatal.length)',
         "console.log(JSON.stringify(pub('t', 'b').encode().toString('latin1')))",
+        "const found: LookupResult = decodeLookup({producers: [{broadcast_address: 'h', tcp_port: 4150}]})",
+        "let shape = ''",
+        "try { const doc: StatsDoc = decodeStats({version: 1}); shape = doc.version } catch (e) { if (e instanceof JsonShapeError) shape = `${e.code} ${e.path}` }",
+        "console.log(found.producers[0]?.broadcast_address, found.producers[0]?.tcp_port, found.channels.length, shape)",
         'export type Unused = Connection',
         '',
       ].join('\n'),
@@ -243,8 +268,22 @@ describe('the npm package', {timeout: 240_000}, () => {
           skipLibCheck: false,
           outDir: 'out',
         },
-        files: ['example.ts', 'surface.ts'],
+        files: ['example.ts', 'surface.ts', 'stats.ts'],
       }),
+    )
+    // a program reading nsqd's /stats with the public decoder
+    writeFileSync(
+      join(project, 'stats.ts'),
+      [
+        "import {decodeStatsBody, type StatsDoc} from 'nsqkit/protocol'",
+        '',
+        "const res = await fetch(`http://${process.env.NSQD_HTTP_ADDRESS ?? '127.0.0.1:4151'}/stats?format=json`)",
+        'const doc: StatsDoc = decodeStatsBody(Buffer.from(await res.arrayBuffer()))',
+        'for (const t of doc.topics ?? []) {',
+        "  for (const c of t.channels) console.log(doc.version, doc.health, t.topic_name, t.message_count, c.channel_name, c.message_count, c.depth, c.in_flight_count)",
+        '}',
+        '',
+      ].join('\n'),
     )
     // a TypeScript user has typescript and @types/node; the repository's stand in for them
     mkdirSync(join(project, 'node_modules', '@types'), {recursive: true})
@@ -254,7 +293,7 @@ describe('the npm package', {timeout: 240_000}, () => {
 
     const surface = await exec(process.execPath, [join(project, 'out', 'surface.js')], {cwd: project, timeoutMs: 15_000})
     assertOk(surface, 'surface.js')
-    assert.equal(surface.stdout, `100 30000 ERR_INVALID_CONFIG true function 0123456789abcdef hi 3\n${JSON.stringify('PUB t\n\u0000\u0000\u0000\u0001b')}\n`)
+    assert.equal(surface.stdout, `100 30000 ERR_INVALID_CONFIG true function 0123456789abcdef hi 3\n${JSON.stringify('PUB t\n\u0000\u0000\u0000\u0001b')}\nh 4150 0 ERR_JSON_SHAPE version\n`)
 
     // the broker of the same tarball
     serve = await startServe([], {shim: join(project, 'node_modules', 'nsqkit', 'bin', 'nsqd')})
@@ -269,6 +308,14 @@ describe('the npm package', {timeout: 240_000}, () => {
     assert.deepEqual(lines.slice(1, -1).sort(), ['got hello (attempt 1)', 'got later (attempt 1)', 'got one (attempt 1)', 'got two (attempt 1)'])
     assert.equal(lines.at(-1), 'finished 4 of 4')
     assert.equal(lines.length, 6, run.stdout)
+
+    const stats = await exec(process.execPath, [join(project, 'out', 'stats.js')], {
+      cwd: project,
+      env: childEnv({NSQD_HTTP_ADDRESS: `127.0.0.1:${serve.httpPort}`}),
+      timeoutMs: 15_000,
+    })
+    assertOk(stats, 'stats.js')
+    assert.equal(stats.stdout, `${NSQ_VERSION} OK events 4 archive 4 0 0\n`)
   })
 
   test('only the documented names can be imported, and no `any` is reachable from the declarations', {timeout: 30_000}, async () => {
@@ -293,11 +340,48 @@ describe('the npm package', {timeout: 240_000}, () => {
     for (const name of [...MAIN_EXPORTS, ...PROTOCOL_EXPORTS]) assert.match(README, new RegExp(`\`${name}[\`(]`), `README does not name the export ${name}`)
 
     const installed = join(project, 'node_modules', 'nsqkit', 'dist', 'src')
-    for (const entry of ['index.d.ts', 'protocol.d.ts']) {
-      for (const [file, text] of declarationClosure(join(installed, entry))) {
-        const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
-        assert.doesNotMatch(code, /\bany\b/, `${file} mentions any`)
-      }
+    const closure = new Map([...declarationClosure(join(installed, 'index.d.ts')), ...declarationClosure(join(installed, 'protocol.d.ts'))])
+    assert.ok(closure.has(join(installed, 'core', 'protocol', 'stats-json.d.ts')), [...closure.keys()].join('\n'))
+    // the walk itself follows `import("./x.js")` type references (tsc's for inferred types) as well as `from`
+    const walk = join(tmp, 'walk')
+    mkdirSync(walk)
+    writeFileSync(join(walk, 'a.d.ts'), 'export declare const x: import("./b.js").B;\n')
+    writeFileSync(join(walk, 'b.d.ts'), "export type {C as B} from './c.js';\n")
+    writeFileSync(join(walk, 'c.d.ts'), 'export type C = number;\n')
+    assert.deepEqual([...declarationClosure(join(walk, 'a.d.ts')).keys()].sort(), ['a', 'b', 'c'].map((n) => join(walk, `${n}.d.ts`)))
+    for (const [file, text] of closure) {
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+      assert.doesNotMatch(code, /\bany\b/, `${file} mentions any`)
+      assert.doesNotMatch(code, /\bBuffer\s*</, `${file} uses the generic Buffer<…>, which an older, non-generic @types/node rejects ("Buffer is not generic")`)
+    }
+  })
+
+  test('CommonJS resolves both entry points, and require() loads them where Node has require(esm)', {timeout: 30_000}, async () => {
+    assert.ok(project !== '', 'needs the installed project of the test before')
+    // `node -e` is CommonJS, resolving from the project as a CJS file of it would
+    const probe = [
+      "const out = {index: require.resolve('nsqkit'), protocol: require.resolve('nsqkit/protocol'), requireModule: process.features.require_module === true}",
+      'try {',
+      "  out.main = Object.keys(require('nsqkit')).sort()",
+      "  out.protocolKeys = Object.keys(require('nsqkit/protocol')).length",
+      '} catch (err) { out.requireError = err.code }',
+      "try { require.resolve('nsqkit/dist/src/core/client/producer.js') } catch (err) { out.deep = err.code }",
+      'console.log(JSON.stringify(out))',
+    ].join('\n')
+    const r = await exec(process.execPath, ['-e', probe], {cwd: project, timeoutMs: 15_000})
+    assertOk(r, 'the require probe')
+    const got = JSON.parse(r.stdout) as {index: string; protocol: string; requireModule: boolean; main?: string[]; protocolKeys?: number; requireError?: string; deep?: string}
+    const installed = realpathSync(join(project, 'node_modules', 'nsqkit', 'dist', 'src'))
+    assert.equal(got.index, join(installed, 'index.js'))
+    assert.equal(got.protocol, join(installed, 'protocol.js'))
+    assert.equal(got.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+    if (got.requireModule) {
+      assert.equal(got.requireError, undefined, 'require() of the ESM entry points failed')
+      assert.deepEqual(got.main, [...MAIN_EXPORTS].sort())
+      assert.equal(got.protocolKeys, PROTOCOL_EXPORTS.length)
+    } else {
+      // Node without require(esm): the honest refusal, after resolution succeeded
+      assert.equal(got.requireError, 'ERR_REQUIRE_ESM')
     }
   })
 

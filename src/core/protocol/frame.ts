@@ -18,7 +18,8 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType]
 
 export const FRAME_HEADER_SIZE = 8
 
-export const MAGIC_V2 = Buffer.from('  V2', 'latin1')
+/** The 4 bytes a V2 client sends first. Plain `Buffer` (not the inferred `Buffer<ArrayBuffer>`): the declarations also compile with an older, non-generic @types/node. */
+export const MAGIC_V2: Buffer = Buffer.from('  V2', 'latin1')
 export const HEARTBEAT = '_heartbeat_'
 export const OK = 'OK'
 export const CLOSE_WAIT = 'CLOSE_WAIT'

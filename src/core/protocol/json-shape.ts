@@ -9,6 +9,7 @@
  * as go-nsq reads it.
  */
 
+/** What the JSON decoders throw: not JSON, a non-200 envelope, or a field of the wrong type (`path` says where). */
 export class JsonShapeError extends Error {
   readonly code = 'ERR_JSON_SHAPE'
   constructor(

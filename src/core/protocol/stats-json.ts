@@ -20,12 +20,14 @@
  */
 import {bool, items, list, num, object, parseJsonBody, str, unwrapEnvelope, type JsonObject} from './json-shape.js'
 
+/** A topic's or channel's end-to-end processing latency (`e2e_processing_latency`). */
 export interface E2eLatency {
   count: number
   /** null until percentiles are configured (`--e2e-processing-latency-percentile`) */
   percentiles: {quantile: number; value: number}[] | null
 }
 
+/** One connection in `clients` (a channel's subscribers) or `producers` (those that published). */
 export interface ClientStats {
   client_id: string
   hostname: string
@@ -58,6 +60,7 @@ export interface ClientStats {
   tls_negotiated_protocol_is_mutual: boolean
 }
 
+/** One channel of a topic: its queue depths and counters. */
 export interface ChannelStats {
   channel_name: string
   depth: number
@@ -73,6 +76,7 @@ export interface ChannelStats {
   e2e_processing_latency: E2eLatency
 }
 
+/** One topic: its channels, depths and counters. */
 export interface TopicStats {
   topic_name: string
   channels: ChannelStats[]
@@ -84,6 +88,7 @@ export interface TopicStats {
   e2e_processing_latency: E2eLatency
 }
 
+/** Go runtime memory figures (`memory`); nsqkit answers Node's heap figures under these names. */
 export interface MemStats {
   heap_objects: number
   heap_idle_bytes: number
@@ -96,6 +101,7 @@ export interface MemStats {
   gc_total_runs: number
 }
 
+/** A whole `/stats?format=json` document, fields in nsqd 1.3.0's order. */
 export interface StatsDoc {
   version: string
   health: string
