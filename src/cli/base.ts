@@ -54,7 +54,7 @@ export abstract class NsqCommand extends Command {
         continue
       }
       const parse = f.parse as (input: string, ctx: unknown, opts: unknown) => Promise<unknown>
-      flags[name] = {...f, parse: (value: string, ctx: unknown, opts: unknown) => (parse ? parse(unmark(value), ctx, opts) : unmark(value))}
+      flags[name] = {...f, parse: (value: string, ctx: unknown, opts: unknown) => (parse ? parse.call(f, unmark(value), ctx, opts) : unmark(value))}
     }
     // as oclif's own parse reads the command class: its own statics, and the two it inherits
     const unmarked = {...input, baseFlags: input.baseFlags, enableJsonFlag: input.enableJsonFlag, flags} as Interfaces.Input<F, B, A>

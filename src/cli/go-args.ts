@@ -1,9 +1,17 @@
 /**
  * Go `flag` syntax, so the lines users already have keep working (NSQ-SPEC §0.2):
  * `-flag=value`, `-flag value`, `--flag=value`, `--flag value`, and bools as `-flag`,
- * `-flag=true`, `-flag=false`. oclif wants `--flag` and `--no-flag`, so argv is rewritten
- * before oclif parses it. Only names of two or more characters are rewritten: `-n 5` stays
- * a short flag. Everything after `--` is left alone.
+ * `-flag=true`, `-flag=false` (any of strconv.ParseBool's spellings). oclif wants
+ * `--flag=value` and `--flag` / `--no-flag`, so argv is rewritten before oclif parses it: every
+ * flag the command defines becomes `--name=value` or `--name` / `--no-name`, by its canonical
+ * name. As in Go, an option flag given without `=` takes the next argument as its value whatever
+ * it looks like (`-topic -xyz` is the topic `-xyz`, `-n -1` the value -1), and a bool never takes
+ * the next argument. Everything after `--` is left alone.
+ *
+ * oclif refuses an option's value that looks like one of the command's flags, even joined
+ * (`--topic=--version`, `--topic=-nope` where `-n` is a flag): such a value (any value starting
+ * with `-`) goes to oclif behind VALUE_MARK, which NsqCommand removes before the flag's own
+ * parse (src/cli/base.ts).
  *
  * The same reading of a command line also answers what the CLI needs before oclif runs
  * (`scanGoArgs`: a help flag, the first unknown flag as typed) and how the user spelled each
