@@ -4,8 +4,8 @@
  * never a stack trace unless `--log-level debug`.
  */
 import {Command, type Interfaces} from '@oclif/core'
-import {GoArgsError, asTyped, normalizeGoArgs, typedNames, type FlagShape} from './go-args.js'
-import {helpHint, programName} from './misuse.js'
+import {GoArgsError, VALUE_MARK, asTyped, normalizeGoArgs, typedNames, unmark, type FlagShape} from './go-args.js'
+import {programLine, unexpectedArguments, unknownFlag} from './misuse.js'
 
 type FlagOutput = Record<string, unknown>
 type ArgOutput = Record<string, unknown>
@@ -38,16 +38,35 @@ export abstract class NsqCommand extends Command {
     await super.init()
   }
 
-  /** oclif's parse, with every parse failure (bad value, unknown flag) a UsageError: exit 2. */
+  /**
+   * oclif's parse, with every parse failure (bad value, unknown flag) a UsageError: exit 2.
+   * Each option flag's parse sees its value as typed, without normalizeGoArgs's VALUE_MARK.
+   */
   protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = options ?? (this.constructor as unknown as Interfaces.Input<F, B, A>)
+    const flags: Record<string, unknown> = {}
+    for (const [name, f] of Object.entries((input.flags ?? {}) as Record<string, Interfaces.Flag<unknown>>)) {
+      if (f.type !== 'option') {
+        flags[name] = f
+        continue
+      }
+      const parse = f.parse as (input: string, ctx: unknown, opts: unknown) => Promise<unknown>
+      flags[name] = {...f, parse: (value: string, ctx: unknown, opts: unknown) => (parse ? parse.call(f, unmark(value), ctx, opts) : unmark(value))}
+    }
+    // as oclif's own parse reads the command class: its own statics, and the two it inherits
+    const unmarked = {...input, baseFlags: input.baseFlags, enableJsonFlag: input.enableJsonFlag, flags} as Interfaces.Input<F, B, A>
     try {
-      return await super.parse(options, argv)
+      return await super.parse(unmarked, argv)
     } catch (err) {
-      const e = err as Error & {oclif?: {exit?: number}}
+      const e = err as Error & {oclif?: {exit?: number}; args?: unknown}
       if (e.oclif?.exit === 0) throw err
+      // oclif's UnexpectedArgsError (`Unexpected arguments: -n, 3`): the words as one list
+      if (/^Unexpected arguments?: /.test(e.message) && Array.isArray(e.args)) {
+        throw new UsageError(unexpectedArguments(this.id, e.args.map(String), this.config.bin))
+      }
       throw new UsageError(e.message)
     }
   }
@@ -74,7 +93,7 @@ export abstract class NsqCommand extends Command {
     // oclif's own exits (help, --version) pass through
     if (err.oclif?.exit === 0 || err.code === 'EEXIT') throw err
     const code = err.exitCode ?? err.oclif?.exit ?? EXIT_FAILURE
-    process.stderr.write(`${programName(this.id)}: ${this.misuseText(err.message, code === EXIT_MISUSE)}\n`)
+    process.stderr.write(`${programLine(this.id, this.misuseText(err.message, code === EXIT_MISUSE))}\n`)
     if (debugRequested(process.argv) && err.stack) process.stderr.write(`${err.stack}\n`)
     process.exitCode = code
     return undefined
@@ -87,6 +106,7 @@ export abstract class NsqCommand extends Command {
    */
   private misuseText(message: string, misuse: boolean): string {
     let text = message
+      .replaceAll(VALUE_MARK, '')
       .replace(/\s*\n\s*/g, ' ')
       .replace(/\s*See more help with --help\s*$/, '')
       .trim()
@@ -94,7 +114,7 @@ export abstract class NsqCommand extends Command {
     text = text
       .replace(/^Parsing (--?\S+) (.*)$/, (_, flag: string, why: string) => `${flag}: ${why.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`)
       .replace(/^Flag (--?\S+) expects a value$/, 'flag needs an argument: $1')
-      .replace(/^Nonexistent flags?: (--?[^\s,=]+).*$/, `unknown flag $1 (see ${helpHint(this.id, this.config.bin)})`)
+      .replace(/^Nonexistent flags?: (--?[^\s,=]+).*$/, (_, flag: string) => unknownFlag(this.id, flag, this.config.bin))
     return asTyped(text, this.typed)
   }
 }

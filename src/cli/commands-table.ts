@@ -4,6 +4,7 @@
  * Go-named shim, from this one table, so the two never drift.
  */
 import {NSQ_VERSION, NSQKIT_VERSION} from '../core/version.js'
+import {helpHint, programLine, unexpectedArguments} from './misuse.js'
 
 export interface PlannedCommand {
   /** the nsqkit command id */
@@ -49,23 +50,24 @@ export function plannedCommand(name: string): PlannedCommand | undefined {
   return PLANNED.find((c) => c.id === name || c.goName === name)
 }
 
-/** The one line a planned command answers with. `program` is the name the user typed. */
-export function notBuiltLine(program: string, c: PlannedCommand): string {
-  return `${program}: not built yet in nsqkit (\`nsqkit ${c.id}\`, Go name ${c.goName}, arrives in a later release)`
+/** The one line a planned command answers with (named by misuse.ts's rule: `to-file:`, `nsq_to_file:`). */
+export function notBuiltLine(c: PlannedCommand): string {
+  return programLine(c.id, `not built yet in nsqkit (\`nsqkit ${c.id}\`, Go name ${c.goName}, arrives in a later release)`)
 }
 
 /**
  * The one line for a command line whose words name no command: a planned command's "not built
  * yet", a real command followed by a stray word (`tail extra`, which oclif reads as the id
- * `tail:extra`), or an unknown command. `typed` is the name the user typed (a Go-named shim).
+ * `tail:extra`), or an unknown command. `commandId` is the id of the built command a word names
+ * (its id or a Go alias), if any.
  */
-export function noCommandLine(words: readonly string[], bin: string, isCommand: (id: string) => boolean, typed = ''): string {
+export function noCommandLine(words: readonly string[], bin: string, commandId: (word: string) => string | undefined): string {
   const first = words[0] ?? ''
   const planned = plannedCommand(first)
-  if (planned) return notBuiltLine(typed || `${bin} ${first}`, planned)
-  if (isCommand(first)) {
-    const program = typed || `${bin} ${first}`
-    return `${program}: unexpected argument "${words.slice(1).join(' ')}" (see ${program} --help)`
-  }
-  return `${typed || bin}: unknown command "${words.join(' ')}" (see ${bin} --help)`
+  if (planned) return notBuiltLine(planned)
+  const found = commandId(first)
+  // oclif finds a Go alias (`nsqkit nsq_tail extra`) as a command of that id: the table's id is its name
+  const id = found === undefined ? undefined : (BUILT.find((c) => c.goName === found)?.id ?? found)
+  if (id !== undefined) return programLine(id, unexpectedArguments(id, words.slice(1), bin))
+  return programLine(undefined, `unknown command ${JSON.stringify(words.join(' '))} (see ${helpHint(undefined, bin)})`)
 }

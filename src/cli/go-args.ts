@@ -1,15 +1,23 @@
 /**
  * Go `flag` syntax, so the lines users already have keep working (NSQ-SPEC §0.2):
  * `-flag=value`, `-flag value`, `--flag=value`, `--flag value`, and bools as `-flag`,
- * `-flag=true`, `-flag=false`. oclif wants `--flag` and `--no-flag`, so argv is rewritten
- * before oclif parses it. Only names of two or more characters are rewritten: `-n 5` stays
- * a short flag. Everything after `--` is left alone.
+ * `-flag=true`, `-flag=false` (any of strconv.ParseBool's spellings). oclif wants
+ * `--flag=value` and `--flag` / `--no-flag`, so argv is rewritten before oclif parses it: every
+ * flag the command defines becomes `--name=value` or `--name` / `--no-name`, by its canonical
+ * name. As in Go, an option flag given without `=` takes the next argument as its value whatever
+ * it looks like (`-topic -xyz` is the topic `-xyz`, `-n -1` the value -1), and a bool never takes
+ * the next argument. Everything after `--` is left alone.
+ *
+ * oclif refuses an option's value that looks like one of the command's flags, even joined
+ * (`--topic=--version`, `--topic=-nope` where `-n` is a flag): such a value (any value starting
+ * with `-`) goes to oclif behind VALUE_MARK, which NsqCommand removes before the flag's own
+ * parse (src/cli/base.ts).
  *
  * The same reading of a command line also answers what the CLI needs before oclif runs
  * (`scanGoArgs`: a help flag, the first unknown flag as typed) and how the user spelled each
  * flag (`typedNames`), so error lines name a flag the way it was typed (`-max-in-flight`).
  */
-import {GO_FALSE, GO_TRUE} from '../core/util/go-bool.js'
+import {parseGoBool} from '../core/util/go-bool.js'
 
 export interface FlagShape {
   type: 'boolean' | 'option'
@@ -18,9 +26,6 @@ export interface FlagShape {
 }
 
 type Shapes = Readonly<Record<string, FlagShape>>
-
-const TRUE = GO_TRUE
-const FALSE = GO_FALSE
 
 /** A bool flag given a value Go's strconv.ParseBool refuses (`-print-topic=maybe`). */
 export class GoArgsError extends Error {
@@ -68,6 +73,44 @@ function resolve(t: FlagToken, flags: Shapes): {name: string; shape: FlagShape; 
   return null
 }
 
+/** Put before an option's value that starts with `-`: no argument of a process can hold a NUL. */
+export const VALUE_MARK = '\0'
+
+/** `input` without VALUE_MARK: the value as the user typed it. */
+export const unmark = (input: string): string => (input.startsWith(VALUE_MARK) ? input.slice(1) : input)
+
+/** Go's flag package answers -h and -help (one dash or two, any value) with the usage. */
+const isHelpName = (name: string): boolean => name === 'h' || name === 'help'
+
+/** `a` is a help flag (`-h`, `-help`, `--help`, `-h=true`) when the command defines no such flag. */
+export function isHelpFlag(a: string): boolean {
+  const t = flagToken(a)
+  return t !== null && isHelpName(t.name)
+}
+
+/** The index of the first argument that is not a flag (`argv.length` when there is none). */
+export function firstArgument(argv: readonly string[]): number {
+  const i = argv.findIndex((a) => flagToken(a) === null)
+  return i < 0 ? argv.length : i
+}
+
+/**
+ * `a` as the bool flag `name` alone, or given a value Go reads as a bool (`-version`,
+ * `--version=T`): its value; null when `a` is not that flag or its value is no Go bool.
+ */
+export function boolFlagValue(a: string, name: string): boolean | null {
+  const t = flagToken(a)
+  if (t === null || t.name !== name) return null
+  return t.value === undefined ? true : parseGoBool(t.value)
+}
+
+/** The bool `value` (as typed) as oclif reads it: `--name` or `--no-name`. */
+function boolArg(name: string, value: string | undefined, negated: boolean, typed: string): string {
+  const on = value === undefined ? true : parseGoBool(value)
+  if (on === null) throw new GoArgsError(typed, value as string)
+  return on !== negated ? `--${name}` : `--no-${name}`
+}
+
 export function normalizeGoArgs(argv: readonly string[], flags: Shapes): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -77,28 +120,20 @@ export function normalizeGoArgs(argv: readonly string[], flags: Shapes): string[
       break
     }
     const t = flagToken(a)
-    if (t === null) {
-      out.push(a)
+    const f = t === null ? null : resolve(t, flags)
+    if (t === null || f === null) {
+      // a positional argument, or a flag the command does not have (oclif names it)
+      out.push(t === null || t.short ? a : `--${t.name}${t.value === undefined ? '' : `=${t.value}`}`)
       continue
     }
-    // a one-letter Go flag with a value: -n=5 → -n 5 (oclif's short-flag form)
-    if (t.short) {
-      out.push(t.typed, ...(t.value === undefined ? [] : [t.value]))
+    if (f.shape.type === 'boolean') {
+      out.push(boolArg(f.name, t.value, f.negated, t.typed))
       continue
     }
-    const {name, value} = t
-    if (name.length < 2) {
-      out.push(a)
-      continue
-    }
-    const def = flags[name]
-    if (def?.type === 'boolean' && value !== undefined) {
-      if (TRUE.has(value)) out.push(`--${name}`)
-      else if (FALSE.has(value)) out.push(def.allowNo ? `--no-${name}` : `--${name}=false`)
-      else throw new GoArgsError(t.typed, value)
-      continue
-    }
-    out.push(value === undefined ? `--${name}` : `--${name}=${value}`)
+    // Go: an option flag without `=value` takes the next argument, whatever it looks like;
+    // joined, so that oclif cannot read a value such as `-version` or `--` as a flag
+    const value = t.value ?? argv[++i]
+    out.push(value === undefined ? `--${f.name}` : `--${f.name}=${value.startsWith('-') ? VALUE_MARK : ''}${value}`)
   }
   return out
 }
@@ -133,7 +168,7 @@ export function scanGoArgs(argv: readonly string[], flags: Shapes): GoArgsScan {
     if (f === null) {
       // as Go's flag package: -h and -help are help unless the command defines them; the
       // first of help and an unknown flag ends the scan
-      if (t.name === 'h' || t.name === 'help') scan.help = true
+      if (isHelpName(t.name)) scan.help = true
       else scan.unknown = t.typed
       break
     }
@@ -141,6 +176,30 @@ export function scanGoArgs(argv: readonly string[], flags: Shapes): GoArgsScan {
     if (f.shape.type === 'option' && t.value === undefined) i++
   }
   return scan
+}
+
+/**
+ * `argv` with each option flag given without `=` joined to its next argument when `join(value)`
+ * (`-channel --help` → `-channel=--help`), the flag as typed: oclif, before any parse, shows its
+ * own help for a `--help` anywhere on the line, even as a flag's value.
+ */
+export function joinOptionValues(argv: readonly string[], flags: Shapes, join: (value: string) => boolean): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    const t = flagToken(a)
+    const f = t === null ? null : resolve(t, flags)
+    const next = argv[i + 1]
+    if (t !== null && f?.shape.type === 'option' && t.value === undefined && next !== undefined) {
+      out.push(...(join(next) ? [`${a}=${next}`] : [a, next]))
+      i++
+    } else out.push(a)
+  }
+  return out
 }
 
 /** canonical flag name → the way the user typed it (the last time), for error lines. */

@@ -23,7 +23,8 @@ export const lookupdHttpAddress = Flags.string({summary: 'lookupd HTTP address (
 export const consumerOpt = Flags.string({summary: 'option to passthrough to the consumer (repeatable): key,value', multiple: true, multipleNonGreedy: true, helpValue: '<key,value>'})
 export const producerOpt = Flags.string({summary: 'option to passthrough to the producer (repeatable): key,value', multiple: true, multipleNonGreedy: true, helpValue: '<key,value>'})
 export const toolLogLevel = logLevel({summary: 'log level on stderr: debug, info, warn, error or fatal, any case (debug also prints stack traces)', default: 'info'})
-export const version = Flags.boolean({summary: 'print the version and exit'})
+// every bool takes Go's -flag=false (as --no-flag, src/cli/go-args.ts), so every bool has allowNo
+export const version = Flags.boolean({summary: 'print the version and exit', allowNo: true})
 
 export {versionLine} from './commands-table.js'
 

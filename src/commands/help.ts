@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
-import {EXIT_MISUSE, NsqCommand} from '../cli/base.js'
-import {noCommandLine} from '../cli/commands-table.js'
-import {frontAnswer, writeAnswer} from '../cli/main.js'
+import {NsqCommand} from '../cli/base.js'
+import {helpAnswer, writeAnswer} from '../cli/main.js'
 import {loadManifest} from '../cli/manifest.js'
 
 export default class Help extends NsqCommand {
@@ -15,11 +14,7 @@ export default class Help extends NsqCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(Help)
     const words = argv as string[]
-    // the same usage as `nsqkit <command> --help` (src/cli/main.ts answers most of these itself)
-    const answer = frontAnswer(await loadManifest(), {argv: ['help', ...words]})
-    if (answer) return writeAnswer(answer)
-    // the same line as the init hook gives `nsqkit <words>`
-    process.stderr.write(`${noCommandLine(words, this.config.bin, (c) => Boolean(this.config.findCommand(c)))}\n`)
-    process.exitCode = EXIT_MISUSE
+    // src/cli/main.ts answers `nsqkit help ...` itself; this is the same answer through oclif
+    writeAnswer(helpAnswer(await loadManifest(), words))
   }
 }

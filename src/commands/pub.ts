@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
+import {programLine} from '../cli/misuse.js'
 import {readableStdin} from '../cli/stdin.js'
 import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
 import {IoError} from '../core/tools/io-error.js'
@@ -82,7 +83,7 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
     if (result.error === null && result.failed === 0) return
     process.exitCode = 1
     // the name the user typed, as on the error lines (to_nsq: ...)
-    process.stderr.write(`${process.env.NSQKIT_PROGRAM || this.id || 'pub'}: ${summary(result, addrs, signal.aborted ? signalName : null)}\n`)
+    process.stderr.write(`${programLine(this.id, summary(result, addrs, signal.aborted ? signalName : null))}\n`)
   }
 
   /** A live line on a terminal's stderr: records, published, rate. Returns the stopper. */

@@ -2,7 +2,7 @@ import {mkdir} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {acceptedFlags, givenFlags, optionsFromFlags, tableFlags} from '../cli/table-flags.js'
-import {versionLine} from '../cli/tool-flags.js'
+import {version, versionLine} from '../cli/tool-flags.js'
 import type {Broker} from '../core/broker/index.js'
 // the option tables alone, for the flags: the broker itself is loaded only to run
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS} from '../core/broker/options.js'
@@ -23,9 +23,9 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     ...tableFlags(BROKER_OPTIONS),
     // nsqd's flags for what nsqkit does not have yet (TLS, auth, statsd, ...): taken, warned about
     ...acceptedFlags(NSQD_COMPAT_OPTIONS, 'accepted for compatibility with nsqd; not acted on yet'),
-    verbose: Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true}),
-    'worker-id': Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true}),
-    version: Flags.boolean({summary: 'print the version and exit'}),
+    verbose: Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
+    'worker-id': Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
+    version,
   }
 
   async run(): Promise<void> {

@@ -15,7 +15,7 @@ const T = {timeout: 20_000}
 after(() => killChildren())
 
 describe('nsqkit help', {concurrency: true}, () => {
-  for (const args of [['help'], [], ['--help'], ['-h']]) {
+  for (const args of [['help'], [], ['--help'], ['-h'], ['--version=false']]) {
     test(`nsqkit ${args.join(' ')}: the commands, those of later releases and the Go names, exit 0`, T, async () => {
       const r = await runCli([...NSQKIT, ...args])
       assertExit(r, 0)
@@ -35,11 +35,31 @@ describe('nsqkit help', {concurrency: true}, () => {
     assert.equal(r.stdout, '')
   })
 
-  test('nsqkit --version: nsqkit/<version> <platform>-<arch> node-<version>, exit 0', T, async () => {
-    const r = await runCli([...NSQKIT, '--version'])
-    assertExit(r, 0)
-    assert.equal(r.stdout, `nsqkit/${NSQKIT_VERSION} ${process.platform}-${process.arch} node-${process.version}\n`)
-  })
+  for (const args of [['--version'], ['-version'], ['-v'], ['--version=true'], ['--version=T'], ['-v=1'], ['--version=false', '--version']]) {
+    test(`nsqkit ${args.join(' ')}: nsqkit/<version> <platform>-<arch> node-<version>, exit 0`, T, async () => {
+      const r = await runCli([...NSQKIT, ...args])
+      assertExit(r, 0)
+      assert.equal(r.stdout, `nsqkit/${NSQKIT_VERSION} ${process.platform}-${process.arch} node-${process.version}\n`)
+      assert.equal(r.stderr, '')
+    })
+  }
+
+  // nsqkit's own flags come first, as Go's: the first unknown one is named, a bad bool too
+  const rootMisuse: [string[], RegExp][] = [
+    [['--version', '--bogus'], /^nsqkit: unknown flag --bogus \(see nsqkit --help\)$/],
+    [['-bogus', '--version'], /^nsqkit: unknown flag -bogus \(see nsqkit --help\)$/],
+    [['--version=maybe'], /^nsqkit: invalid boolean value "maybe" for --version \(true or false\)$/],
+    [['--help', 'nope'], /^nsqkit: unknown command "nope" \(see nsqkit --help\)$/],
+    [['-h', 'to-file'], /^to-file: not built yet in nsqkit/],
+  ]
+  for (const [args, line] of rootMisuse) {
+    test(`nsqkit ${args.join(' ')}: one line, exit 2`, T, async () => {
+      const r = await runCli([...NSQKIT, ...args])
+      assertExit(r, 2)
+      assertOneLine(r, line)
+      assert.equal(r.stdout, '')
+    })
+  }
 
   test('nsqkit --bogus: an unknown flag before any command, named as typed, exit 2', T, async () => {
     const r = await runCli([...NSQKIT, '--bogus=1'])
@@ -52,14 +72,14 @@ describe('command lines that name no command', {concurrency: true}, () => {
   test('nsqkit tail extra --topic x: "unexpected argument", exit 2 (not "command tail:extra not found")', T, async () => {
     const r = await runCli([...NSQKIT, 'tail', 'extra', '--topic', 'x'])
     assertExit(r, 2)
-    assertOneLine(r, /^nsqkit tail: unexpected argument "extra"/)
+    assertOneLine(r, /^tail: unexpected argument "extra" \(see nsqkit tail --help\)$/)
     assert.doesNotMatch(r.stderr, /tail:extra/)
   })
 
   test('nsq_tail extra -topic=x names the shim', T, async () => {
     const r = await runCli([...shim('nsq_tail'), 'extra', '-topic=x'])
     assertExit(r, 2)
-    assertOneLine(r, /^nsq_tail: unexpected argument "extra"/)
+    assertOneLine(r, /^nsq_tail: unexpected argument "extra" \(see nsq_tail -help\)$/)
   })
 
   test('nsqkit nope: unknown command, exit 2', T, async () => {

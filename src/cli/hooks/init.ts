@@ -16,7 +16,7 @@ const hook: Hook<'init'> = async function (opts) {
   if (id === undefined || id.startsWith('-')) return
   const config = opts.config
   if (config.findCommand(id) || config.findTopic(id)) return
-  const line = noCommandLine(id.split(':'), config.bin, (c) => Boolean(config.findCommand(c)), process.env.NSQKIT_PROGRAM)
+  const line = noCommandLine(id.split(':'), config.bin, (c) => config.findCommand(c)?.id)
   process.stderr.write(`${line}\n`)
   this.exit(EXIT_MISUSE)
 }
