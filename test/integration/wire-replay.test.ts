@@ -15,8 +15,13 @@
  *     serve listens on (the capture ran on 4151/4150); "memory" (Go runtime figures) must have
  *     the same keys with numeric values. Every other body byte for byte.
  *  TCP
- *   - the frame sequence (type and bytes) and whether the server closed the connection; timing
- *     and TCP segmentation are not compared.
+ *   - the frame sequence (type and bytes) and whether the server closed the connection; TCP
+ *     segmentation is not compared, nor timing, but for a frame the capture shows coming 500 ms
+ *     or more after the write before it (the heartbeat): serve's may not come before 90 % of
+ *     that delay. A close later after the last write than the capture watched the connection is
+ *     not one (nsqd closes a silent client after two heartbeats).
+ *   - the replay is paced by the capture's times: after each write it waits for the frames the
+ *     capture shows by then (or its close), 5 s at most, then 150 ms for anything extra.
  *   - message frames: the 8-byte timestamp is not compared (it must be nanoseconds within 1 h
  *     of now), nor the 16-byte id (it must be 16 chars [0-9a-f]); attempts and body are.
  *   - IDENTIFY's feature-negotiation JSON as a value (key order free); "version" may be any
@@ -29,7 +34,6 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readdirSync} from 'node:fs'
 import {connect} from 'node:net'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {CAPTURES_DIR, parseHttpAnswer, readCapture, type HttpAnswer} from '../helpers/nsqd-captures.js'
 import {startServe, type ServeChild} from '../helpers/serve.js'
@@ -295,9 +299,8 @@ interface ProbeContext {
 }
 
 interface Step {
+  /** one write (the capture's `sent` lists them, after the magic) */
   send: Buffer | ((ctx: ProbeContext) => Buffer)
-  /** ms to wait after sending; 250 by default */
-  wait?: number
 }
 
 interface TcpCase {
@@ -338,9 +341,9 @@ const TCP_CASES: TcpCase[] = [
   {name: 'pub_invalid_topic', steps: [{send: withBody('PUB bad!topic', 'x')}]},
   {name: 'pub_empty_body', steps: [{send: withBody('PUB ref_tcp', '')}]},
   {name: 'pub_over_max_msg_size_header_only', steps: [{send: Buffer.concat([line('PUB ref_tcp'), u32(MAX_MSG_SIZE + 1)])}]},
-  {name: 'pub_over_max_msg_size_with_body', steps: [{send: withBody('PUB ref_tcp', Buffer.alloc(MAX_MSG_SIZE + 1, 0x61)), wait: 600}]},
+  {name: 'pub_over_max_msg_size_with_body', steps: [{send: withBody('PUB ref_tcp', Buffer.alloc(MAX_MSG_SIZE + 1, 0x61))}]},
   {name: 'mpub_zero_messages', steps: [{send: Buffer.concat([line('MPUB ref_tcp'), u32(4), u32(0)])}]},
-  {name: 'fin_unknown_id_subscribed', steps: [{send: line('SUB ref_tcp_fin ch')}, {send: line(`FIN ${FAKE_ID}`)}, {send: line('NOP'), wait: 150}]},
+  {name: 'fin_unknown_id_subscribed', steps: [{send: line('SUB ref_tcp_fin ch')}, {send: line(`FIN ${FAKE_ID}`)}, {send: line('NOP')}]},
   {name: 'fin_not_subscribed', steps: [{send: line(`FIN ${FAKE_ID}`)}]},
   {name: 'fin_bad_id_length', steps: [{send: line('SUB ref_tcp_fin ch')}, {send: line('FIN abc')}]},
   {name: 'req_unknown_id', steps: [{send: line('SUB ref_tcp_fin ch')}, {send: line(`REQ ${FAKE_ID} 0`)}]},
@@ -355,38 +358,128 @@ const TCP_CASES: TcpCase[] = [
       {send: line('SUB ref_tcp_msg ch')},
       {send: line('RDY 1')},
       {send: (ctx) => (ctx.lastMsgId ? line(`FIN ${ctx.lastMsgId}`) : line('NOP'))},
-      {send: line('CLS'), wait: 300},
+      {send: line('CLS')},
     ],
   },
-  {name: 'heartbeat_1s', steps: [{send: identify({client_id: 'probe', heartbeat_interval: 1000})}, {send: Buffer.alloc(0), wait: 1300}]},
+  // the heartbeat comes about 1 s after IDENTIFY: the capture's frame times say so (see stepPlans)
+  {name: 'heartbeat_1s', steps: [{send: identify({client_id: 'probe', heartbeat_interval: 1000})}]},
 ]
 
 interface ProbeFrame {
   frame_type: number
   raw_hex: string
+  /** ms after the magic was sent that the frame was whole */
+  t_ms: number
+}
+
+interface ProbeWrite {
+  /** ms after the magic was sent */
+  t_ms: number
+  bytes?: number
 }
 
 /** A case as tcp_frames.json holds it (and as probe() returns it). */
 interface ProbeResult {
   name: string
+  /** the magic, then each step's write */
+  sent: ProbeWrite[]
   frames: ProbeFrame[]
   closed_by_server: boolean
+  /** ms after the magic was sent that the connection closed (by the server or by the probe) */
+  close_t_ms: number
   error: string | null
 }
 
+/** How long a step may take to bring what the capture shows for it (a loaded machine is slow). */
+const STEP_LIMIT_MS = 5000
+/** After a step has brought what the capture shows, how long to wait for more (an extra frame, a close). */
+const QUIET_MS = 150
+/** A captured frame this long or longer after its step's write was a timer's (the heartbeat), not an answer. */
+const TIMED_MS = 500
+/** ...and serve's may not come before this share of the captured delay (timers do not fire early). */
+const TIMED_EARLIEST = 0.9
+
+/** What the capture shows for a step, from its times: the frames up to its end, a close, a late frame. */
+interface StepPlan {
+  /** frames the capture has by the end of this step, those of earlier steps included */
+  framesBy: number
+  /** the server closed after this step (the last one the probe sent) */
+  close: boolean
+  /** the longest a frame of this step came after the step's write, if one was timed (>= TIMED_MS) */
+  timedMs: number
+}
+
+/** A captured frame that came TIMED_MS or more after its step's write: which step, how late. */
+interface TimedFrame {
+  frame: number
+  step: number
+  afterMs: number
+}
+
+/** The step (index into the writes after the magic) each captured frame answers: the last write before it. */
+function stepOfFrames(ref: ProbeResult): number[] {
+  const writes = ref.sent.slice(1).map((w) => w.t_ms)
+  return ref.frames.map((f) => {
+    let k = 0
+    for (let i = 0; i < writes.length; i++) if ((writes[i] as number) <= f.t_ms) k = i
+    return k
+  })
+}
+
+function timedFrames(ref: ProbeResult): TimedFrame[] {
+  const steps = stepOfFrames(ref)
+  return ref.frames.flatMap((f, frame) => {
+    const step = steps[frame] as number
+    const afterMs = f.t_ms - (ref.sent[step + 1]?.t_ms ?? 0)
+    return afterMs >= TIMED_MS ? [{frame, step, afterMs}] : []
+  })
+}
+
+/** One plan per step, read from the capture's times (the probe paused 250 ms or more between writes). */
+function stepPlans(ref: ProbeResult, nSteps: number): StepPlan[] {
+  const steps = stepOfFrames(ref)
+  const timed = timedFrames(ref)
+  return Array.from({length: nSteps}, (_, k) => ({
+    framesBy: steps.filter((s) => s <= k).length,
+    close: ref.closed_by_server && k === nSteps - 1,
+    timedMs: Math.max(0, ...timed.filter((t) => t.step === k).map((t) => t.afterMs)),
+  }))
+}
+
 /**
- * Run one case as the capture's probe did: connect, send the magic, then each step followed
- * by its wait (stopping if the server has closed); close the connection ourselves if the
- * server has not by then. Frames are cut by their size prefix, by hand.
+ * Run one case as the capture's probe did, paced by what came back rather than by the clock:
+ * connect, send the magic, then each step, and wait until the frames the capture shows by the
+ * end of that step have come (or the close it shows, or the server closed), STEP_LIMIT_MS at
+ * most (plus the captured delay of a timed frame), then QUIET_MS more for anything the capture
+ * does not have; stop if the server has closed, and close the connection ourselves if it has not
+ * by the end. What is missing after the limit, or extra in the quiet window, is a difference.
+ * Frames are cut by their size prefix, by hand.
  */
-function probe(port: number, c: TcpCase): Promise<ProbeResult> {
+function probe(port: number, c: TcpCase, plans: StepPlan[]): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const res: ProbeResult = {name: c.name, frames: [], closed_by_server: false, error: null}
+    const res: ProbeResult = {name: c.name, sent: [], frames: [], closed_by_server: false, close_t_ms: 0, error: null}
     const ctx: ProbeContext = {}
     let buf = Buffer.alloc(0)
     let connected = false
     let closed = false
     let weClosed = false
+    let t0 = 0
+    const now = (): number => Math.round(performance.now() - t0)
+    // resolved when `cond` holds (checked on every frame and on the close) or after `ms`
+    let wake: (() => void) | undefined
+    const until = (cond: () => boolean, ms: number): Promise<void> =>
+      new Promise((done) => {
+        const finish = (): void => {
+          clearTimeout(timer)
+          wake = undefined
+          done()
+        }
+        const timer = setTimeout(finish, ms)
+        wake = () => {
+          if (cond()) finish()
+        }
+        wake()
+      })
     const sock = connect(port, '127.0.0.1')
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d])
@@ -396,9 +489,10 @@ function probe(port: number, c: TcpCase): Promise<ProbeResult> {
         const type = buf.readUInt32BE(4)
         const data = buf.subarray(8, 4 + size)
         if (type === 2 && data.length >= 26) ctx.lastMsgId = data.subarray(10, 26).toString('latin1')
-        res.frames.push({frame_type: type, raw_hex: buf.subarray(0, 4 + size).toString('hex')})
+        res.frames.push({frame_type: type, raw_hex: buf.subarray(0, 4 + size).toString('hex'), t_ms: now()})
         buf = buf.subarray(4 + size)
       }
+      wake?.()
     })
     sock.on('error', (e: NodeJS.ErrnoException) => {
       res.error = e.code ?? e.message
@@ -406,22 +500,30 @@ function probe(port: number, c: TcpCase): Promise<ProbeResult> {
     sock.on('close', () => {
       closed = true
       res.closed_by_server = !weClosed
+      res.close_t_ms = now()
+      wake?.()
       if (!connected) resolve(res) // could not connect: res.error says why
     })
     sock.on('connect', async () => {
       connected = true
-      sock.write(c.magic ?? MAGIC)
-      for (const st of c.steps) {
+      t0 = performance.now()
+      const magic = c.magic ?? MAGIC
+      sock.write(magic)
+      res.sent.push({t_ms: 0, bytes: magic.length})
+      for (const [k, st] of c.steps.entries()) {
         if (closed) break
+        const plan = plans[k] ?? {framesBy: 0, close: false, timedMs: 0}
         const b = typeof st.send === 'function' ? st.send(ctx) : st.send
-        if (b.length) sock.write(b)
-        await sleep(st.wait ?? 250)
+        sock.write(b)
+        res.sent.push({t_ms: now(), bytes: b.length})
+        await until(() => closed || (res.frames.length >= plan.framesBy && !plan.close), STEP_LIMIT_MS + plan.timedMs)
+        await until(() => closed, QUIET_MS)
       }
       if (!closed) {
         weClosed = true
         sock.destroy()
+        await until(() => closed, 1000)
       }
-      await sleep(20)
       resolve(res)
     })
   })
@@ -464,13 +566,47 @@ const jsonOf = (key: string): Json | undefined => {
   return m ? (JSON.parse(m[1] as string) as Json) : undefined
 }
 
-/** Every difference between the captured case and serve's: each differing frame, the count, the close. */
+/**
+ * A timed frame of the capture (the heartbeat) that serve sent too early: before TIMED_EARLIEST
+ * of the captured delay after the same step's write. Only where the frame itself is the same.
+ */
+function timingDiffs(ref: ProbeResult, got: ProbeResult, r: string[], g: string[]): string[] {
+  return timedFrames(ref).flatMap(({frame, step, afterMs}) => {
+    const gf = got.frames[frame]
+    const gw = got.sent[step + 1]
+    if (gf === undefined || gw === undefined || r[frame] !== g[frame]) return []
+    const gotMs = gf.t_ms - gw.t_ms
+    const earliest = Math.floor(afterMs * TIMED_EARLIEST)
+    return gotMs < earliest ? [`frame ${frame + 1} came ${gotMs} ms after step ${step + 1}'s write, expected about ${afterMs} ms as captured (not before ${earliest} ms)`] : []
+  })
+}
+
+/** ms from the last write to the close. */
+const openAfterLastWrite = (p: ProbeResult): number => p.close_t_ms - (p.sent[p.sent.length - 1]?.t_ms ?? 0)
+
+/**
+ * serve closed, but only after all the capture's writes and later after the last one than the
+ * capture watched an open connection (nsqd too closes a silent client, after 2 heartbeats): not
+ * a difference. Only heartbeat_1s watches long enough for that, when a loaded machine delays its
+ * heartbeat towards the 2 s read deadline.
+ */
+function closedAfterCapture(ref: ProbeResult, got: ProbeResult): boolean {
+  return !ref.closed_by_server && got.closed_by_server && got.sent.length === ref.sent.length && openAfterLastWrite(got) >= openAfterLastWrite(ref)
+}
+
+/** When things happened, for a failure message: "writes 0 1, frames 2 1003, closed by the probe 1552" (ms). */
+const timesOf = (p: ProbeResult): string =>
+  `writes ${p.sent.map((w) => w.t_ms).join(' ')}, frames ${p.frames.map((f) => f.t_ms).join(' ') || '-'}, closed by the ${p.closed_by_server ? 'server' : 'probe'} ${p.close_t_ms}`
+
+/** Every difference between the captured case and serve's: each differing frame, the count, the close, a timed frame too early. */
 function compareTcp(ref: ProbeResult, got: ProbeResult): string[] {
   const r = ref.frames.map((f) => frameKey(f, true))
   const g = got.frames.map((f) => frameKey(f, false))
+  const timing = timingDiffs(ref, got, r, g)
   const sameFrames = r.length === g.length && r.every((x, i) => x === g[i])
-  if (sameFrames && ref.closed_by_server === got.closed_by_server) return []
-  if (ref.name === 'pub_over_max_msg_size_with_body' && got.closed_by_server && g.length === 0 && got.error === 'ECONNRESET') return []
+  const gotClosed = got.closed_by_server && !closedAfterCapture(ref, got)
+  if (sameFrames && ref.closed_by_server === gotClosed) return timing
+  if (ref.name === 'pub_over_max_msg_size_with_body' && gotClosed && g.length === 0 && got.error === 'ECONNRESET') return []
   const probs: string[] = []
   for (let k = 0; k < Math.max(r.length, g.length); k++) {
     const rk = r[k]
@@ -485,11 +621,11 @@ function compareTcp(ref: ProbeResult, got: ProbeResult): string[] {
     )
   }
   if (r.length !== g.length) probs.push(`${g.length} frames, expected ${r.length}`)
-  if (ref.closed_by_server !== got.closed_by_server) {
-    probs.push(`connection ${got.closed_by_server ? 'closed by the server' : 'left open'}, expected ${ref.closed_by_server ? 'closed by the server' : 'left open'}`)
+  if (ref.closed_by_server !== gotClosed) {
+    probs.push(`connection ${gotClosed ? 'closed by the server' : 'left open'}, expected ${ref.closed_by_server ? 'closed by the server' : 'left open'}`)
   }
   if (got.error) probs.push(`socket error ${got.error}`)
-  return probs
+  return [...probs, ...timing]
 }
 
 const TCP_REF = (JSON.parse(readCapture('tcp_frames.json')) as {cases: ProbeResult[]}).cases
@@ -516,6 +652,18 @@ test('every capture has a replay and every replay a capture', () => {
   for (const n of HTTP_ORDER) if (!HTTP_FILES.includes(n)) probs.push(`replay-order.txt names ${n}, but there is no http_${n}.txt`)
   for (const rc of TCP_REF) if (!TCP_CASES.some((c) => c.name === rc.name)) probs.push(`tcp_frames.json has ${rc.name}, but TCP_CASES does not say what to send`)
   for (const c of TCP_CASES) if (!TCP_REF.some((rc) => rc.name === c.name)) probs.push(`TCP_CASES has ${c.name}, but tcp_frames.json has no capture of it`)
+  // the replay is paced by the capture's times, step by step: the steps must be its writes
+  for (const rc of TCP_REF) {
+    const c = TCP_CASES.find((x) => x.name === rc.name)
+    if (!c) continue
+    const writes = rc.sent.slice(1)
+    if (writes.length !== c.steps.length) probs.push(`${rc.name}: ${c.steps.length} steps, but the capture has ${writes.length} writes after the magic`)
+    c.steps.forEach((st, k) => {
+      const n = (typeof st.send === 'function' ? st.send({lastMsgId: FAKE_ID}) : st.send).length
+      if (writes[k] !== undefined && writes[k].bytes !== n) probs.push(`${rc.name}: step ${k + 1} writes ${n} bytes, the capture's write ${writes[k].bytes ?? '(no length)'}`)
+    })
+    if ([...rc.sent, ...rc.frames].some((x) => typeof x.t_ms !== 'number')) probs.push(`${rc.name}: a write or frame without its time (t_ms)`)
+  }
   assert.deepEqual(probs, [])
   // what the fixtures held when this test was written: a lost file shows up here
   assert.ok(HTTP_CASES.length >= 24, `${HTTP_CASES.length} HTTP cases`)
@@ -548,9 +696,10 @@ describe('TCP: the nsqd 1.3.0 frames, one fresh connection per case', () => {
   for (const rc of TCP_REF) {
     const c = TCP_CASES.find((x) => x.name === rc.name)
     test(`tcp ${rc.name}`, {skip: c ? false : 'no replay (see the first test)'}, async () => {
-      const got = await probe(running().tcpPort, c as TcpCase)
+      const tc = c as TcpCase
+      const got = await probe(running().tcpPort, tc, stepPlans(rc, tc.steps.length))
       const probs = compareTcp(rc, got)
-      assert.ok(probs.length === 0, `tcp ${rc.name}:\n  ${probs.join('\n  ')}`)
+      assert.ok(probs.length === 0, `tcp ${rc.name}:\n  ${probs.join('\n  ')}\n  (ms after the magic: serve ${timesOf(got)}; nsqd ${timesOf(rc)})`)
     })
   }
 })
