@@ -22,19 +22,8 @@ const SNAPSHOT = join(REPO_ROOT, 'test', 'fixtures', 'command-snapshot.json')
 /** defaults that depend on the machine (hostname) */
 const MACHINE_DEFAULTS = new Set(['serve.node-id', 'serve.broadcast-address'])
 
-interface FlagDef {
-  type: string
-  char?: string
-  summary?: string
-  description?: string
-  default?: unknown
-  multiple?: boolean
-  hidden?: boolean
-  allowNo?: boolean
-  helpValue?: string
-  options?: readonly string[]
-  noCacheDefault?: boolean
-}
+/** A flag as the command class defines it (oclif's object): the manifest's fields, oclif's own type names. */
+type FlagDef = Omit<FlagInfo, 'name' | 'type'> & {type: string; noCacheDefault?: boolean}
 
 interface CommandClass {
   flags?: Record<string, FlagDef>
