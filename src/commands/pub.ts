@@ -3,6 +3,7 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {argBytes, lostBytes, rawArgv} from '../cli/raw-argv.js'
 import {programLine} from '../cli/misuse.js'
 import {readableStdin} from '../cli/stdin.js'
+import {startStatusLine} from '../cli/status-line.js'
 import {checkAddress, clientConfig, toolLogLevel, nsqdTcpAddress, producerOpt, stderrLogger, userAgent, version, versionLine} from '../cli/tool-flags.js'
 import {IoError} from '../core/tools/io-error.js'
 import type {PubResult, PubRun} from '../core/tools/pub.js'
@@ -89,17 +90,11 @@ Exits 0 only when every record was acknowledged by every nsqd; otherwise prints 
   /** A live line on a terminal's stderr: records, published, rate. Returns the stopper. */
   private progress(run: PubRun): () => void {
     const t0 = Date.now()
-    const draw = (): void => {
+    return startStatusLine(process.stderr, () => {
       const s = run.stats
       const secs = Math.max(0.001, (Date.now() - t0) / 1000)
-      process.stderr.write(`\r\x1b[K${s.records} records, ${s.published} published, ${Math.round(s.published / secs)}/s`)
-    }
-    const timer = setInterval(draw, 250)
-    return () => {
-      clearInterval(timer)
-      draw()
-      process.stderr.write('\n')
-    }
+      return `${s.records} records, ${s.published} published, ${Math.round(s.published / secs)}/s`
+    })
   }
 }
 

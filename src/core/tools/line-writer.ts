@@ -22,6 +22,7 @@
  */
 import {fstatSync} from 'node:fs'
 import type {Writable} from 'node:stream'
+import {joinParts, partSize} from './record-format.js'
 
 export type OutputMode = 'direct' | 'paced'
 
@@ -62,11 +63,6 @@ function newGroup(): Group {
   })
   return {promise, resolve, reject}
 }
-
-/** a one-character ASCII string (tail's '\n'): sized and copied without a call into C++ */
-const isAsciiChar = (s: string): boolean => s.length === 1 && s.charCodeAt(0) < 0x80
-
-const byteSize = (p: Buffer | string): number => (typeof p !== 'string' ? p.length : isAsciiChar(p) ? 1 : Buffer.byteLength(p))
 
 export class LineWriter {
   readonly mode: OutputMode
@@ -119,12 +115,12 @@ export class LineWriter {
     let count = 0
     if (typeof data === 'string' || Buffer.isBuffer(data)) {
       this.parts.push(data)
-      bytes = byteSize(data)
+      bytes = partSize(data)
       count = 1
     } else {
       for (const d of data) {
         this.parts.push(d)
-        bytes += byteSize(d)
+        bytes += partSize(d)
       }
       count = data.length
     }
@@ -213,16 +209,7 @@ export class LineWriter {
       partEnd += this.partCounts[end] as number
       end++
     }
-    const chunk = Buffer.allocUnsafe(total)
-    let o = 0
-    for (let i = this.partHead; i < partEnd; i++) {
-      const p = this.parts[i] as Buffer | string
-      if (typeof p !== 'string') {
-        chunk.set(p, o)
-        o += p.length
-      } else if (isAsciiChar(p)) chunk[o++] = p.charCodeAt(0)
-      else o += chunk.write(p, o)
-    }
+    const chunk = joinParts(this.parts, this.partHead, partEnd, total)
     // the groups of this write, each once (a group's records are next to each other)
     const batch: Group[] = []
     for (let i = this.head; i < end; i++) {

@@ -17,15 +17,16 @@
  *  - `format: 'json'`: one object per line, {"topic","id","attempts","timestamp","body"}, the
  *    body as text when it is valid UTF-8, else base64 with "encoding":"base64".
  */
-import {isUtf8} from 'node:buffer'
 import type {Writable} from 'node:stream'
 import type {Logger} from '../util/logger.js'
-import {Consumer, type ConsumerMessage} from '../client/consumer.js'
+import {Consumer} from '../client/consumer.js'
 import type {ClientConfig} from '../client/options.js'
 import {IoError} from './io-error.js'
+import {formatRecord, type RecordFormat} from './record-format.js'
 import {isBrokenPipe, LineWriter, type OutputMode} from './line-writer.js'
 
-export type TailFormat = 'raw' | 'json'
+/** tail's --format: raw or json (record-format.ts) */
+export type TailFormat = Extract<RecordFormat, 'raw' | 'json'>
 
 export interface TailOptions {
   topics: string[]
@@ -59,19 +60,6 @@ export interface TailResult {
 /** nsq_tail's default channel: `tail%06d#ephemeral` with rand.Int()%999999. */
 export function randomTailChannel(random: () => number = Math.random): string {
   return `tail${String(Math.floor(random() * 999999)).padStart(6, '0')}#ephemeral`
-}
-
-/** The output of one message, as parts the writer copies once into its batch. */
-export function formatMessage(topic: string, msg: ConsumerMessage, format: TailFormat, printTopic: boolean): (Buffer | string)[] {
-  if (format === 'json') {
-    const text = isUtf8(msg.body)
-    const o: Record<string, unknown> = {topic, id: msg.id, attempts: msg.attempts, timestamp: '__TS__'}
-    o.body = text ? msg.body.toString('utf8') : msg.body.toString('base64')
-    if (!text) o.encoding = 'base64'
-    // the nanosecond timestamp is an exact integer (beyond a double's precision)
-    return [JSON.stringify(o).replace('"__TS__"', msg.timestamp.toString()) + '\n']
-  }
-  return printTopic ? [`${topic} | `, msg.body, '\n'] : [msg.body, '\n']
 }
 
 export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailResult> {
@@ -118,7 +106,7 @@ export async function tail(opts: TailOptions, ctx: ToolContext): Promise<TailRes
           // the last one wanted: nothing more may come (those already sent are requeued once)
           if (++taken === limit) stopFlow()
           try {
-            await writer.push(formatMessage(topic, msg, opts.format, opts.printTopic))
+            await writer.push(formatRecord(topic, msg, opts.format, opts.printTopic))
           } catch {
             msg.requeue(0, false)
             return

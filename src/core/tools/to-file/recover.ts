@@ -38,8 +38,9 @@
 import {open, unlink, type FileHandle} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import zlib from 'node:zlib'
+import type {RecordFormat} from '../record-format.js'
 
-export type RecordFormat = 'raw' | 'json' | 'length-prefixed'
+export type {RecordFormat}
 
 export interface RecoverOptions {
   gzip: boolean
