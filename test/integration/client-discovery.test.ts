@@ -1,7 +1,7 @@
 /**
  * Consumer discovery through nsqlookupd (NSQ-SPEC §4.3 "Discovery", §3.3 /lookup), against a
- * small lookupd HTTP responder in the test (node:http on 127.0.0.1:0) that points at real
- * `nsqkit serve` children:
+ * small lookupd HTTP responder (FakeLookupd, test/helpers/fake-lookupd.ts: node:http on
+ * 127.0.0.1:0) that points at real `nsqkit serve` children:
  *
  *  - GET /lookup?topic=T with `Accept: application/vnd.nsq; version=1.0`, in the 1.x answer
  *    shape and in the pre-1.0 wrapped one; host:port or URL addresses (path kept, /lookup by
@@ -13,79 +13,16 @@
  */
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {createServer, type IncomingMessage, type Server} from 'node:http'
 import {Consumer} from '../../src/core/client/consumer.js'
 import type {ClientConfig} from '../../src/core/client/options.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {Cleanup, type Received} from '../helpers/client-harness.js'
-import {HOST} from '../helpers/net.js'
+import {FakeLookupd, producerEntry} from '../helpers/fake-lookupd.js'
 import {startServe, useServes, type ServeChild} from '../helpers/serve.js'
 import {sleep, waitFor, withTimeout} from '../helpers/wait.js'
 
 const T = {timeout: 20_000}
 const ACCEPT = 'application/vnd.nsq; version=1.0'
-
-interface LookupRequest {
-  at: number
-  method: string
-  path: string
-  query: URLSearchParams
-  accept: string | undefined
-}
-
-type Answer = (req: LookupRequest) => {status: number; body: unknown}
-
-/** A fake nsqlookupd: answers every request with `answer`, records what it was asked. */
-class FakeLookupd {
-  readonly requests: LookupRequest[] = []
-
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-    public answer: Answer,
-  ) {}
-
-  static async start(answer: Answer): Promise<FakeLookupd> {
-    const ref: {self?: FakeLookupd} = {}
-    const server = createServer((req: IncomingMessage, res) => {
-      const url = new URL(req.url ?? '/', `http://${HOST}`)
-      const r: LookupRequest = {at: Date.now(), method: req.method ?? '', path: url.pathname, query: url.searchParams, accept: req.headers.accept}
-      ref.self?.requests.push(r)
-      const {status, body} = ref.self ? ref.self.answer(r) : {status: 503, body: {}}
-      const text = typeof body === 'string' ? body : JSON.stringify(body)
-      res.writeHead(status, {'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text)})
-      res.end(text)
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, HOST, () => resolve())
-    })
-    const addr = server.address()
-    ref.self = new FakeLookupd(server, typeof addr === 'object' && addr !== null ? addr.port : 0, answer)
-    return ref.self
-  }
-
-  get addr(): string {
-    return `${HOST}:${this.port}`
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
-  }
-}
-
-/** A /lookup producers entry for a broker, as nsqlookupd 1.3.0 writes it. */
-function producerEntry(b: ServeChild): Record<string, unknown> {
-  return {
-    remote_address: '127.0.0.1:1',
-    hostname: 'h',
-    broadcast_address: HOST,
-    tcp_port: b.tcpPort,
-    http_port: b.httpPort,
-    version: '1.3.0',
-  }
-}
 
 /** The 1.x /lookup answer. */
 const lookupBody = (...brokers: ServeChild[]): unknown => ({channels: [], producers: brokers.map(producerEntry)})
