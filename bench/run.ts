@@ -12,6 +12,10 @@
  *  - pub / tail: the built CLI as a child process: `nsqkit pub < file` of 1,000,000 36-byte
  *    lines, then `nsqkit tail -n 1000000 > /dev/null` (process start-up included).
  *
+ *  - to-file: 1,000,000 messages of 200 B drained from the broker into files by `nsqkit to-file`
+ *    (a child process), plain and gzip level 6, at max-in-flight 200 and 2500, timed until the
+ *    last one is fsynced and FINed (bench/to-file.ts).
+ *
  *  - startup (first, on the quiet machine): the median of 10 runs of `nsqkit --version`,
  *    `nsq_tail --help`, `to_nsq -version` and the first line of `nsq_tail -n 1` (bench/startup.ts).
  *
@@ -19,7 +23,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000), --startup-only (the start-up phase alone).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --startup-only (the start-up phase alone).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -31,6 +35,7 @@ import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
 import {RUN_JS, startServe} from '../test/helpers/serve.js'
 import {startup} from './startup.js'
+import {toFileBench} from './to-file.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -221,6 +226,15 @@ async function main(): Promise<void> {
       console.log(`tail: ${lines} msgs in ${dt.toFixed(2)}s = ${rate(lines, dt)} msgs/s (nsqkit tail -n ${lines} > /dev/null, process start included)`)
     } finally {
       rmSync(dir, {recursive: true, force: true})
+    }
+
+    // to-file: drain 1,000,000 messages into files, plain and gzip, at its default
+    // max-in-flight and at a larger one (an archiver's usual setting)
+    if ('httpPort' in serve) {
+      const messages = arg('tofile-messages', 1_000_000)
+      for (const gzip of [false, true]) {
+        for (const maxInFlight of [200, 2500]) console.log(await toFileBench(serve, {messages, size: SIZE, gzip, maxInFlight}))
+      }
     }
   } finally {
     await serve.stop()

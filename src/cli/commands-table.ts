@@ -18,6 +18,7 @@ export const BUILT: readonly PlannedCommand[] = [
   {id: 'serve', goName: 'nsqd'},
   {id: 'tail', goName: 'nsq_tail'},
   {id: 'pub', goName: 'to_nsq'},
+  {id: 'to-file', goName: 'nsq_to_file'},
 ]
 
 /** The Go name of the command `id` (built or planned), if it has one. */
@@ -37,7 +38,6 @@ export function versionLine(goName: string): string {
 
 /** Commands of later releases. */
 export const PLANNED: readonly PlannedCommand[] = [
-  {id: 'to-file', goName: 'nsq_to_file'},
   {id: 'to-http', goName: 'nsq_to_http'},
   {id: 'relay', goName: 'nsq_to_nsq'},
   {id: 'lookupd', goName: 'nsqlookupd'},

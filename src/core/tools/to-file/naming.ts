@@ -94,6 +94,7 @@ export class FileNamer {
   readonly #datetime: (date: Date) => string
   readonly #topics = new Map<string, TopicTemplate>()
   readonly #pattern: RegExp
+  readonly #depth: number
 
   /** @throws Error(MISSING_REV) when revRequired and the format has no <REV> */
   constructor(opts: NamerOptions) {
@@ -105,7 +106,13 @@ export class FileNamer {
     this.#pid = String(opts.pid)
     this.#gzip = opts.gzip
     this.#datetime = datetimeFormatter(opts.datetimeFormat, opts.utc)
+    this.#depth = (format.match(/\//g) ?? []).length + (opts.datetimeFormat.match(/\//g) ?? []).length * (format.split('<DATETIME>').length - 1)
     this.#pattern = namePattern(this.#expand(TOPIC_MARK, PID_MARK, false), datetimePattern(opts.datetimeFormat), opts.gzip)
+  }
+
+  /** how many directories deep a name goes: the '/'s of the filename format (and of a <DATETIME> that formats one) */
+  get depth(): number {
+    return this.#depth
   }
 
   /** Go's computeFilenameFormat after step 1: <DATETIME> and <REV> still in it */
