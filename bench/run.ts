@@ -23,7 +23,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --startup-only (the start-up phase alone).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --startup-only (the start-up phase alone).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -148,10 +148,26 @@ function runCli(args: string[], input: string | null, output: string | null): Pr
   })
 }
 
+/**
+ * to-file: drain 1,000,000 messages into files, plain and gzip, at its default max-in-flight
+ * and at a larger one (an archiver's usual setting). Needs the broker's HTTP port (/stats).
+ */
+async function toFilePhase(serve: {tcpPort: number; httpPort?: number}): Promise<void> {
+  if (serve.httpPort === undefined) return
+  const messages = arg('tofile-messages', 1_000_000)
+  for (const gzip of [false, true]) {
+    for (const maxInFlight of [200, 2500]) console.log(await toFileBench({tcpPort: serve.tcpPort, httpPort: serve.httpPort}, {messages, size: SIZE, gzip, maxInFlight}))
+  }
+}
+
 async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
+    if (process.argv.includes('--tofile-only')) {
+      await toFilePhase(serve)
+      return
+    }
     // before the load phases warm (and heat) the machine
     await startup(10, 'httpPort' in serve ? serve : undefined)
     if (process.argv.includes('--startup-only')) return
@@ -228,14 +244,7 @@ async function main(): Promise<void> {
       rmSync(dir, {recursive: true, force: true})
     }
 
-    // to-file: drain 1,000,000 messages into files, plain and gzip, at its default
-    // max-in-flight and at a larger one (an archiver's usual setting)
-    if ('httpPort' in serve) {
-      const messages = arg('tofile-messages', 1_000_000)
-      for (const gzip of [false, true]) {
-        for (const maxInFlight of [200, 2500]) console.log(await toFileBench(serve, {messages, size: SIZE, gzip, maxInFlight}))
-      }
-    }
+    await toFilePhase(serve)
   } finally {
     await serve.stop()
   }

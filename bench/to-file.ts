@@ -84,7 +84,7 @@ export async function toFileBench(b: Broker, o: ToFileBenchOptions): Promise<str
     const args = [RUN_JS, 'to-file', `--topic=${topic}`, `--channel=${channel}`, `--nsqd-tcp-address=127.0.0.1:${b.tcpPort}`, `--output-dir=${dir}`, `--max-in-flight=${o.maxInFlight}`, '--log-level=warn']
     if (o.gzip) args.push('--gzip', '--gzip-level=6')
     const t0 = performance.now()
-    const child = spawn(process.execPath, args, {stdio: ['ignore', 'ignore', 'inherit']})
+    const child = spawn(process.execPath, [...(process.env.TOFILE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.TOFILE_PROF] : []), ...args], {stdio: ['ignore', 'ignore', 'inherit']})
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     for (;;) {
       const c = await channelStats(b, topic, channel)
