@@ -113,6 +113,7 @@ function assertUsage(r: CliResult, cmd: {flags: Record<string, Flag>; examples: 
 const RUNS: Record<string, {args: string[]; ran: RegExp}> = {
   tail: {args: [], ran: /-?-topic is required/},
   pub: {args: [], ran: /-?-topic required/},
+  'to-file': {args: [], ran: /-?-nsqd-tcp-address or -?-lookupd-http-address required/},
   serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
 }
 
