@@ -12,26 +12,28 @@
  *
  * Two setups: --gzip with a separate --work-dir and --rotate-size (recovery cuts the work-dir
  * files back to their last whole member and moves them), and --gzip alone (recovery repairs an
- * unfinished .gz in place). Three seeds each (test/helpers/prng.ts), several kills per seed: half
- * at a random point of the progress (the remaining count falling below a random threshold, then
- * a random few ms), the others at a random time after the start (during recovery or start-up).
+ * unfinished .gz in place). Three seeds each (test/helpers/prng.ts), up to six kills per seed
+ * while messages remain: about half at a random point of the progress (what is left falling below
+ * a random 30-90% of it, then a random few ms), the others at a random time within a second of
+ * the start (during recovery, start-up or the first writes).
  * The broker runs with --msg-timeout=2s so what a killed run had in flight comes back quickly.
  */
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 import {after, describe, test} from 'node:test'
 import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, createChannel, exitWithin, killChildren, spawnCli} from '../helpers/cli.js'
 import {topicNames} from '../helpers/names.js'
-import {TempDirs, assertGzipOk, gzipMembers, listFiles} from '../helpers/out-files.js'
+import {TempDirs, assertGzipOk, gzipMembers, lengthPrefixed, listFiles} from '../helpers/out-files.js'
 import {mulberry32} from '../helpers/prng.js'
 import {useServe} from '../helpers/serve.js'
 import {sleep, waitFor} from '../helpers/wait.js'
 
 const N = 100_000
-const KILLS = 4
+const KILLS = 6
 const SEEDS = [0x5eed1, 0xc0ffee, 0xbad5eed]
 const CHANNEL = 'nsq_to_file'
 const TO_FILE = [...NSQKIT, 'to-file']
@@ -78,7 +80,9 @@ describe('to-file killed with SIGKILL at random moments, restarted each time', (
         const work = dirs.make()
         const out = dirs.make()
         await createChannel(broker.httpPort, topic, CHANNEL)
-        const bodies = Array.from({length: N}, (_, i) => `${seed.toString(16)}-${String(i).padStart(6, '0')}-payload`)
+        // distinct, and hard to compress (a random hex tail), so members are as big as the batches
+        const hex = (): string => Math.floor(rng() * 2 ** 32).toString(16).padStart(8, '0')
+        const bodies = Array.from({length: N}, (_, i) => `${seed.toString(16)}-${String(i).padStart(6, '0')}-${hex()}${hex()}${hex()}${hex()}${hex()}`)
         producer ??= new Producer(broker.tcpAddress)
         for (let i = 0; i < N; i += 5000) await producer.multiPublish(topic, bodies.slice(i, i + 5000))
         const argv = [...TO_FILE, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--host-identifier=h1', '--datetime-format=fixed', ...setup.flags(work, out)]
@@ -90,7 +94,8 @@ describe('to-file killed with SIGKILL at random moments, restarted each time', (
           const t0 = Date.now()
           if (rng() < 0.5) {
             // at a random point of the progress: once what is left falls below a random share of it
-            const below = Math.floor(left * rng())
+            // (at least 30% of it stays, so the later kills still find messages to cut into)
+            const below = Math.floor(left * (0.3 + 0.6 * rng()))
             await waitFor(
               () => `${topic}: below ${below} left (run ${k}); stderr:\n${child.stderr()}`,
               async () => child.proc.exitCode !== null || remaining(await channel(topic)) <= below,
@@ -99,7 +104,8 @@ describe('to-file killed with SIGKILL at random moments, restarted each time', (
             await sleep(Math.floor(rng() * 20))
           } else {
             // at a random time from the start: during recovery, start-up or the first writes
-            await sleep(Math.floor(rng() * 700))
+            const until = t0 + Math.floor(rng() * 1000)
+            while (Date.now() < until && remaining(await channel(topic)) > 0) await sleep(10)
           }
           assert.equal(child.proc.exitCode, null, `to-file exited by itself before the kill; stderr:\n${child.stderr()}`)
           child.proc.kill('SIGKILL')
@@ -114,7 +120,9 @@ describe('to-file killed with SIGKILL at random moments, restarted each time', (
           () => `${topic} drained; ${log.join('; ')}; stderr:\n${child.stderr()}`,
           async () => {
             if (child.proc.exitCode !== null) assert.fail(`the last run exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
-            return remaining(await channel(topic)) === 0
+            // subscribed (so it is past recovery and handles SIGTERM), and nothing left
+            const c = await channel(topic)
+            return c.client_count > 0 && remaining(c) === 0
           },
           {timeoutMs: 25_000, everyMs: 50},
         )
@@ -160,4 +168,123 @@ describe('to-file killed with SIGKILL at random moments, restarted each time', (
       })
     }
   }
+})
+
+/**
+ * The states a SIGKILL inside a write leaves, made on purpose (a kill only rarely lands inside one
+ * write() of a member, so the random kills above seldom tear a file): the files a real run wrote,
+ * with what a torn write leaves appended — half a gzip member, a record without its end. A
+ * restart with the same flags must cut each back to what was whole (the bytes as they were) and
+ * write on in a valid file; nothing torn ever shows up in the output.
+ */
+describe('to-file restarted over the files a torn write left', () => {
+  const T = {timeout: 20_000}
+  const base = (topic: string, more: string[]): string[] => [...TO_FILE, '--topic', topic, '--nsqd-tcp-address', broker.tcpAddress, '--host-identifier=h1', '--datetime-format=fixed', ...more]
+  const tornMember = (): Buffer => {
+    const m = gzipSync(Buffer.from('torn-1\ntorn-2\ntorn-3\n'))
+    return m.subarray(0, Math.floor(m.length / 2))
+  }
+
+  /** Run until `n` messages in all are FINed on the channel, then end it with `signal`. */
+  async function runUntil(argv: string[], topic: string, n: number, signal: NodeJS.Signals): Promise<void> {
+    const child = spawnCli(argv, {timeoutMs: 15_000})
+    await waitFor(
+      () => `${n} FINed on ${topic}; stderr:\n${child.stderr()}`,
+      async () => {
+        if (child.proc.exitCode !== null) assert.fail(`exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
+        const c = await channel(topic)
+        return c.client_count > 0 && c.message_count === n && remaining(c) === 0
+      },
+      {timeoutMs: 10_000},
+    )
+    child.proc.kill(signal)
+    const r = await exitWithin(child, 10_000, `to-file after ${signal}`)
+    if (signal === 'SIGKILL') assert.equal(r.signal, 'SIGKILL')
+    else assertExit(r, 0, `to-file after ${signal}`)
+    assertNoStack(r.stderr)
+  }
+
+  const publish = async (topic: string, bodies: string[]): Promise<void> => {
+    producer ??= new Producer(broker.tcpAddress)
+    await producer.multiPublish(topic, bodies)
+  }
+  const lines = (tag: string, n: number): string[] => Array.from({length: n}, (_, i) => `${tag}-${i}`)
+
+  test('--gzip, no work dir: half a member after the last whole one, and an empty .gz (killed between open and write): cut back in place / removed; the next file is valid', T, async () => {
+    const topic = topicName('torn_gz')
+    const out = dirs.make()
+    const argv = base(topic, ['--gzip', '--output-dir', out])
+    await createChannel(broker.httpPort, topic, CHANNEL)
+    const first = lines('a', 50)
+    await publish(topic, first)
+    await runUntil(argv, topic, 50, 'SIGTERM')
+    const f0 = join(out, `${topic}.h1-000000.fixed.log.gz`)
+    const whole = readFileSync(f0)
+    appendFileSync(f0, tornMember())
+    writeFileSync(join(out, `${topic}.h1-000001.fixed.log.gz`), '')
+    const second = lines('b', 5)
+    await publish(topic, second)
+    await runUntil(argv, topic, 55, 'SIGTERM')
+    assert.deepEqual(readFileSync(f0), whole, 'cut back to exactly its whole members')
+    const files = listFiles(out)
+    await assertGzipOk(files.map((f) => join(out, f)))
+    const all = files.flatMap((f) => Buffer.concat(gzipMembers(readFileSync(join(out, f)))).toString('utf8').split('\n').filter((l) => l !== ''))
+    assert.deepEqual(all, [...first, ...second])
+  })
+
+  test('--gzip --work-dir: a killed run’s file in the work dir with half a member at its end: cut back, moved to the output dir, nothing left in the work dir', T, async () => {
+    const topic = topicName('torn_work')
+    const out = dirs.make()
+    const work = dirs.make()
+    const argv = base(topic, ['--gzip', '--work-dir', work, '--output-dir', out])
+    await createChannel(broker.httpPort, topic, CHANNEL)
+    const first = lines('a', 50)
+    await publish(topic, first)
+    await runUntil(argv, topic, 50, 'SIGKILL')
+    const name = `${topic}.h1-000000.fixed.log.gz`
+    assert.deepEqual(listFiles(work), [name], 'the killed run left its open file in the work dir')
+    assert.deepEqual(listFiles(out), [])
+    const whole = readFileSync(join(work, name))
+    appendFileSync(join(work, name), tornMember())
+    const second = lines('b', 5)
+    await publish(topic, second)
+    await runUntil(argv, topic, 55, 'SIGTERM')
+    assert.deepEqual(listFiles(work), [])
+    assert.deepEqual(readFileSync(join(out, name)), whole, 'moved, cut back to exactly its whole members')
+    const files = listFiles(out)
+    assert.equal(files.length, 2, files.join(' '))
+    await assertGzipOk(files.map((f) => join(out, f)))
+    const all = files.flatMap((f) => Buffer.concat(gzipMembers(readFileSync(join(out, f)))).toString('utf8').split('\n').filter((l) => l !== ''))
+    assert.deepEqual(all, [...first, ...second])
+  })
+
+  test('plain (appended to): a record without its newline at the end is cut, so the next run does not continue it', T, async () => {
+    const topic = topicName('torn_raw')
+    const out = dirs.make()
+    const argv = base(topic, ['--output-dir', out])
+    await createChannel(broker.httpPort, topic, CHANNEL)
+    await publish(topic, lines('a', 20))
+    await runUntil(argv, topic, 20, 'SIGTERM')
+    const f = join(out, `${topic}.h1.fixed.log`)
+    appendFileSync(f, 'torn-partial-reco')
+    await publish(topic, lines('b', 3))
+    await runUntil(argv, topic, 23, 'SIGTERM')
+    assert.equal(readFileSync(f, 'utf8'), [...lines('a', 20), ...lines('b', 3)].join('\n') + '\n')
+  })
+
+  test('--output-format length-prefixed: a record cut short at the end is cut off', T, async () => {
+    const topic = topicName('torn_lp')
+    const out = dirs.make()
+    const argv = base(topic, ['--output-dir', out, '--output-format=length-prefixed'])
+    await createChannel(broker.httpPort, topic, CHANNEL)
+    await publish(topic, ['one', 'two\n'])
+    await runUntil(argv, topic, 2, 'SIGTERM')
+    const f = join(out, `${topic}.h1.fixed.log`)
+    const torn = Buffer.alloc(14)
+    torn.writeUInt32BE(100)
+    appendFileSync(f, torn)
+    await publish(topic, ['three'])
+    await runUntil(argv, topic, 3, 'SIGTERM')
+    assert.deepEqual(lengthPrefixed(readFileSync(f)).map(String), ['one', 'two\n', 'three'])
+  })
 })

@@ -10,7 +10,8 @@
  *  - rotation: by size (revs -000000, -000001, …; no file much over the size), by interval, by
  *    <DATETIME> rolling over (%S); <DATETIME> in local time (TZ) and with --utc
  *  - --gzip: every file passes `gzip -t`, `zcat` gives the messages, one member per sync
- *  - <REV> bumped on a name clash; a --work-dir file reaches --output-dir only once closed
+ *  - <REV> bumped on a name clash (a file to-file did not write, even with its name, is left
+ *    alone: fails today, the start-up recovery removes it); a --work-dir file reaches --output-dir only once closed
  *    (SIGHUP, exit), never over an existing file; after SIGHUP the next message opens rev+1
  *  - the last batch of an idle topic is written and FINed at once (not after --sync-interval)
  *  - --output-format json and length-prefixed (binary bodies), --status-every, the Go-named shim
@@ -21,14 +22,16 @@
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 import {after, describe, test} from 'node:test'
 import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, mpub, mpubBinary, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
+import {StatsLookupd} from '../helpers/fake-lookupd.js'
 import {topicNames} from '../helpers/names.js'
 import {HOST, unusedPort} from '../helpers/net.js'
 import {TempDirs, assertGzipOk, gunzipFile, gzipMembers, lengthPrefixed, listFiles, textLines, zcat} from '../helpers/out-files.js'
-import {useServe, type ServeChild} from '../helpers/serve.js'
+import {useServe} from '../helpers/serve.js'
 import {sleep, waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
@@ -65,7 +68,7 @@ const base = (topic: string, out: string, more: string[] = []): string[] => [
   '--output-dir',
   out,
   '--host-identifier=h1',
-  '--datetime-format=fixed',
+  ...(more.some((f) => f.startsWith('--datetime-format')) ? [] : ['--datetime-format=fixed']),
   ...more,
 ]
 
@@ -230,7 +233,7 @@ describe('to-file: rotation', () => {
     const topic = topicName('rot_datetime')
     const out = dirs.make()
     await createChannel(broker.httpPort, topic, CHANNEL)
-    const child = await startToFile([...base(topic, out), '--datetime-format=%Y%m%d%H%M%S'], topic)
+    const child = await startToFile(base(topic, out, ['--datetime-format=%Y%m%d%H%M%S']), topic)
     const t0 = Date.now()
     const bodies = bodiesOf(`${topic}-m`, 25)
     for (const b of bodies) {
@@ -361,11 +364,12 @@ describe('to-file --gzip', () => {
 })
 
 describe('to-file: <REV> and the work dir', () => {
-  test('--gzip, the rev-0 name already in the output dir: written to -000001, the existing file untouched', T, async () => {
+  test('--gzip, the rev-0 name already in the output dir (a whole .gz of an earlier run): written to -000001, the existing file untouched', T, async () => {
     const topic = topicName('clash')
     const out = dirs.make()
     const taken = join(out, `${topic}.h1-000000.fixed.log.gz`)
-    writeFileSync(taken, 'precious')
+    const earlier = gzipSync('earlier\n')
+    writeFileSync(taken, earlier)
     await createChannel(broker.httpPort, topic, CHANNEL)
     const child = await startToFile(base(topic, out, ['--gzip']), topic)
     const bodies = bodiesOf(`${topic}-m`, 5)
@@ -373,8 +377,27 @@ describe('to-file: <REV> and the work dir', () => {
     await allFined(topic, 5)
     await stop(child)
     assert.deepEqual(listFiles(out), [`${topic}.h1-000000.fixed.log.gz`, `${topic}.h1-000001.fixed.log.gz`])
-    assert.equal(readFileSync(taken, 'utf8'), 'precious')
+    assert.deepEqual(readFileSync(taken), earlier)
     assert.deepEqual(textLines(gunzipFile(join(out, `${topic}.h1-000001.fixed.log.gz`)).toString('utf8')), bodies)
+  })
+
+  test('--gzip, a file that is not gzip at all holds the rev-0 name: it is not a leftover of ours, so it is left alone and the run writes -000001', T, async () => {
+    // PRODUCT BUG (found by this test): the start-up recovery (leftovers.ts → repairFile) takes
+    // any file named like this run's in the output dir for its own torn .gz and removes it
+    // ("recovered …: removed (9 bytes, no whole record)"): a file to-file never wrote is deleted.
+    // A leftover of a killed run starts with the gzip magic (1f 8b) or is empty; this one does not.
+    const topic = topicName('clash_foreign')
+    const out = dirs.make()
+    const taken = join(out, `${topic}.h1-000000.fixed.log.gz`)
+    writeFileSync(taken, 'precious\n')
+    await createChannel(broker.httpPort, topic, CHANNEL)
+    const child = await startToFile(base(topic, out, ['--gzip']), topic)
+    await publish(topic, ['x'])
+    await allFined(topic, 1)
+    await stop(child)
+    assert.ok(existsSync(taken), `${taken} was deleted by to-file; stderr:\n${child.stderr()}`)
+    assert.equal(readFileSync(taken, 'utf8'), 'precious\n')
+    assert.deepEqual(listFiles(out), [`${topic}.h1-000000.fixed.log.gz`, `${topic}.h1-000001.fixed.log.gz`])
   })
 
   test('--work-dir: the file stays in the work dir until closed; SIGHUP moves it; the next message opens rev+1; the exit moves that one too, never over an existing file', T, async () => {
@@ -616,7 +639,7 @@ describe('to-file misuse: exit 2 with one stderr line naming the flag', {concurr
     ['--rotate-size without <REV>', () => [...TO_FILE, '--topic=t', `--nsqd-tcp-address=${addr()}`, `--output-dir=${out}`, noRev, '--rotate-size=100'], /missing <REV> in --filename-format/],
     ['--rotate-interval without <REV>', () => [...TO_FILE, '--topic=t', `--nsqd-tcp-address=${addr()}`, `--output-dir=${out}`, noRev, '--rotate-interval=1m'], /missing <REV> in --filename-format/],
     ['a separate --work-dir without <REV>', () => [...TO_FILE, '--topic=t', `--nsqd-tcp-address=${addr()}`, `--output-dir=${out}`, `--work-dir=${work}`, noRev], /missing <REV> in --filename-format/],
-    ['nsq_to_file -gzip without <REV>', () => [...NSQ_TO_FILE, '-topic=t', `-nsqd-tcp-address=${addr()}`, `-output-dir=${out}`, '-filename-format=<TOPIC>.log', '-gzip'], /missing <REV> in --filename-format/],
+    ['nsq_to_file -gzip without <REV>', () => [...NSQ_TO_FILE, '-topic=t', `-nsqd-tcp-address=${addr()}`, `-output-dir=${out}`, '-filename-format=<TOPIC>.log', '-gzip'], /^nsq_to_file: .*missing <REV> in -?-filename-format/],
     ['--gzip-level=10', () => [...TO_FILE, '--topic=t', `--nsqd-tcp-address=${addr()}`, `--output-dir=${out}`, '--gzip', '--gzip-level=10'], /-gzip-level/],
     ['--gzip-level=0', () => [...TO_FILE, '--topic=t', `--nsqd-tcp-address=${addr()}`, `--output-dir=${out}`, '--gzip', '--gzip-level=0'], /-gzip-level/],
     ['nsq_to_file -gzip-level=10', () => [...NSQ_TO_FILE, '-topic=t', `-nsqd-tcp-address=${addr()}`, `-output-dir=${out}`, '-gzip', '-gzip-level=10'], /-gzip-level/],
@@ -651,33 +674,18 @@ describe('to-file misuse: exit 2 with one stderr line naming the flag', {concurr
   })
 })
 
-/** What the discovery test needs of test/helpers/fake-lookupd.ts's StatsLookupd. */
-interface LookupdStandIn {
-  readonly httpAddress: string
-  stop(): Promise<void>
-}
-interface StatsLookupdModule {
-  StatsLookupd: {start(serves: ServeChild[]): Promise<LookupdStandIn>}
-}
-
 describe('to-file discovery through lookupd /topics', () => {
-  let lookupd: LookupdStandIn | null = null
+  let lookupd: StatsLookupd | null = null
   after(async () => {
-    await lookupd?.stop()
+    await lookupd?.close()
   })
-  const standIn = async (): Promise<LookupdStandIn> => {
-    if (lookupd) return lookupd
-    const path = '../helpers/fake-lookupd.js'
-    const mod = (await import(path)) as StatsLookupdModule
-    lookupd = await mod.StatsLookupd.start([broker])
-    return lookupd
-  }
+  const standIn = async (): Promise<StatsLookupd> => (lookupd ??= await StatsLookupd.start([broker]))
 
   test('--topic-refresh=200ms --topic-pattern: a topic created after the start is picked up; one that does not match is not', T, async () => {
     const lk = await standIn()
     const prefix = topicName('disc')
     const out = dirs.make()
-    const child = spawnCli([...TO_FILE, `--lookupd-http-address=${lk.httpAddress}`, `--topic-pattern=^${prefix}_keep`, '--topic-refresh=200ms', `--output-dir=${out}`, '--host-identifier=h1', '--datetime-format=fixed'])
+    const child = spawnCli([...TO_FILE, `--lookupd-http-address=${lk.addr}`, `--topic-pattern=^${prefix}_keep`, '--topic-refresh=200ms', `--output-dir=${out}`, '--host-identifier=h1', '--datetime-format=fixed'])
     await sleep(700)
     assert.equal(child.proc.exitCode, null, `running; stderr:\n${child.stderr()}`)
     const keep = `${prefix}_keep_1`
@@ -700,7 +708,7 @@ describe('to-file discovery through lookupd /topics', () => {
     const out = dirs.make()
     await createChannel(broker.httpPort, topic, CHANNEL)
     await mpub(broker.httpPort, topic, ['now'])
-    const child = spawnCli([...TO_FILE, `--lookupd-http-address=${lk.httpAddress}`, `--topic-pattern=^${topic}$`, `--output-dir=${out}`, '--host-identifier=h1', '--datetime-format=fixed'])
+    const child = spawnCli([...TO_FILE, `--lookupd-http-address=${lk.addr}`, `--topic-pattern=^${topic}$`, `--output-dir=${out}`, '--host-identifier=h1', '--datetime-format=fixed'])
     assert.deepEqual(await waitFileLines(join(out, `${topic}.h1.fixed.log`), 1, 5000), ['now'])
     await allFined(topic, 1)
     await stop(child)
