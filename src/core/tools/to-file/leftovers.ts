@@ -13,7 +13,7 @@
  *
  * The files are found by walking the directory as deep as the filename format has '/'.
  */
-import {readdir} from 'node:fs/promises'
+import {open, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {Logger} from '../../util/logger.js'
 import type {RecordFormat} from '../record-format.js'
@@ -57,6 +57,11 @@ export async function recoverLeftovers(o: LeftoversOptions): Promise<void> {
     const parsed = o.namer.parse(rel, o.topicOk)
     if (parsed === null) continue
     const path = join(dir, rel)
+    // a .gz this tool wrote is empty or starts with gzip's magic: anything else is not ours, left alone
+    if (o.gzip && !(await mayBeOurGzip(path))) {
+      o.log.warn(`left alone: ${path} has the name of an output file but is not gzip`)
+      continue
+    }
     const r = await repairFile(path, {gzip: o.gzip, format: o.format})
     if (r.action === 'truncated') o.log.warn(`recovered ${path}: cut from ${r.size} to ${r.validLength} bytes (the end was written by a run that did not finish; nothing in it was FINed)`)
     if (r.action === 'removed') {
@@ -66,5 +71,17 @@ export async function recoverLeftovers(o: LeftoversOptions): Promise<void> {
     if (!separate) continue
     const dst = await exclusiveMove(path, (rev) => join(o.outputDir, parsed.withRev(rev)), parsed.rev)
     o.log.info(`recovered ${path}: moved to ${dst}`)
+  }
+}
+
+/** Empty, or starting with gzip's magic bytes (1f 8b). */
+async function mayBeOurGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r')
+  try {
+    const b = Buffer.alloc(2)
+    const {bytesRead} = await fh.read(b, 0, 2, 0)
+    return bytesRead === 0 || (bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b) || (bytesRead === 1 && b[0] === 0x1f)
+  } finally {
+    await fh.close()
   }
 }
