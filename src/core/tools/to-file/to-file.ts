@@ -156,8 +156,6 @@ class ToFileEngine implements ToFileRun {
     const onAbort = (): void => this.end(null)
     ctx.signal.addEventListener('abort', onAbort, {once: true})
     if (ctx.signal.aborted) this.end(null)
-    // the consumers' timers are unref'd: this keeps a run with no connection alive
-    const keepAlive = setInterval(() => undefined, 1 << 30)
     let ticker: NodeJS.Timeout | null = null
     let discoverer: TopicDiscoverer | null = null
     try {
@@ -170,6 +168,7 @@ class ToFileEngine implements ToFileRun {
         topicOk: (t) => this.wanted(t),
         log: ctx.log,
       })
+      // the --sync-interval ticker also keeps a run with no connection alive (the consumers' timers are unref'd)
       ticker = setInterval(() => {
         for (const l of this.loggers.values()) l.tick()
       }, opts.syncIntervalMs)
@@ -200,7 +199,6 @@ class ToFileEngine implements ToFileRun {
       if (ticker) clearInterval(ticker)
       await discoverer?.stop()
       await this.shutdown()
-      clearInterval(keepAlive)
     }
     if (this.fatal) throw this.fatal
     return this.stats()
