@@ -199,14 +199,16 @@ export class ServeChild {
   }
 
   /**
-   * Send `signal` (after a SIGCONT, in case a test froze it), wait for the exit (SIGKILL after
+   * Send `signal` (after a SIGCONT, unless SIGKILL, in case a test froze it), wait for the exit (SIGKILL after
    * 10 s), remove the data directory; resolves with the exit code. A no-op if it never started.
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.running === null) return null
     const {proc, exited, dataPath} = this.running
     if (this.alive) {
-      proc.kill('SIGCONT')
+      // SIGKILL ends a stopped process as it is; a SIGCONT first would let a frozen broker run
+      // for a moment and answer what a test froze it to leave unanswered
+      if (signal !== 'SIGKILL') proc.kill('SIGCONT')
       proc.kill(signal)
     }
     const code = await withTimeout(exited, 10_000, `serve ${this.tcpAddress} exit after ${signal}`).catch(() => {
