@@ -293,6 +293,8 @@ export class FileLogger {
       if (op?.kind === 'write') for (const m of op.msgs) m.requeue(0, false)
       const what = op?.file.path || (op ? join(this.opts.workDir, this.opts.namer.withRev(op.file.base, op.file.rev)) : this.opts.workDir)
       this.fail(err instanceof IoError ? err : new IoError('write', what, err as Error))
+      // the files stay where they are, for the next start's recovery; their handles are let go
+      for (const f of new Set([op?.file, this.cur])) releaseHandle(f)
     } finally {
       this.working = false
       this.resolveIdle?.()
@@ -394,6 +396,13 @@ export class FileLogger {
     this.log.error(`[${this.opts.topic}/${this.opts.channel}] ${err.message}`)
     this.deps.onFatal?.(err)
   }
+}
+
+function releaseHandle(f: OutFile | null | undefined): void {
+  const fh = f?.fh
+  if (!f || !fh) return
+  f.fh = null
+  fh.close().catch(() => undefined)
 }
 
 async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
