@@ -16,6 +16,10 @@
  *    (a child process), plain and gzip level 6, at max-in-flight 200 and 2500, timed until the
  *    last one is fsynced and FINed (bench/to-file.ts).
  *
+ *  - to-http: 100,000 messages POSTed by `nsqkit to-http -n 100` to a local sink answering 200
+ *    (bench/to-http.ts); relay: 100,000 messages copied by `nsqkit relay` to a second broker, in
+ *    MPUB batches of 200 and one PUB each (bench/relay.ts); both timed until the last FIN.
+ *
  *  - startup (first, on the quiet machine): the median of 10 runs of `nsqkit --version`,
  *    `nsq_tail --help`, `to_nsq -version` and the first line of `nsq_tail -n 1` (bench/startup.ts).
  *
@@ -23,7 +27,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --startup-only (the start-up phase alone).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -35,7 +39,9 @@ import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
 import {RUN_JS, startServe} from '../test/helpers/serve.js'
 import {startup} from './startup.js'
+import {relayBench} from './relay.js'
 import {toFileBench} from './to-file.js'
+import {toHttpBench} from './to-http.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -160,12 +166,26 @@ async function toFilePhase(serve: {tcpPort: number; httpPort?: number}): Promise
   }
 }
 
+/** to-http (a local sink answering 200, -n 100) and relay (broker to broker, MPUB batches and one PUB each). */
+async function fanOutPhase(serve: {tcpPort: number; httpPort?: number}): Promise<void> {
+  if (serve.httpPort === undefined) return
+  const b = {tcpPort: serve.tcpPort, httpPort: serve.httpPort}
+  const http = arg('tohttp-messages', 100_000)
+  const relay = arg('relay-messages', 100_000)
+  console.log(await toHttpBench(b, http, SIZE))
+  for (const batch of [200, 1]) console.log(await relayBench(b, relay, SIZE, batch))
+}
+
 async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
     if (process.argv.includes('--tofile-only')) {
       await toFilePhase(serve)
+      return
+    }
+    if (process.argv.includes('--fanout-only')) {
+      await fanOutPhase(serve)
       return
     }
     // before the load phases warm (and heat) the machine
@@ -245,6 +265,7 @@ async function main(): Promise<void> {
     }
 
     await toFilePhase(serve)
+    await fanOutPhase(serve)
   } finally {
     await serve.stop()
   }

@@ -19,6 +19,8 @@ export const BUILT: readonly PlannedCommand[] = [
   {id: 'tail', goName: 'nsq_tail'},
   {id: 'pub', goName: 'to_nsq'},
   {id: 'to-file', goName: 'nsq_to_file'},
+  {id: 'to-http', goName: 'nsq_to_http'},
+  {id: 'relay', goName: 'nsq_to_nsq'},
 ]
 
 /** The Go name of the command `id` (built or planned), if it has one. */
@@ -38,8 +40,6 @@ export function versionLine(goName: string): string {
 
 /** Commands of later releases. */
 export const PLANNED: readonly PlannedCommand[] = [
-  {id: 'to-http', goName: 'nsq_to_http'},
-  {id: 'relay', goName: 'nsq_to_nsq'},
   {id: 'lookupd', goName: 'nsqlookupd'},
   {id: 'stat', goName: 'nsq_stat'},
   {id: 'admin', goName: 'nsqadmin'},

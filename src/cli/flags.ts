@@ -23,3 +23,14 @@ export const logLevel = Flags.custom<LogLevel>({
   },
   helpValue: '<level>',
 })
+
+/** A Go float64 flag (`-sample=0.5`); Go's help calls its type `float`. */
+export const float = Flags.custom<number>({
+  parse: async (input: string) => {
+    const t = input.trim()
+    const n = Number(t)
+    if (t === '' || !Number.isFinite(n)) throw new Error(`invalid value "${input}" (want a number)`)
+    return n
+  },
+  helpValue: '<float>',
+})

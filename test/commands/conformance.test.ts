@@ -114,6 +114,8 @@ const RUNS: Record<string, {args: string[]; ran: RegExp}> = {
   tail: {args: [], ran: /-?-topic is required/},
   pub: {args: [], ran: /-?-topic required/},
   'to-file': {args: [], ran: /-?-nsqd-tcp-address or -?-lookupd-http-address required/},
+  'to-http': {args: [], ran: /-?-topic and -?-channel are required/},
+  relay: {args: [], ran: /-?-topic and -?-channel are required/},
   serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
 }
 

@@ -1,0 +1,89 @@
+/**
+ * What the tool phases of `npm run bench` share: fill a topic's channel with N messages, and
+ * time a tool (the built CLI as a child process) until the broker's /stats say the channel has
+ * every message FINed (depth 0, nothing in flight or deferred, N messages through it).
+ */
+import {spawn, type ChildProcess} from 'node:child_process'
+import {Producer} from '../src/core/client/producer.js'
+import {RUN_JS} from '../test/helpers/serve.js'
+
+export interface Broker {
+  tcpPort: number
+  httpPort: number
+}
+
+interface ChannelStats {
+  depth: number
+  in_flight_count: number
+  deferred_count: number
+  message_count: number
+}
+
+export async function channelStats(b: Broker, topic: string, channel: string): Promise<ChannelStats | null> {
+  const res = await fetch(`http://127.0.0.1:${b.httpPort}/stats?format=json&topic=${topic}&channel=${channel}`)
+  const doc = (await res.json()) as {topics?: {topic_name: string; channels: (ChannelStats & {channel_name: string})[]}[] | null}
+  const t = doc.topics?.find((x) => x.topic_name === topic)
+  return t?.channels.find((c) => c.channel_name === channel) ?? null
+}
+
+export async function topicMessages(b: Broker, topic: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${b.httpPort}/stats?format=json&topic=${topic}`)
+  const doc = (await res.json()) as {topics?: {topic_name: string; message_count: number}[] | null}
+  return doc.topics?.find((x) => x.topic_name === topic)?.message_count ?? 0
+}
+
+/** Create topic/channel, then publish `n` messages of `size` bytes (MPUB ×200 over 2 producers). */
+export async function fill(b: Broker, topic: string, channel: string, n: number, size: number): Promise<void> {
+  // the channel exists before the messages arrive, so the topic fans them out into it
+  await fetch(`http://127.0.0.1:${b.httpPort}/channel/create?topic=${topic}&channel=${channel}`, {method: 'POST'})
+  const addr = `127.0.0.1:${b.tcpPort}`
+  const body = Buffer.alloc(size, 0x63)
+  const producers = [new Producer(addr), new Producer(addr)]
+  let left = n
+  await Promise.all(
+    producers.map(async (p) => {
+      while (left > 0) {
+        const k = Math.min(200, left)
+        left -= k
+        await p.multiPublish(topic, Array.from({length: k}, () => body))
+      }
+    }),
+  )
+  await Promise.all(producers.map((p) => p.stop()))
+}
+
+export interface Drained {
+  /** seconds from the child's spawn to the last FIN */
+  seconds: number
+  child: ChildProcess
+  /** SIGTERM, and the exit code */
+  stop(): Promise<number | null>
+}
+
+/**
+ * Spawn `nsqkit <args>` (with --cpu-prof into $`profEnv` when set) and wait until the channel
+ * has all `n` messages FINed and `extra()` (if given) holds too.
+ */
+export async function timeDrain(b: Broker, topic: string, channel: string, n: number, args: string[], profEnv: string, extra?: () => Promise<boolean>): Promise<Drained> {
+  const prof = process.env[profEnv]
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), RUN_JS, ...args], {stdio: ['ignore', 'ignore', 'inherit']})
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  for (;;) {
+    const c = await channelStats(b, topic, channel)
+    if (c !== null && c.depth === 0 && c.in_flight_count === 0 && c.deferred_count === 0 && c.message_count >= n && (extra === undefined || (await extra()))) break
+    if (child.exitCode !== null) throw new Error(`${args[0]} exited early with ${child.exitCode}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  const seconds = (performance.now() - t0) / 1000
+  return {
+    seconds,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+export const rate = (n: number, seconds: number): string => Math.round(n / seconds).toLocaleString('en-US')

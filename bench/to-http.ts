@@ -1,0 +1,26 @@
+/**
+ * The to-http phase of `npm run bench`: N messages published to a topic, then the built CLI's
+ * `nsqkit to-http -n 100` (a child process) sends them to a local sink that answers 200 at once
+ * (node:http in this process), timed until every message is FINed — to-http FINs only after the
+ * sink's answer, so the sink has them all by then (checked).
+ */
+import {startSink} from '../test/helpers/http-sink.js'
+import {fill, rate, timeDrain, type Broker} from './drain.js'
+
+export async function toHttpBench(b: Broker, messages: number, size: number, mode = 'round-robin'): Promise<string> {
+  const topic = `tohttp_bench_${mode.replace(/-/g, '_')}`
+  const channel = 'http'
+  const sink = await startSink()
+  sink.keep = false
+  try {
+    await fill(b, topic, channel, messages, size)
+    const args = ['to-http', `--topic=${topic}`, `--channel=${channel}`, `--nsqd-tcp-address=127.0.0.1:${b.tcpPort}`, `--post=${sink.url('/ingest')}`, '-n', '100', `--mode=${mode}`, '--status-every=0', '--log-level=warn']
+    const run = await timeDrain(b, topic, channel, messages, args, 'TOHTTP_PROF')
+    const code = await run.stop()
+    if (code !== 0) throw new Error(`to-http exited with ${code} after SIGTERM`)
+    if (sink.ok < messages) throw new Error(`the sink got ${sink.ok} messages, expected ${messages}`)
+    return `to-http: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (POST to a local sink answering 200, -n 100, --mode ${mode}, max-in-flight 200; process start included)`
+  } finally {
+    await sink.close()
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * One destination nsqd of `nsqkit relay`: a Producer and the batches being filled for it.
+ *
+ * Beyond nsq_to_nsq (one PUB per message, NSQ-SPEC §1.4): messages bound for the same topic are
+ * gathered into one MPUB, closed at `batchSize` messages or at the end of the I/O turn in which
+ * the first of them came (so a trickle is not held back), and the batches are pipelined on the
+ * one connection. Each message's promise settles with its batch's answer: the caller FINs on
+ * OK, requeues on failure. A batch the broker refused with an error frame (one oversized
+ * message makes nsqd refuse the whole MPUB) is sent again message by message, so one bad
+ * message does not keep the others from going through; a lost connection fails the batch as
+ * it is (the caller requeues, nothing is lost).
+ */
+import {ProtocolResponseError} from '../../client/errors.js'
+import {Producer} from '../../client/producer.js'
+import type {ClientConfig} from '../../client/options.js'
+import type {Logger} from '../../util/logger.js'
+
+interface Waiter {
+  body: Buffer
+  resolve(): void
+  reject(err: Error): void
+}
+
+export class Destination {
+  readonly producer: Producer
+  private readonly open = new Map<string, Waiter[]>()
+  private scheduled = false
+  private readonly outstanding = new Set<Promise<void>>()
+
+  constructor(
+    readonly addr: string,
+    config: ClientConfig,
+    private readonly batchSize: number,
+    log: Logger,
+  ) {
+    this.producer = new Producer(addr, config, {logger: log})
+  }
+
+  /** Publish `body` to `topic` (in a batch); resolves once the destination answered OK. */
+  publish(topic: string, body: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let batch = this.open.get(topic)
+      if (batch === undefined) {
+        batch = []
+        this.open.set(topic, batch)
+      }
+      batch.push({body, resolve, reject})
+      if (batch.length >= this.batchSize) {
+        this.open.delete(topic)
+        this.send(topic, batch)
+      } else if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  /** Send every batch being filled now. */
+  flush(): void {
+    this.scheduled = false
+    for (const [topic, batch] of this.open) this.send(topic, batch)
+    this.open.clear()
+  }
+
+  /** Resolves when every batch sent so far has its answer. */
+  async drained(): Promise<void> {
+    this.flush()
+    while (this.outstanding.size > 0) await Promise.allSettled([...this.outstanding])
+  }
+
+  async stop(): Promise<void> {
+    await this.drained()
+    await this.producer.stop()
+  }
+
+  private send(topic: string, batch: Waiter[]): void {
+    const p = this.sendBatch(topic, batch)
+    this.outstanding.add(p)
+    void p.finally(() => this.outstanding.delete(p))
+  }
+
+  private async sendBatch(topic: string, batch: Waiter[]): Promise<void> {
+    try {
+      if (batch.length === 1) await this.producer.publish(topic, (batch[0] as Waiter).body)
+      else await this.producer.multiPublish(topic, batch.map((w) => w.body))
+    } catch (err) {
+      if (batch.length > 1 && err instanceof ProtocolResponseError) {
+        // refused as a whole: each on its own, so only the bad one fails
+        await Promise.all(batch.map((w) => this.sendBatch(topic, [w])))
+        return
+      }
+      for (const w of batch) w.reject(err as Error)
+      return
+    }
+    for (const w of batch) w.resolve()
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The HTTP side of `nsqkit to-http` (nsq_to_http's PostPublisher / GetPublisher, NSQ-SPEC §1.3):
+ * one message to one endpoint, through undici.
+ *
+ *  POST  the body as it is, `Content-Type: <--content-type>`
+ *  GET   the template with its `%s` replaced by the body, query-escaped as Go does
+ *
+ * Both send `User-Agent: nsq_to_http v1.3.0` (Go's) and the --header pairs; the answer's body is
+ * read to the end and dropped (so the connection is kept alive), and its status is judged by the
+ * success rule. One undici Pool per origin, at most `connections` sockets each (the -n handlers
+ * can all be in a request at once), keep-alive; the connect timeout is the dial's, the request
+ * timeout bounds the whole exchange (Go's http.Client Timeout) and the headers' wait.
+ */
+import {Pool} from 'undici'
+import type {SuccessStatus} from './success-status.js'
+import {fillTemplate} from './query-escape.js'
+
+export interface HttpSenderOptions {
+  method: 'POST' | 'GET'
+  contentType: string
+  /** --header pairs, in order */
+  headers: readonly (readonly [string, string])[]
+  userAgent: string
+  success: SuccessStatus
+  connectTimeoutMs: number
+  requestTimeoutMs: number
+  /** sockets per origin */
+  connections: number
+}
+
+/** A request that did not succeed: the status it got (0: none, the request itself failed). */
+export class HttpSendError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(message)
+    this.name = 'HttpSendError'
+  }
+}
+
+export class HttpSender {
+  private readonly pools = new Map<string, Pool>()
+  private readonly headers: Record<string, string>
+
+  constructor(private readonly opts: HttpSenderOptions) {
+    const h: Record<string, string> = {'user-agent': opts.userAgent}
+    if (opts.method === 'POST') h['content-type'] = opts.contentType
+    for (const [k, v] of opts.headers) h[k.toLowerCase()] = v
+    this.headers = h
+  }
+
+  /** Send `body` to `endpoint` (a POST URL or a GET template); rejects with HttpSendError. */
+  async send(endpoint: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+    const {method, requestTimeoutMs} = this.opts
+    const target = method === 'GET' ? fillTemplate(endpoint, body) : endpoint
+    let url: URL
+    try {
+      url = new URL(target)
+    } catch {
+      throw new HttpSendError(`${target}: not a valid URL`, target, 0)
+    }
+    const timeout = AbortSignal.timeout(requestTimeoutMs)
+    let status: number
+    try {
+      const res = await this.pool(url.origin).request({
+        path: url.pathname + url.search,
+        method,
+        headers: this.headers,
+        body: method === 'POST' ? body : undefined,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      })
+      status = res.statusCode
+      await res.body.dump({limit: Number.MAX_SAFE_INTEGER})
+    } catch (err) {
+      const why = timeout.aborted ? `timed out after ${requestTimeoutMs} ms` : describe(err)
+      throw new HttpSendError(`${method} ${target}: ${why}`, target, 0)
+    }
+    if (!this.opts.success(status)) throw new HttpSendError(`${method} ${target}: got status code ${status}`, target, status)
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()]
+    this.pools.clear()
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)))
+  }
+
+  private pool(origin: string): Pool {
+    let p = this.pools.get(origin)
+    if (p === undefined) {
+      p = new Pool(origin, {
+        connections: this.opts.connections,
+        connect: {timeout: this.opts.connectTimeoutMs},
+        headersTimeout: this.opts.requestTimeoutMs,
+        bodyTimeout: this.opts.requestTimeoutMs,
+      })
+      this.pools.set(origin, p)
+    }
+    return p
+  }
+}
+
+/** undici's error in one line: its code and message, and the cause's when it wraps one. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const e = err as Error & {code?: string; cause?: unknown}
+  const cause = e.cause instanceof Error ? ` (${e.cause.message})` : ''
+  const code = e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''
+  return `${code}${e.message}${cause}`
+}
