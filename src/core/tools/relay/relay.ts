@@ -25,7 +25,7 @@ import type {Logger} from '../../util/logger.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {Destination} from './destination.js'
-import {filterMessage, jsonFilterActive, type JsonFilterOptions} from './json-filter.js'
+import {UNABLE_TO_DECODE, filterMessage, jsonFilterActive, type JsonFilterOptions} from './json-filter.js'
 
 export interface RelayOptions {
   topics: string[]
@@ -148,7 +148,9 @@ class RelayEngine implements RelayRun {
     if (this.filtering) {
       const r = filterMessage(body, this.opts.filter)
       if (r.action === 'drop') {
-        this.ctx.log.debug(`msg ${msg.id} dropped: ${r.reason}`)
+        // Go logs only the body it cannot decode (at ERROR); the other drops silently
+        if (r.reason.startsWith(UNABLE_TO_DECODE)) this.ctx.log.error(`msg ${msg.id}: ${r.reason}`)
+        else this.ctx.log.debug(`msg ${msg.id} dropped: ${r.reason}`)
         this.stats_.filtered++
         msg.finish()
         return
