@@ -4,7 +4,7 @@
  * Beyond nsq_to_nsq (one PUB per message, NSQ-SPEC §1.4): messages bound for the same topic are
  * gathered into one MPUB, closed at `batchSize` messages or at the end of the I/O turn in which
  * the first of them came (so a trickle is not held back), and the batches are pipelined on the
- * one connection. Each message's promise settles with its batch's answer: the caller FINs on
+ * one connection. Each message's callback gets its batch's answer: the caller FINs on
  * OK, requeues on failure. A batch the broker refused with an error frame (one oversized
  * message makes nsqd refuse the whole MPUB) is sent again message by message, so one bad
  * message does not keep the others from going through; a lost connection fails the batch as
@@ -15,10 +15,12 @@ import {Producer} from '../../client/producer.js'
 import type {ClientConfig} from '../../client/options.js'
 import type {Logger} from '../../util/logger.js'
 
+/** Called once with the batch's answer: null for OK. */
+export type Answered = (err: Error | null) => void
+
 interface Waiter {
   body: Buffer
-  resolve(): void
-  reject(err: Error): void
+  done: Answered
 }
 
 export class Destination {
@@ -36,23 +38,25 @@ export class Destination {
     this.producer = new Producer(addr, config, {logger: log})
   }
 
-  /** Publish `body` to `topic` (in a batch); resolves once the destination answered OK. */
-  publish(topic: string, body: Buffer): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let batch = this.open.get(topic)
-      if (batch === undefined) {
-        batch = []
-        this.open.set(topic, batch)
-      }
-      batch.push({body, resolve, reject})
-      if (batch.length >= this.batchSize) {
-        this.open.delete(topic)
-        this.send(topic, batch)
-      } else if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.flush())
-      }
-    })
+  /**
+   * Publish `body` to `topic` (in a batch); `done` is called with the destination's answer.
+   * A callback, not a promise per message: at 100,000s of messages a second the promises were
+   * a good part of the garbage.
+   */
+  publish(topic: string, body: Buffer, done: Answered): void {
+    let batch = this.open.get(topic)
+    if (batch === undefined) {
+      batch = []
+      this.open.set(topic, batch)
+    }
+    batch.push({body, done})
+    if (batch.length >= this.batchSize) {
+      this.open.delete(topic)
+      this.send(topic, batch)
+    } else if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
   }
 
   /** Send every batch being filled now. */
@@ -89,9 +93,9 @@ export class Destination {
         await Promise.all(batch.map((w) => this.sendBatch(topic, [w])))
         return
       }
-      for (const w of batch) w.reject(err as Error)
+      for (const w of batch) w.done(err as Error)
       return
     }
-    for (const w of batch) w.resolve()
+    for (const w of batch) w.done(null)
   }
 }

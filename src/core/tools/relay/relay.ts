@@ -83,6 +83,8 @@ class RelayEngine implements RelayRun {
   private readonly filtering: boolean
   private readonly consumers: Consumer[] = []
   private stopping = false
+  /** request times are needed: status lines, or epsilon-greedy's weights */
+  private readonly timed: boolean
 
   constructor(
     private readonly opts: RelayOptions,
@@ -95,6 +97,7 @@ class RelayEngine implements RelayRun {
     const warn = (l: string): void => ctx.log.warn(l)
     this.metrics = opts.destinations.map((a, i) => new TimerMetrics(opts.statusEvery, `[${a}]:`, info, i === 0 ? warn : undefined))
     this.filtering = jsonFilterActive(opts.filter)
+    this.timed = opts.statusEvery !== 0 || opts.mode === 'epsilon-greedy'
     this.done = this.run()
   }
 
@@ -139,7 +142,7 @@ class RelayEngine implements RelayRun {
     await Promise.all(this.destinations.map((d) => d.stop().catch(() => undefined)))
   }
 
-  private async handle(msg: ConsumerMessage, topic: string): Promise<void> {
+  private handle(msg: ConsumerMessage, topic: string): void {
     if (this.stopping) {
       msg.requeue(0, false)
       return
@@ -164,19 +167,19 @@ class RelayEngine implements RelayRun {
       body = r.body
     }
     const pick = this.pool.pick()
-    const t0 = this.now()
-    try {
-      await (this.destinations[pick.index] as Destination).publish(topic, body)
-    } catch (err) {
-      pick.mark(err)
-      this.ctx.log.error(`msg ${msg.id}: publish to ${pick.host} failed - ${(err as Error).message}`)
-      this.stats_.requeued++
-      msg.requeue(-1, true)
-      return
-    }
-    pick.mark(null)
-    this.metrics[pick.index]?.record(this.now() - t0)
-    this.stats_.relayed++
-    msg.finish()
+    const t0 = this.timed ? this.now() : 0
+    ;(this.destinations[pick.index] as Destination).publish(topic, body, (err) => {
+      if (err !== null) {
+        pick.mark(err)
+        this.ctx.log.error(`msg ${msg.id}: publish to ${pick.host} failed - ${err.message}`)
+        this.stats_.requeued++
+        msg.requeue(-1, true)
+        return
+      }
+      pick.mark(null)
+      if (this.timed) this.metrics[pick.index]?.record(this.now() - t0)
+      this.stats_.relayed++
+      msg.finish()
+    })
   }
 }
