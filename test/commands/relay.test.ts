@@ -19,7 +19,7 @@ import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
 import {topicNames} from '../helpers/names.js'
-import {startServe, useServes, type ServeChild} from '../helpers/serve.js'
+import {startServe, useServes, waitToolSubscribed, type ServeChild} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
@@ -48,22 +48,7 @@ const bodiesOf = (tag: string, n: number): string[] => Array.from({length: n}, (
 async function startRelay(topics: string[], args: string[], argv = RELAY, dest: ServeChild = dst): Promise<CliChild> {
   for (const t of topics) await createChannel(src.httpPort, t, CHANNEL)
   const child = spawnCli([...argv, ...topics.map((t) => `--topic=${t}`), `--nsqd-tcp-address=${src.tcpAddress}`, `--destination-nsqd-tcp-address=${dest.tcpAddress}`, ...args])
-  try {
-    for (const t of topics) {
-      await waitFor(
-        () => `relay subscribed to ${t}/${CHANNEL}; stderr:\n${child.stderr()}`,
-        async () => {
-          if (child.proc.exitCode !== null) assert.fail(`relay exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
-          const cs = await src.clients(t, CHANNEL)
-          return cs.length > 0 && cs.every((c) => c.ready_count > 0)
-        },
-        {timeoutMs: 10_000},
-      )
-    }
-  } catch (err) {
-    child.proc.kill('SIGKILL')
-    throw err
-  }
+  for (const t of topics) await waitToolSubscribed(src, child, 'relay', t, CHANNEL)
   return child
 }
 

@@ -31,7 +31,7 @@ import {StatsLookupd} from '../helpers/fake-lookupd.js'
 import {topicNames} from '../helpers/names.js'
 import {HOST, unusedPort} from '../helpers/net.js'
 import {TempDirs, assertGzipOk, gunzipFile, gzipMembers, lengthPrefixed, listFiles, textLines, zcat} from '../helpers/out-files.js'
-import {useServe} from '../helpers/serve.js'
+import {useServe, waitToolSubscribed} from '../helpers/serve.js'
 import {sleep, waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
@@ -75,20 +75,7 @@ const base = (topic: string, out: string, more: string[] = []): string[] => [
 /** Start `to-file <args>` and wait until it is subscribed to topic/channel. */
 async function startToFile(args: string[], topic: string, channel = CHANNEL, argv = TO_FILE): Promise<CliChild> {
   const child = spawnCli([...argv, ...args])
-  try {
-    await waitFor(
-      () => `to-file subscribed to ${topic}/${channel}; stderr:\n${child.stderr()}`,
-      async () => {
-        if (child.proc.exitCode !== null) assert.fail(`to-file exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
-        const cs = await broker.clients(topic, channel)
-        return cs.length > 0 && cs.every((c) => c.ready_count > 0)
-      },
-      {timeoutMs: 10_000},
-    )
-  } catch (err) {
-    child.proc.kill('SIGKILL')
-    throw err
-  }
+  await waitToolSubscribed(broker, child, 'to-file', topic, channel)
   return child
 }
 

@@ -23,7 +23,7 @@ import type {ChannelJson} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
 import {startSink, type HttpSink, type SinkPolicy} from '../helpers/http-sink.js'
 import {topicNames} from '../helpers/names.js'
-import {useServe} from '../helpers/serve.js'
+import {useServe, waitToolSubscribed} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
 
 const T = {timeout: 30_000}
@@ -60,20 +60,7 @@ const bodiesOf = (tag: string, n: number): string[] => Array.from({length: n}, (
 async function startToHttp(args: string[], topic: string, argv = TO_HTTP, channel = CHANNEL): Promise<CliChild> {
   await createChannel(broker.httpPort, topic, channel)
   const child = spawnCli([...argv, `--topic=${topic}`, `--nsqd-tcp-address=${broker.tcpAddress}`, ...args])
-  try {
-    await waitFor(
-      () => `to-http subscribed to ${topic}/${channel}; stderr:\n${child.stderr()}`,
-      async () => {
-        if (child.proc.exitCode !== null) assert.fail(`to-http exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
-        const cs = await broker.clients(topic, channel)
-        return cs.length > 0 && cs.every((c) => c.ready_count > 0)
-      },
-      {timeoutMs: 10_000},
-    )
-  } catch (err) {
-    child.proc.kill('SIGKILL')
-    throw err
-  }
+  await waitToolSubscribed(broker, child, 'to-http', topic, channel)
   return child
 }
 

@@ -241,3 +241,24 @@ export function useServes(n: number, args: string[] = [], opts: StartServeOption
 export function useServe(args: string[] = [], opts: StartServeOptions = {}): ServeChild {
   return useServes(1, args, opts)[0]
 }
+
+/**
+ * Wait until the tool `child` is subscribed to topic/channel at `broker` with RDY > 0 on every
+ * connection; fails (and SIGKILLs the child) if it exits first or takes over 10 s.
+ */
+export async function waitToolSubscribed(broker: ServeChild, child: {proc: ChildProcess; stderr(): string}, what: string, topic: string, channel: string): Promise<void> {
+  try {
+    await waitFor(
+      () => `${what} subscribed to ${topic}/${channel}; stderr:\n${child.stderr()}`,
+      async () => {
+        if (child.proc.exitCode !== null) assert.fail(`${what} exited with ${child.proc.exitCode}; stderr:\n${child.stderr()}`)
+        const cs = await broker.clients(topic, channel)
+        return cs.length > 0 && cs.every((c) => c.ready_count > 0)
+      },
+      {timeoutMs: 10_000},
+    )
+  } catch (err) {
+    child.proc.kill('SIGKILL')
+    throw err
+  }
+}

@@ -23,6 +23,7 @@ import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
 import type {Logger} from '../../util/logger.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
+import {connectConsumer, untilAborted} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {Destination} from './destination.js'
 import {UNABLE_TO_DECODE, filterMessage, jsonFilterActive, type JsonFilterOptions} from './json-filter.js'
@@ -107,28 +108,15 @@ class RelayEngine implements RelayRun {
 
   private async run(): Promise<RelayStats> {
     const {opts, ctx} = this
-    let stop!: () => void
-    const stopped = new Promise<void>((resolve) => (stop = resolve))
-    const onAbort = (): void => stop()
-    ctx.signal.addEventListener('abort', onAbort, {once: true})
-    if (ctx.signal.aborted) stop()
     try {
       for (const topic of opts.topics) {
         const target = opts.destinationTopic || topic
         const c = new Consumer(topic, opts.channel, (msg) => this.handle(msg, target), {config: opts.config, concurrency: Math.max(1, opts.config.max_in_flight), disableAutoResponse: true}, {logger: ctx.log})
         this.consumers.push(c)
-        if (opts.nsqdTcpAddresses.length > 0) await c.connectToNsqdsRetrying(opts.nsqdTcpAddresses)
-        if (opts.lookupdHttpAddresses.length > 0) await c.connectToLookupd(...opts.lookupdHttpAddresses)
+        await connectConsumer(c, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
       }
-      // the consumers' timers are unref'd: this one keeps the run alive until the signal
-      const keepAlive = setInterval(() => undefined, 1 << 30)
-      try {
-        await stopped
-      } finally {
-        clearInterval(keepAlive)
-      }
+      await untilAborted(ctx.signal)
     } finally {
-      ctx.signal.removeEventListener('abort', onAbort)
       await this.shutdown()
     }
     return this.stats()

@@ -22,6 +22,7 @@ import {hostname as osHostname} from 'node:os'
 import {Consumer} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
 import type {Logger} from '../../util/logger.js'
+import {connectConsumer} from '../consumer-run.js'
 import type {RecordFormat} from '../record-format.js'
 import {TopicDiscoverer} from './discovery.js'
 import {FileLogger, type FileLoggerOptions} from './file-logger.js'
@@ -233,8 +234,7 @@ class ToFileEngine implements ToFileRun {
     consumer = new Consumer(topic, opts.channel, (msg) => logger.add(msg), {config: opts.config, concurrency: Math.max(1, opts.config.max_in_flight), disableAutoResponse: true}, {logger: ctx.log})
     this.loggers.set(topic, logger)
     this.consumers.push(consumer)
-    if (opts.nsqdTcpAddresses.length > 0) await consumer.connectToNsqdsRetrying(opts.nsqdTcpAddresses)
-    if (opts.lookupdHttpAddresses.length > 0) await consumer.connectToLookupd(...opts.lookupdHttpAddresses)
+    await connectConsumer(consumer, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
   }
 
   private maybeStatus(): void {

@@ -28,6 +28,7 @@ import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
 import type {Logger} from '../../util/logger.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
+import {connectConsumer, untilAborted} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {DeadLetters, type DeadLetterFailure} from './dead-letter.js'
 import {HttpSender, HttpSendError} from './http-sender.js'
@@ -160,23 +161,10 @@ class ToHttpEngine implements ToHttpRun {
     // the consumer gives up on nothing itself: giving up (and the dead letter) is decided here
     const consumer = new Consumer(opts.topic, opts.channel, (msg) => this.handle(msg), {config: {...opts.config, max_attempts: 0}, concurrency: Math.max(1, opts.concurrency), disableAutoResponse: true}, {logger: ctx.log})
     this.consumer = consumer
-    let stop!: () => void
-    const stopped = new Promise<void>((resolve) => (stop = resolve))
-    const onAbort = (): void => stop()
-    ctx.signal.addEventListener('abort', onAbort, {once: true})
-    if (ctx.signal.aborted) stop()
     try {
-      if (opts.nsqdTcpAddresses.length > 0) await consumer.connectToNsqdsRetrying(opts.nsqdTcpAddresses)
-      if (opts.lookupdHttpAddresses.length > 0) await consumer.connectToLookupd(...opts.lookupdHttpAddresses)
-      // the consumers' timers are unref'd: this one keeps the run alive until the signal
-      const keepAlive = setInterval(() => undefined, 1 << 30)
-      try {
-        await stopped
-      } finally {
-        clearInterval(keepAlive)
-      }
+      await connectConsumer(consumer, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
+      await untilAborted(ctx.signal)
     } finally {
-      ctx.signal.removeEventListener('abort', onAbort)
       await this.shutdown()
     }
     return this.stats()

@@ -1,0 +1,23 @@
+/**
+ * What the consuming tools' engines share about a run's life: connect a Consumer the way the
+ * flags say (nsqd directly, retrying the ones it cannot reach yet, or through the lookupds), and
+ * wait for the stop signal while keeping the process alive (the client's timers are unref'd, so
+ * a run whose connections are all down would otherwise just end).
+ */
+import type {Consumer} from '../client/consumer.js'
+
+export async function connectConsumer(c: Consumer, nsqdTcpAddresses: readonly string[], lookupdHttpAddresses: readonly string[]): Promise<void> {
+  if (nsqdTcpAddresses.length > 0) await c.connectToNsqdsRetrying([...nsqdTcpAddresses])
+  if (lookupdHttpAddresses.length > 0) await c.connectToLookupd(...lookupdHttpAddresses)
+}
+
+/** Resolves when `signal` aborts (at once if it has); the process stays alive meanwhile. */
+export async function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  const keepAlive = setInterval(() => undefined, 1 << 30)
+  try {
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
+  } finally {
+    clearInterval(keepAlive)
+  }
+}
