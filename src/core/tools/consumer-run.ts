@@ -5,6 +5,18 @@
  * a run whose connections are all down would otherwise just end).
  */
 import type {Consumer} from '../client/consumer.js'
+import type {Logger} from '../util/logger.js'
+
+/** What the fan-out engines (to-http, relay) run with. */
+export interface FanOutContext {
+  /** aborts at SIGINT/SIGTERM: the run ends */
+  signal: AbortSignal
+  log: Logger
+  /** [0, 1) (Math.random by default): --sample and the host pools */
+  random?: () => number
+  /** ms (performance.now by default): request times */
+  now?: () => number
+}
 
 export async function connectConsumer(c: Consumer, nsqdTcpAddresses: readonly string[], lookupdHttpAddresses: readonly string[]): Promise<void> {
   if (nsqdTcpAddresses.length > 0) await c.connectToNsqdsRetrying([...nsqdTcpAddresses])

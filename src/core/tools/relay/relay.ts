@@ -21,9 +21,8 @@
  */
 import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
-import type {Logger} from '../../util/logger.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
-import {connectConsumer, untilAborted} from '../consumer-run.js'
+import {connectConsumer, untilAborted, type FanOutContext} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {Destination} from './destination.js'
 import {UNABLE_TO_DECODE, filterMessage, jsonFilterActive, type JsonFilterOptions} from './json-filter.js'
@@ -48,13 +47,7 @@ export interface RelayOptions {
   producerConfig: ClientConfig
 }
 
-export interface RelayContext {
-  signal: AbortSignal
-  log: Logger
-  random?: () => number
-  /** ms (performance.now by default) */
-  now?: () => number
-}
+export type RelayContext = FanOutContext
 
 export interface RelayStats {
   /** published, acknowledged and FINed */

@@ -26,9 +26,8 @@
  */
 import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
-import type {Logger} from '../../util/logger.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
-import {connectConsumer, untilAborted} from '../consumer-run.js'
+import {connectConsumer, untilAborted, type FanOutContext} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {DeadLetters, type DeadLetterFailure} from './dead-letter.js'
 import {HttpSender, HttpSendError} from './http-sender.js'
@@ -67,14 +66,7 @@ export interface ToHttpOptions {
   userAgent: string
 }
 
-export interface ToHttpContext {
-  signal: AbortSignal
-  log: Logger
-  /** [0, 1) (Math.random by default): --sample and the host pools */
-  random?: () => number
-  /** ms (performance.now by default): request times */
-  now?: () => number
-}
+export type ToHttpContext = FanOutContext
 
 export interface ToHttpStats {
   /** messages delivered (every endpoint, in multicast) and FINed */
