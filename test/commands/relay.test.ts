@@ -17,7 +17,7 @@ import {after, describe, test} from 'node:test'
 import {Consumer} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
-import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
+import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, runCli, shim, spawnCli, stopTool, type CliChild, type CliResult} from '../helpers/cli.js'
 import {topicNames} from '../helpers/names.js'
 import {startServe, useServes, waitToolSubscribed, type ServeChild} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
@@ -52,25 +52,9 @@ async function startRelay(topics: string[], args: string[], argv = RELAY, dest: 
   return child
 }
 
-async function stop(child: CliChild): Promise<CliResult> {
-  child.proc.kill('SIGTERM')
-  const r = await exitWithin(child, 15_000, 'relay after SIGTERM')
-  assertExit(r, 0, 'relay after SIGTERM')
-  assertNoStack(r.stderr)
-  return r
-}
+const stop = (child: CliChild): Promise<CliResult> => stopTool(child, 'relay')
 
-async function sourceDone(topic: string, n: number, timeoutMs = 10_000): Promise<ChannelJson> {
-  let last: ChannelJson | undefined
-  return waitFor(
-    () => `${topic}/${CHANNEL} at the source: all ${n} answered (last: ${JSON.stringify(last && {...last, clients: undefined, e2e_processing_latency: undefined})})`,
-    async () => {
-      last = await src.channel(topic, CHANNEL)
-      return last && last.message_count >= n && last.depth === 0 && last.in_flight_count === 0 && last.deferred_count === 0 ? last : undefined
-    },
-    {timeoutMs, everyMs: 25},
-  )
-}
+const sourceDone = (topic: string, n: number, timeoutMs = 10_000): Promise<ChannelJson> => src.channelDrained(topic, CHANNEL, n, timeoutMs)
 
 /** Read `n` messages of `topic` at `broker` (a channel made before publishing); the bodies. */
 async function drain(broker: ServeChild, topic: string, n: number, channel = 'check', timeoutMs = 10_000): Promise<Buffer[]> {

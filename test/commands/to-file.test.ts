@@ -26,7 +26,7 @@ import {gzipSync} from 'node:zlib'
 import {after, describe, test} from 'node:test'
 import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
-import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, mpub, mpubBinary, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
+import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, mpub, mpubBinary, runCli, shim, spawnCli, stopTool, type CliChild, type CliResult} from '../helpers/cli.js'
 import {StatsLookupd} from '../helpers/fake-lookupd.js'
 import {topicNames} from '../helpers/names.js'
 import {HOST, unusedPort} from '../helpers/net.js'
@@ -80,26 +80,10 @@ async function startToFile(args: string[], topic: string, channel = CHANNEL, arg
 }
 
 /** Signal the child and expect exit 0 within 10 s with no stack on stderr. */
-async function stop(child: CliChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<CliResult> {
-  child.proc.kill(signal)
-  const r = await exitWithin(child, 10_000, `to-file after ${signal}`)
-  assertExit(r, 0, `to-file after ${signal}`)
-  assertNoStack(r.stderr)
-  return r
-}
+const stop = (child: CliChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<CliResult> => stopTool(child, 'to-file', signal, 10_000)
 
 /** The channel once `ok` holds (polled), else fails showing the last stats. */
-async function channelWhen(topic: string, ok: (c: ChannelJson) => boolean, what: string, timeoutMs = 5000, channel = CHANNEL): Promise<ChannelJson> {
-  let last: ChannelJson | undefined
-  return waitFor(
-    () => `${topic}/${channel}: ${what} (last: ${JSON.stringify(last && {...last, clients: undefined, e2e_processing_latency: undefined})})`,
-    async () => {
-      last = await broker.channel(topic, channel)
-      return last && ok(last) ? last : undefined
-    },
-    {timeoutMs, everyMs: 25},
-  )
-}
+const channelWhen = (topic: string, ok: (c: ChannelJson) => boolean, what: string, timeoutMs = 5000, channel = CHANNEL): Promise<ChannelJson> => broker.channelWhen(topic, channel, ok, what, timeoutMs)
 
 /** Every published message FINed: nothing queued, nothing in flight, `n` delivered in all. */
 const allFined = (topic: string, n: number, timeoutMs = 5000, channel = CHANNEL): Promise<ChannelJson> =>

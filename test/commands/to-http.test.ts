@@ -20,7 +20,7 @@ import {after, describe, test} from 'node:test'
 import {Consumer} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import type {ChannelJson} from '../helpers/client-harness.js'
-import {NSQKIT, assertExit, assertNoStack, assertOneLine, createChannel, exitWithin, killChildren, runCli, shim, spawnCli, type CliChild, type CliResult} from '../helpers/cli.js'
+import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, runCli, shim, spawnCli, stopTool, type CliChild, type CliResult} from '../helpers/cli.js'
 import {startSink, type HttpSink, type SinkPolicy} from '../helpers/http-sink.js'
 import {topicNames} from '../helpers/names.js'
 import {useServe, waitToolSubscribed} from '../helpers/serve.js'
@@ -64,26 +64,10 @@ async function startToHttp(args: string[], topic: string, argv = TO_HTTP, channe
   return child
 }
 
-async function stop(child: CliChild): Promise<CliResult> {
-  child.proc.kill('SIGTERM')
-  const r = await exitWithin(child, 15_000, 'to-http after SIGTERM')
-  assertExit(r, 0, 'to-http after SIGTERM')
-  assertNoStack(r.stderr)
-  return r
-}
+const stop = (child: CliChild): Promise<CliResult> => stopTool(child, 'to-http')
 
 /** Every published message FINed: nothing queued, in flight or deferred, `n` through the channel. */
-async function allFined(topic: string, n: number, timeoutMs = 10_000, channel = CHANNEL): Promise<ChannelJson> {
-  let last: ChannelJson | undefined
-  return waitFor(
-    () => `${topic}/${channel}: all ${n} FINed (last: ${JSON.stringify(last && {...last, clients: undefined, e2e_processing_latency: undefined})})`,
-    async () => {
-      last = await broker.channel(topic, channel)
-      return last && last.message_count >= n && last.depth === 0 && last.in_flight_count === 0 && last.deferred_count === 0 ? last : undefined
-    },
-    {timeoutMs, everyMs: 25},
-  )
-}
+const allFined = (topic: string, n: number, timeoutMs = 10_000, channel = CHANNEL): Promise<ChannelJson> => broker.channelDrained(topic, channel, n, timeoutMs)
 
 const counts = (bodies: string[]): Map<string, number> => {
   const m = new Map<string, number>()

@@ -151,6 +151,15 @@ export function exitWithin(child: CliChild, ms: number, what: string): Promise<C
   return withTimeout(child.done, ms, () => `${what} (still running; stderr:\n${child.stderr()})`)
 }
 
+/** Signal a running tool and expect exit 0 within `ms`, with no stack trace on stderr. */
+export async function stopTool(child: CliChild, what: string, signal: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<CliResult> {
+  child.proc.kill(signal)
+  const r = await exitWithin(child, ms, `${what} after ${signal}`)
+  assertExit(r, 0, `${what} after ${signal}`)
+  assertNoStack(r.stderr)
+  return r
+}
+
 // ---- the broker's HTTP API -------------------------------------------------------------------------
 
 async function post(httpPort: number, path: string, body?: string | Buffer): Promise<string> {

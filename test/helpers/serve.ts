@@ -167,6 +167,24 @@ export class ServeChild {
     return (await this.topic(topic))?.channels.find((c) => c.channel_name === channel)
   }
 
+  /** topic/channel once `ok` holds (polled every 25 ms), else fails showing the last stats. */
+  async channelWhen(topic: string, channel: string, ok: (c: ChannelJson) => boolean, what: string, timeoutMs = 5000): Promise<ChannelJson> {
+    let last: ChannelJson | undefined
+    return waitFor(
+      () => `${topic}/${channel}: ${what} (last: ${JSON.stringify(last && {...last, clients: undefined, e2e_processing_latency: undefined})})`,
+      async () => {
+        last = await this.channel(topic, channel)
+        return last && ok(last) ? last : undefined
+      },
+      {timeoutMs, everyMs: 25},
+    )
+  }
+
+  /** topic/channel once `n` messages went through and every one was answered: nothing queued, in flight or deferred. */
+  channelDrained(topic: string, channel: string, n: number, timeoutMs = 10_000): Promise<ChannelJson> {
+    return this.channelWhen(topic, channel, (c) => c.message_count >= n && c.depth === 0 && c.in_flight_count === 0 && c.deferred_count === 0, `all ${n} answered`, timeoutMs)
+  }
+
   /** The subscribed clients of topic/channel ([] when there is none). */
   async clients(topic: string, channel: string): Promise<ClientJson[]> {
     return (await this.channel(topic, channel))?.clients ?? []
