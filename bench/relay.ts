@@ -5,7 +5,7 @@
  * after the destination's OK.
  */
 import {startServe} from '../test/helpers/serve.js'
-import {fill, rate, timeDrain, topicMessages, type Broker} from './drain.js'
+import {cpuPerMessage, fill, rate, timeDrain, topicMessages, type Broker} from './drain.js'
 
 export async function relayBench(b: Broker, messages: number, size: number, batchSize: number): Promise<string> {
   const topic = `relay_bench_b${batchSize}`
@@ -20,7 +20,7 @@ export async function relayBench(b: Broker, messages: number, size: number, batc
     if (code !== 0) throw new Error(`relay exited with ${code} after SIGTERM`)
     const got = await topicMessages(d, topic)
     if (got !== messages) throw new Error(`the destination has ${got} messages, expected ${messages}`)
-    return `relay: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (broker to broker, --batch-size ${batchSize}, max-in-flight 200; process start included)`
+    return `relay: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (broker to broker, --batch-size ${batchSize}, max-in-flight ${process.env.RELAY_MIF ?? 200}; process start included${cpuPerMessage(run.cpuSeconds, messages)})`
   } finally {
     await dest.stop()
   }

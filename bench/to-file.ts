@@ -10,7 +10,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
-import {fill, rate, timeDrain, type Broker} from './drain.js'
+import {cpuPerMessage, fill, rate, timeDrain, type Broker} from './drain.js'
 
 export interface ToFileBenchOptions {
   messages: number
@@ -49,7 +49,7 @@ export async function toFileBench(b: Broker, o: ToFileBenchOptions): Promise<str
     const got = countRecords(dir, o.gzip)
     if (got.records !== o.messages) throw new Error(`to-file wrote ${got.records} records, expected ${o.messages}`)
     const what = o.gzip ? 'gzip level 6' : 'plain'
-    return `to-file ${what}: ${o.messages} msgs of ${o.size} B in ${run.seconds.toFixed(2)}s = ${rate(o.messages, run.seconds)} msgs/s (max-in-flight ${o.maxInFlight}, until the last is fsynced and FINed; ${got.files} file(s), ${(got.bytes / 1e6).toFixed(1)} MB; process start included)`
+    return `to-file ${what}: ${o.messages} msgs of ${o.size} B in ${run.seconds.toFixed(2)}s = ${rate(o.messages, run.seconds)} msgs/s (max-in-flight ${o.maxInFlight}, until the last is fsynced and FINed; ${got.files} file(s), ${(got.bytes / 1e6).toFixed(1)} MB; process start included${cpuPerMessage(run.cpuSeconds, o.messages)})`
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }

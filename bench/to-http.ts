@@ -5,7 +5,7 @@
  * sink's answer, so the sink has them all by then (checked).
  */
 import {startSink} from '../test/helpers/http-sink.js'
-import {fill, rate, timeDrain, type Broker} from './drain.js'
+import {cpuPerMessage, fill, rate, timeDrain, type Broker} from './drain.js'
 
 export async function toHttpBench(b: Broker, messages: number, size: number, mode = 'round-robin'): Promise<string> {
   const topic = `tohttp_bench_${mode.replace(/-/g, '_')}`
@@ -19,7 +19,7 @@ export async function toHttpBench(b: Broker, messages: number, size: number, mod
     const code = await run.stop()
     if (code !== 0) throw new Error(`to-http exited with ${code} after SIGTERM`)
     if (sink.ok < messages) throw new Error(`the sink got ${sink.ok} messages, expected ${messages}`)
-    return `to-http: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (POST to a local sink answering 200, -n 100, --mode ${mode}, max-in-flight 200; process start included)`
+    return `to-http: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (POST to a local sink answering 200, -n 100, --mode ${mode}, max-in-flight 200; process start included${cpuPerMessage(run.cpuSeconds, messages)})`
   } finally {
     await sink.close()
   }

@@ -11,7 +11,9 @@
  *
  * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed);
  * a socket that backs up must drain within write_timeout.
- * Writes made in one tick are corked into one socket write, so a burst of FINs is one syscall.
+ * Writes made in one tick are encoded into one output slab and leave as one socket write at the
+ * end of the tick (or when 64 KiB are pending), so a burst of FINs is one syscall and no
+ * Buffer or stream write per command.
  *
  * Transport seam: the socket is made by `dial` (plain TCP by default); asking for TLS, snappy
  * or deflate is refused before dialling. Writes go through `this.stream`, but the read, error
@@ -24,16 +26,19 @@ import {connect as netConnect} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
   FrameDecoder,
+  FrameError,
   FrameType,
   MAGIC_V2,
+  FIN_SIZE,
+  MESSAGE_HEADER_SIZE,
+  OutputSlab,
   auth as authCmd,
-  decodeMessage,
   identify,
   nop,
+  writeFin,
   type Command,
   type Frame,
   type IdentifyResponse,
-  type Message,
 } from '../protocol/index.js'
 import {parseHostPort} from '../util/hostport.js'
 import {silentLogger, type Logger} from '../util/logger.js'
@@ -41,7 +46,8 @@ import {BadResponseError, ConnectionRefusedError, NotConnectedError, ProtocolRes
 import {assertSupported, type ClientConfig} from './options.js'
 
 export interface ConnectionDelegate {
-  message(conn: Connection, msg: Message): void
+  /** a message frame's payload (decodeMessage's input; a view the owner may keep) */
+  message(conn: Connection, data: Buffer): void
   response(conn: Connection, data: Buffer): void
   error(conn: Connection, err: ProtocolResponseError): void
   heartbeat?(conn: Connection): void
@@ -60,6 +66,7 @@ export interface ConnectionDeps {
 export type ConnectionState = 'init' | 'connecting' | 'connected' | 'closing' | 'closed'
 
 const NOP = nop().encode()
+const OUT_CHUNK = 64 * 1024
 
 /** Plain TCP with dial_timeout, local_addr and TCP_NODELAY. */
 export const dialTcp: Dialer = (host, port, config) =>
@@ -91,7 +98,13 @@ export class Connection {
   maxRdyCount = 2500
   private stream: Duplex | null = null
   private readonly decoder = new FrameDecoder()
-  private corked = false
+  /** what this tick wrote, sent at its end (created at the handshake's end) */
+  private out: OutputSlab | null = null
+  private flushQueued = false
+  private readonly flushNow = (): void => {
+    this.flushQueued = false
+    this.out?.flush()
+  }
   private closeErr: Error | null = null
   private handshake: {resolve: (f: Frame) => void; reject: (e: Error) => void} | null = null
   private readTimer: NodeJS.Timeout | null = null
@@ -229,8 +242,10 @@ export class Connection {
           continue
         }
         if (this.state !== 'connected' && this.state !== 'closing') return
-        if (f.type === FrameType.Message) this.delegate.message(this, decodeMessage(f.data))
-        else if (f.type === FrameType.Response) this.delegate.response(this, f.data)
+        if (f.type === FrameType.Message) {
+          if (f.data.length < MESSAGE_HEADER_SIZE) throw new FrameError(`message frame too short (${f.data.length} bytes)`)
+          this.delegate.message(this, f.data)
+        } else if (f.type === FrameType.Response) this.delegate.response(this, f.data)
         else this.delegate.error(this, ProtocolResponseError.fromFrame(f.data, this.addr))
       }
     } catch (err) {
@@ -260,17 +275,38 @@ export class Connection {
 
   /** Queue a command (or raw bytes); writes of one tick go out together. */
   write(cmd: Command | Buffer): void {
+    const out = this.slab()
+    if (Buffer.isBuffer(cmd)) out.append(cmd)
+    else {
+      out.reserve(cmd.byteLength)
+      out.end = cmd.encodeInto(out.buf, out.end)
+    }
+  }
+
+  /** FIN the message whose frame payload is `data` (its id copied from the frame, no string made). */
+  writeFin(data: Buffer): void {
+    const out = this.slab()
+    out.reserve(FIN_SIZE)
+    out.end = writeFin(out.buf, out.end, data)
+  }
+
+  /** The output slab, its flush queued for the end of this tick. */
+  private slab(): OutputSlab {
     const s = this.stream
     if (s === null || s.destroyed) throw new NotConnectedError(this.addr)
-    if (!this.corked) {
-      this.corked = true
-      s.cork()
-      process.nextTick(() => {
-        this.corked = false
-        s.uncork()
-      })
+    const out = (this.out ??= new OutputSlab((chunk) => this.send(chunk), OUT_CHUNK))
+    if (!this.flushQueued) {
+      this.flushQueued = true
+      process.nextTick(this.flushNow)
     }
-    if (!s.write(Buffer.isBuffer(cmd) ? cmd : cmd.encode()) && this.writeTimer === null && this.config.write_timeout > 0) {
+    return out
+  }
+
+  /** The slab's sink: one socket write. */
+  private send(chunk: Buffer): void {
+    const s = this.stream
+    if (s === null || s.destroyed) return
+    if (!s.write(chunk) && this.writeTimer === null && this.config.write_timeout > 0) {
       // the socket is backed up: it must drain within write_timeout (go-nsq's write deadline)
       this.writeTimer = setTimeout(() => {
         this.closeErr ??= new TimeoutError('write', this.addr)
@@ -295,10 +331,7 @@ export class Connection {
       return
     }
     if (this.state === 'connected') this.state = 'closing'
-    if (this.corked) {
-      this.corked = false
-      s.uncork()
-    }
+    this.out?.flush()
     s.end()
     const t = setTimeout(() => s.destroy(), graceMs)
     t.unref()

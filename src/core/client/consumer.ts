@@ -24,7 +24,7 @@
  *
  * stop(): CLS on every connection, wait for in-flight messages to drain (bounded), close.
  */
-import {cls, fin, isValidChannelName, isValidTopicName, req, sub, touch as touchCmd, type Message} from '../protocol/index.js'
+import {cls, isValidChannelName, isValidTopicName, req, sub, touch as touchCmd} from '../protocol/index.js'
 import {formatDuration} from '../util/duration.js'
 import {silentLogger, type Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
@@ -227,13 +227,13 @@ export class Consumer {
 
   // ---- messages ---------------------------------------------------------------------------
 
-  private onMessage(conn: Connection, msg: Message): void {
+  private onMessage(conn: Connection, payload: Buffer): void {
     const cs = this.conns.get(conn.addr)
     if (cs === undefined || cs.conn !== conn) return
     cs.inFlight++
     cs.lastMsgAt = Date.now()
     this.stats_.messagesReceived++
-    this.queue.push(new ConsumerMessage(msg, cs))
+    this.queue.push(new ConsumerMessage(payload, cs))
     this.pump()
   }
 
@@ -245,10 +245,6 @@ export class Consumer {
   }
 
   private handle(msg: ConsumerMessage): void {
-    const done = (): void => {
-      this.active--
-      this.pump()
-    }
     const max = this.config.max_attempts
     if (max > 0 && msg.attempts > max) {
       this.log.warn(`msg ${msg.id} attempted ${msg.attempts} times, giving up`)
@@ -258,33 +254,40 @@ export class Consumer {
         this.log.error(`onGiveUp failed for msg ${msg.id} - ${(err as Error).message}`)
       }
       msg.finish()
-      done()
+      this.handled()
       return
-    }
-    const fail = (err: unknown): void => {
-      this.log.error(`handler returned error (${(err as Error)?.message ?? String(err)}) for msg ${msg.id}`)
-      if (this.autoResponse) msg.requeue(-1)
-      done()
     }
     let result: unknown
     try {
       result = this.handler(msg)
     } catch (err) {
-      fail(err)
+      this.failed(msg, err)
       return
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       ;(result as PromiseLike<unknown>).then(
         () => {
           if (this.autoResponse) msg.finish()
-          done()
+          this.handled()
         },
-        fail,
+        (err: unknown) => this.failed(msg, err),
       )
       return
     }
     if (this.autoResponse) msg.finish()
-    done()
+    this.handled()
+  }
+
+  /** A handler finished: its slot goes to the next message waiting. */
+  private handled(): void {
+    this.active--
+    this.pump()
+  }
+
+  private failed(msg: ConsumerMessage, err: unknown): void {
+    this.log.error(`handler returned error (${(err as Error)?.message ?? String(err)}) for msg ${msg.id}`)
+    if (this.autoResponse) msg.requeue(-1)
+    this.handled()
   }
 
   /** FIN or REQ of a message (ConsumerMessage calls this). */
@@ -298,9 +301,11 @@ export class Consumer {
       this.rdy.signal(backoff ? 'backoff' : 'continue')
     }
     if (cs.conn.connected) {
-      let delay = delayMs
-      if (kind === 'req' && delay < 0) delay = Math.min(this.config.default_requeue_delay * msg.attempts, this.config.max_requeue_delay)
-      cs.conn.write(kind === 'fin' ? fin(msg.id) : req(msg.id, delay))
+      if (kind === 'fin') cs.conn.writeFin(msg.payload)
+      else {
+        const delay = delayMs < 0 ? Math.min(this.config.default_requeue_delay * msg.attempts, this.config.max_requeue_delay) : delayMs
+        cs.conn.write(req(msg.id, delay))
+      }
     }
     // after CLS, close only once the broker said CLOSE_WAIT (messages it sent before reading
     // CLS may still come) and everything in flight was answered

@@ -11,7 +11,7 @@
  * - stop() waits for what is pending (bounded), then closes; later calls reject with
  *   StoppedError.
  */
-import {dpub, mpub, pub, type Command, type IdentifyResponse, type Message} from '../protocol/index.js'
+import {dpub, mpub, pub, type Command, type IdentifyResponse} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
 import {Connection, type ConnectionDelegate, type Dialer} from './connection.js'
 import {NotConnectedError, ProtocolResponseError, StoppedError, TimeoutError} from './errors.js'
@@ -167,7 +167,7 @@ export class Producer {
 
   // ---- connection events ------------------------------------------------------------------
 
-  private onMessage(conn: Connection, _msg: Message): void {
+  private onMessage(conn: Connection, _payload: Buffer): void {
     this.deps.logger?.error(`(${conn.addr}) producer got a message frame; ignored`)
   }
 

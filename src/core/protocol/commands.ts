@@ -12,6 +12,7 @@
  */
 import {Accumulator} from './accumulator.js'
 import {ProtocolError} from './errors.js'
+import {MSG_ID_LENGTH, MSG_ID_OFFSET} from './message.js'
 import type {IdentifyRequest} from './identify.js'
 
 export type CommandName =
@@ -111,6 +112,24 @@ export function rdy(count: number): Command {
 export function fin(id: string): Command {
   return new Command('FIN', [id])
 }
+/** The size of `FIN <id>\n` on the wire. */
+export const FIN_SIZE = 4 + MSG_ID_LENGTH + 1
+
+/**
+ * Write `FIN <id>\n` at `offset`, the id copied byte for byte from a message payload (a
+ * consumer's hot path: no Command, no id string). Returns the offset after it.
+ */
+export function writeFin(target: Buffer, offset: number, payload: Buffer): number {
+  target[offset] = 0x46 // F
+  target[offset + 1] = 0x49 // I
+  target[offset + 2] = 0x4e // N
+  target[offset + 3] = 0x20
+  const o = offset + 4
+  for (let i = 0; i < MSG_ID_LENGTH; i++) target[o + i] = payload[MSG_ID_OFFSET + i] as number
+  target[o + MSG_ID_LENGTH] = 0x0a
+  return o + MSG_ID_LENGTH + 1
+}
+
 /** REQ: deliver the message again after `delayMs` (negative counts as 0). */
 export function req(id: string, delayMs: number): Command {
   return new Command('REQ', [id, String(Math.max(0, Math.trunc(delayMs)))])

@@ -10,6 +10,8 @@ import {FrameType, writeFrameHeader, FRAME_HEADER_SIZE} from './frame.js'
 import {FrameError} from './errors.js'
 
 export const MSG_ID_LENGTH = 16
+/** where the id starts in a message payload */
+export const MSG_ID_OFFSET = 10
 export const MESSAGE_HEADER_SIZE = 26
 
 export interface Message {
@@ -27,7 +29,7 @@ export function decodeMessage(data: Buffer): Message {
   return {
     timestamp: data.readBigInt64BE(0),
     attempts: data.readUInt16BE(8),
-    id: data.toString('latin1', 10, 26),
+    id: data.toString('latin1', MSG_ID_OFFSET, MESSAGE_HEADER_SIZE),
     body: data.subarray(MESSAGE_HEADER_SIZE),
   }
 }

@@ -23,6 +23,7 @@ import {
   FrameType,
   FRAME_HEADER_SIZE,
   MAGIC_V2,
+  OutputSlab,
   ProtocolError,
   messageFrameSize,
   writeFrameHeader,
@@ -57,9 +58,7 @@ export class ClientSession implements Subscriber, SessionIO {
   private readonly decoder: CommandDecoder
   private magic: Buffer | null = Buffer.alloc(0)
   private phase: Phase = 'magic'
-  private out: Buffer = Buffer.allocUnsafe(OUT_CHUNK)
-  private outStart = 0
-  private outEnd = 0
+  private readonly out: OutputSlab
   private blocked = false
   private closed = false
   private heartbeatTimer: Timer | null = null
@@ -77,6 +76,7 @@ export class ClientSession implements Subscriber, SessionIO {
   ) {
     const state = new SessionState(id, info, ctx)
     this.state = state
+    this.out = new OutputSlab((chunk) => this.write(chunk), OUT_CHUNK)
     this.decoder = new CommandDecoder({
       checkLine: (name, params) => checkLine(state, name, params),
       checkSize: (name, params, size) => checkSize(state, name, params, size),
@@ -117,9 +117,9 @@ export class ClientSession implements Subscriber, SessionIO {
   deliver(msg: BrokerMessage): void {
     this.state.inFlightCount++
     this.state.messageCount++
-    const size = messageFrameSize(msg.body.length)
-    this.reserve(size)
-    this.outEnd = writeMessageFrame(this.out, this.outEnd, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
+    const out = this.out
+    out.reserve(messageFrameSize(msg.body.length))
+    out.end = writeMessageFrame(out.buf, out.end, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
     // output_buffer_size -1 (size 1) writes every frame at once; any other size is buffered up
     // to the end of this I/O turn or a full 64 KiB chunk, which is never later than nsqd's timer
     if (this.state.outputBufferSize <= 1) this.flush()
@@ -202,14 +202,6 @@ export class ClientSession implements Subscriber, SessionIO {
 
   // ---- output --------------------------------------------------------------------------
 
-  private reserve(n: number): void {
-    if (this.outEnd + n <= this.out.length) return
-    this.flush()
-    this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK, n))
-    this.outStart = 0
-    this.outEnd = 0
-  }
-
   /**
    * Queue one frame. Strings are UTF-8, except error texts: those are byte strings (they echo
    * the client's bytes, as nsqd does), written as latin1.
@@ -218,9 +210,10 @@ export class ClientSession implements Subscriber, SessionIO {
     if (this.closed) return
     const enc: BufferEncoding = type === FrameType.Error ? 'latin1' : 'utf8'
     const len = typeof data === 'string' ? Buffer.byteLength(data, enc) : data.length
-    this.reserve(FRAME_HEADER_SIZE + len)
-    const o = writeFrameHeader(this.out, this.outEnd, type as FrameType, len)
-    this.outEnd = o + (typeof data === 'string' ? this.out.write(data, o, enc) : data.copy(this.out, o))
+    const out = this.out
+    out.reserve(FRAME_HEADER_SIZE + len)
+    const o = writeFrameHeader(out.buf, out.end, type as FrameType, len)
+    out.end = o + (typeof data === 'string' ? out.buf.write(data, o, enc) : data.copy(out.buf, o))
     this.scheduleFlush()
   }
 
@@ -237,9 +230,13 @@ export class ClientSession implements Subscriber, SessionIO {
   /** Write what is buffered. */
   flush(): void {
     this.flushScheduled = false
-    if (this.outEnd === this.outStart || this.closed) return
-    const chunk = this.out.subarray(this.outStart, this.outEnd)
-    this.outStart = this.outEnd
+    if (this.closed) this.out.discard()
+    else this.out.flush()
+  }
+
+  /** The slab's sink: one stream write per flush or full slab. */
+  private write(chunk: Buffer): void {
+    if (this.closed) return
     if (!this.stream.write(chunk)) {
       // the peer is not reading: no more messages, and (as nsqd, blocked on its write) no more
       // commands read from it until the socket drains, so its output cannot grow without bound
@@ -273,8 +270,7 @@ export class ClientSession implements Subscriber, SessionIO {
 
   private heartbeat(): void {
     if (this.closed) return
-    this.reserve(HEARTBEAT_FRAME.length)
-    this.outEnd += HEARTBEAT_FRAME.copy(this.out, this.outEnd)
+    this.out.append(HEARTBEAT_FRAME)
     this.flush()
   }
 

@@ -3,29 +3,44 @@
  * frame plus the verbs that answer it on the connection it came from. Only the first answer
  * (finish or requeue) counts; touch works until then.
  */
-import type {Message} from '../../protocol/index.js'
+import {MESSAGE_HEADER_SIZE, MSG_ID_OFFSET, type Message} from '../../protocol/index.js'
 import type {ConnState} from './conn-state.js'
 
-/** A delivered message (go-nsq's Message), with the verbs to answer it. */
+/**
+ * A delivered message (go-nsq's Message), with the verbs to answer it. It keeps the frame's
+ * payload (a view of what was read) and decodes on demand: the id string and the BigInt
+ * timestamp are made only when asked for (FIN copies the id's bytes), so a consumer that reads
+ * only the body allocates one object and one view per message.
+ */
 export class ConsumerMessage implements Message {
-  /** publish time, nanoseconds since the epoch */
-  readonly timestamp: bigint
-  /** deliveries so far, the first being 1 */
-  readonly attempts: number
-  /** 16 hex characters, nsqd's message id */
-  readonly id: string
   /** the bytes as published */
   readonly body: Buffer
+  private id_: string | null = null
   private responded = false
 
+  /**
+   * @param payload the message frame's data: [timestamp][attempts][id][body] (protocol/message.ts)
+   */
   constructor(
-    msg: Message,
+    readonly payload: Buffer,
     private readonly cs: ConnState,
   ) {
-    this.timestamp = msg.timestamp
-    this.attempts = msg.attempts
-    this.id = msg.id
-    this.body = msg.body
+    this.body = payload.subarray(MESSAGE_HEADER_SIZE)
+  }
+
+  /** publish time, nanoseconds since the epoch */
+  get timestamp(): bigint {
+    return this.payload.readBigInt64BE(0)
+  }
+
+  /** deliveries so far, the first being 1 */
+  get attempts(): number {
+    return this.payload.readUInt16BE(8)
+  }
+
+  /** 16 hex characters, nsqd's message id */
+  get id(): string {
+    return (this.id_ ??= this.payload.toString('latin1', MSG_ID_OFFSET, MESSAGE_HEADER_SIZE))
   }
 
   /** the nsqd it came from */

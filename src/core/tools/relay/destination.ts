@@ -18,14 +18,15 @@ import type {Logger} from '../../util/logger.js'
 /** Called once with the batch's answer: null for OK. */
 export type Answered = (err: Error | null) => void
 
-interface Waiter {
-  body: Buffer
-  done: Answered
+/** A batch being filled or sent: the bodies (MPUB's list as it is) and their callbacks, by position. */
+interface Batch {
+  bodies: Buffer[]
+  dones: Answered[]
 }
 
 export class Destination {
   readonly producer: Producer
-  private readonly open = new Map<string, Waiter[]>()
+  private readonly open = new Map<string, Batch>()
   private scheduled = false
   private readonly outstanding = new Set<Promise<void>>()
 
@@ -46,11 +47,12 @@ export class Destination {
   publish(topic: string, body: Buffer, done: Answered): void {
     let batch = this.open.get(topic)
     if (batch === undefined) {
-      batch = []
+      batch = {bodies: [], dones: []}
       this.open.set(topic, batch)
     }
-    batch.push({body, done})
-    if (batch.length >= this.batchSize) {
+    batch.bodies.push(body)
+    batch.dones.push(done)
+    if (batch.bodies.length >= this.batchSize) {
       this.open.delete(topic)
       this.send(topic, batch)
     } else if (!this.scheduled) {
@@ -77,25 +79,26 @@ export class Destination {
     await this.producer.stop()
   }
 
-  private send(topic: string, batch: Waiter[]): void {
+  private send(topic: string, batch: Batch): void {
     const p = this.sendBatch(topic, batch)
     this.outstanding.add(p)
     void p.finally(() => this.outstanding.delete(p))
   }
 
-  private async sendBatch(topic: string, batch: Waiter[]): Promise<void> {
+  private async sendBatch(topic: string, batch: Batch): Promise<void> {
+    const {bodies, dones} = batch
     try {
-      if (batch.length === 1) await this.producer.publish(topic, (batch[0] as Waiter).body)
-      else await this.producer.multiPublish(topic, batch.map((w) => w.body))
+      if (bodies.length === 1) await this.producer.publish(topic, bodies[0] as Buffer)
+      else await this.producer.multiPublish(topic, bodies)
     } catch (err) {
-      if (batch.length > 1 && err instanceof ProtocolResponseError) {
+      if (bodies.length > 1 && err instanceof ProtocolResponseError) {
         // refused as a whole: each on its own, so only the bad one fails
-        await Promise.all(batch.map((w) => this.sendBatch(topic, [w])))
+        await Promise.all(bodies.map((body, i) => this.sendBatch(topic, {bodies: [body], dones: [dones[i] as Answered]})))
         return
       }
-      for (const w of batch) w.done(err as Error)
+      for (const done of dones) done(err as Error)
       return
     }
-    for (const w of batch) w.done(null)
+    for (const done of dones) done(null)
   }
 }

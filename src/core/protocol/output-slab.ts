@@ -1,0 +1,60 @@
+/**
+ * The output side of a connection, the counterpart of the Accumulator: frames and commands are
+ * encoded straight into one slab, and what is pending leaves as one view of it, so a burst of
+ * many small writes (FINs, message frames) is one write to the stream instead of one Buffer
+ * and one stream write each.
+ *
+ *   [ sent (views handed to the sink) | pending: start..end | room ]
+ *
+ * A view handed to the sink is never written over: when the slab has no room for the next
+ * `reserve(n)`, what is pending goes to the sink and a new slab (at least `n` bytes) is taken.
+ * Writers encode at `end` and move it: `slab.reserve(n); slab.end = encodeInto(slab.buf, slab.end)`.
+ * Pure: the sink decides what a write is (a socket write, a test's array).
+ */
+export class OutputSlab {
+  /** the slab; write at `end`, after reserve() */
+  buf: Buffer
+  /** where the next bytes go */
+  end = 0
+  private start = 0
+
+  constructor(
+    private readonly sink: (chunk: Buffer) => void,
+    private readonly size = 64 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(size)
+  }
+
+  /** bytes written and not yet handed to the sink */
+  get pending(): number {
+    return this.end - this.start
+  }
+
+  /** Make room for `n` bytes at `end` (handing what is pending to the sink first when full). */
+  reserve(n: number): void {
+    if (this.end + n <= this.buf.length) return
+    this.flush()
+    this.buf = Buffer.allocUnsafe(Math.max(this.size, n))
+    this.start = 0
+    this.end = 0
+  }
+
+  /** Copy `bytes` in. */
+  append(bytes: Buffer): void {
+    this.reserve(bytes.length)
+    this.end += bytes.copy(this.buf, this.end)
+  }
+
+  /** Hand what is pending to the sink (nothing when nothing is). */
+  flush(): void {
+    if (this.end === this.start) return
+    const chunk = this.buf.subarray(this.start, this.end)
+    this.start = this.end
+    this.sink(chunk)
+  }
+
+  /** Forget what is pending (its stream is gone). */
+  discard(): void {
+    this.start = this.end
+  }
+}

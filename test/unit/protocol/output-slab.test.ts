@@ -1,0 +1,70 @@
+/** OutputSlab: bytes encoded into one slab leave as views, never written over once handed out. */
+import test from 'node:test'
+import assert from 'node:assert/strict'
+
+import {FIN_SIZE, OutputSlab, encodeMessage, fin, writeFin} from '../../../src/core/protocol/index.js'
+
+function collecting(size: number): {slab: OutputSlab; chunks: Buffer[]} {
+  const chunks: Buffer[] = []
+  return {slab: new OutputSlab((c) => chunks.push(c), size), chunks}
+}
+
+test('OutputSlab: what was written between flushes leaves as one chunk, in order', () => {
+  const {slab, chunks} = collecting(64)
+  slab.append(Buffer.from('ab'))
+  slab.append(Buffer.from('cd'))
+  assert.equal(slab.pending, 4)
+  slab.flush()
+  slab.flush() // nothing pending: no empty chunk
+  slab.append(Buffer.from('e'))
+  slab.flush()
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['abcd', 'e'],
+  )
+  assert.equal(slab.pending, 0)
+})
+
+test('OutputSlab: a full slab hands its pending bytes out first; chunks handed out are never overwritten', () => {
+  const {slab, chunks} = collecting(8)
+  for (const s of ['123456', '789', 'abcdefghijkl', 'xy']) slab.append(Buffer.from(s))
+  slab.flush()
+  // '789' did not fit after '123456' (8 bytes): the first chunk left before it; the 12-byte
+  // write got a slab of its own size; each chunk still holds its bytes after the later writes
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['123456', '789', 'abcdefghijkl', 'xy'],
+  )
+})
+
+test('OutputSlab: writers encode at end after reserve()', () => {
+  const {slab, chunks} = collecting(16)
+  slab.reserve(3)
+  slab.buf[slab.end++] = 0x61
+  slab.end += slab.buf.write('bc', slab.end, 'latin1')
+  slab.flush()
+  assert.equal(chunks[0]?.toString(), 'abc')
+})
+
+test('OutputSlab: discard drops what is pending', () => {
+  const {slab, chunks} = collecting(16)
+  slab.append(Buffer.from('gone'))
+  slab.discard()
+  slab.flush()
+  slab.append(Buffer.from('kept'))
+  slab.flush()
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['kept'],
+  )
+})
+
+test('writeFin: the bytes of fin(id), the id copied from the message payload', () => {
+  const id = '0a1b2c3d4e5f6789'
+  const payload = encodeMessage({timestamp: 1n, attempts: 3, id, body: Buffer.from('body')})
+  const out = Buffer.alloc(FIN_SIZE + 2, 0xee)
+  assert.equal(writeFin(out, 1, payload), 1 + FIN_SIZE)
+  assert.deepEqual(out.subarray(1, 1 + FIN_SIZE), fin(id).encode())
+  assert.equal(out[0], 0xee)
+  assert.equal(out[FIN_SIZE + 1], 0xee)
+})
