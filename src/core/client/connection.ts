@@ -22,7 +22,7 @@
  * them to the new layer and hand it the bytes the decoder already holds past the IDENTIFY
  * answer (docs/ARCHITECTURE.md, "Seams").
  */
-import {connect as netConnect} from 'node:net'
+import {Socket, connect as netConnect} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
   FrameDecoder,
@@ -302,11 +302,13 @@ export class Connection {
     return out
   }
 
-  /** The slab's sink: one socket write. */
+  /** The slab's sink: one socket write (a socket copies the bytes out: the slab is reused). */
   private send(chunk: Buffer): void {
     const s = this.stream
     if (s === null || s.destroyed) return
-    if (!s.write(chunk) && this.writeTimer === null && this.config.write_timeout > 0) {
+    const out = this.out
+    const ok = s instanceof Socket && out !== null ? s.write(chunk, () => out.written(chunk)) : s.write(chunk)
+    if (!ok && this.writeTimer === null && this.config.write_timeout > 0) {
       // the socket is backed up: it must drain within write_timeout (go-nsq's write deadline)
       this.writeTimer = setTimeout(() => {
         this.closeErr ??= new TimeoutError('write', this.addr)

@@ -35,19 +35,41 @@ export const VERB_NAMES: readonly CommandName[] = ['FIN', 'RDY', 'REQ', 'TOUCH',
 /** The verbs whose line is followed by a size-prefixed body. */
 export const BODY_COMMANDS: ReadonlySet<string> = new Set(['IDENTIFY', 'AUTH', 'PUB', 'MPUB', 'DPUB'])
 
-/** One command as a client sends it: name, space-separated params, an optional body. */
+/**
+ * One command as a client sends it: name, space-separated params, an optional body. MPUB keeps
+ * its message bodies as they are and writes them straight into the output (`encodeInto`), so a
+ * batch is copied once on its way to the socket; `body` builds MPUB's body only when asked.
+ */
 export class Command {
+  private body_: Buffer | null
+
   constructor(
     readonly name: CommandName,
     readonly params: readonly string[],
-    readonly body: Buffer | null = null,
-  ) {}
+    body: Buffer | null = null,
+    /** MPUB's message bodies (the body is [count]([len][bytes])*count) */
+    private readonly parts: readonly Buffer[] | null = null,
+  ) {
+    this.body_ = body
+  }
+
+  /** the size-prefixed body, or null for the verbs without one */
+  get body(): Buffer | null {
+    if (this.body_ === null && this.parts !== null) this.body_ = encodeMpubBody(this.parts)
+    return this.body_
+  }
+
+  private get bodyLength(): number {
+    if (this.body_ !== null) return this.body_.length
+    return this.parts === null ? -1 : mpubBodySize(this.parts)
+  }
 
   /** its size on the wire */
   get byteLength(): number {
     let n = this.name.length + 1
     for (const p of this.params) n += 1 + Buffer.byteLength(p)
-    return this.body ? n + 4 + this.body.length : n
+    const body = this.bodyLength
+    return body < 0 ? n : n + 4 + body
   }
 
   /** Write the command at `offset`; returns the offset after it. */
@@ -58,10 +80,13 @@ export class Command {
       o += target.write(p, o, 'utf8')
     }
     target[o++] = 0x0a
-    if (this.body) {
-      target.writeInt32BE(this.body.length, o)
+    if (this.body_ !== null) {
+      target.writeInt32BE(this.body_.length, o)
       o += 4
-      o += this.body.copy(target, o)
+      o += this.body_.copy(target, o)
+    } else if (this.parts !== null) {
+      target.writeInt32BE(mpubBodySize(this.parts), o)
+      o = writeMpubBody(target, o + 4, this.parts)
     }
     return o
   }
@@ -102,7 +127,8 @@ export function dpub(topic: string, deferMs: number, body: Buffer | string): Com
 }
 /** MPUB: all messages published atomically. */
 export function mpub(topic: string, bodies: readonly (Buffer | string)[]): Command {
-  return new Command('MPUB', [topic], encodeMpubBody(bodies.map(toBuf)))
+  // a list of its own: the caller may reuse its array before the command is written
+  return new Command('MPUB', [topic], null, bodies.map(toBuf))
 }
 /** RDY: how many messages this connection may have in flight. */
 export function rdy(count: number): Command {
@@ -149,17 +175,27 @@ export function nop(): Command {
 
 /** `[count][len][body]...`, the body of TCP MPUB (and, without a size prefix, HTTP /mpub?binary=true). */
 export function encodeMpubBody(bodies: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(mpubBodySize(bodies))
+  writeMpubBody(out, 0, bodies)
+  return out
+}
+
+/** The size of MPUB's body for these messages. */
+export function mpubBodySize(bodies: readonly Buffer[]): number {
   let size = 4
   for (const b of bodies) size += 4 + b.length
-  const out = Buffer.allocUnsafe(size)
-  out.writeInt32BE(bodies.length, 0)
-  let o = 4
+  return size
+}
+
+function writeMpubBody(target: Buffer, offset: number, bodies: readonly Buffer[]): number {
+  target.writeInt32BE(bodies.length, offset)
+  let o = offset + 4
   for (const b of bodies) {
-    out.writeInt32BE(b.length, o)
+    target.writeInt32BE(b.length, o)
     o += 4
-    o += b.copy(out, o)
+    o += b.copy(target, o)
   }
-  return out
+  return o
 }
 
 export interface MpubLimits {

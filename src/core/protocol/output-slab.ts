@@ -10,6 +10,13 @@
  * `reserve(n)`, what is pending goes to the sink and a new slab (at least `n` bytes) is taken.
  * Writers encode at `end` and move it: `slab.reserve(n); slab.end = encodeInto(slab.buf, slab.end)`.
  * Pure: the sink decides what a write is (a socket write, a test's array).
+ *
+ * Reuse: a sink that copies what it is given (a socket: once its write callback ran, the
+ * kernel has the bytes) may report each chunk written with `written()`; when every chunk
+ * handed out was written and nothing is pending, the slab is written from its start again, so
+ * a busy connection keeps one slab instead of taking a new 64 KiB one every few writes (each
+ * new one is external memory, which makes V8 run full collections). A sink that keeps the
+ * views it was given (an in-memory pipe) never calls `written()`.
  */
 export class OutputSlab {
   /** the slab; write at `end`, after reserve() */
@@ -17,6 +24,8 @@ export class OutputSlab {
   /** where the next bytes go */
   end = 0
   private start = 0
+  /** chunks of the current slab handed to the sink and not yet reported written */
+  private unwritten = 0
 
   constructor(
     private readonly sink: (chunk: Buffer) => void,
@@ -37,6 +46,7 @@ export class OutputSlab {
     this.buf = Buffer.allocUnsafe(Math.max(this.size, n))
     this.start = 0
     this.end = 0
+    this.unwritten = 0
   }
 
   /** Copy `bytes` in. */
@@ -50,7 +60,20 @@ export class OutputSlab {
     if (this.end === this.start) return
     const chunk = this.buf.subarray(this.start, this.end)
     this.start = this.end
+    this.unwritten++
     this.sink(chunk)
+  }
+
+  /**
+   * The sink is done with `chunk` (its bytes were copied out): once every chunk of this slab
+   * is, and nothing is pending, the slab is written from its start again.
+   */
+  written(chunk: Buffer): void {
+    if (chunk.buffer !== this.buf.buffer || chunk.byteOffset < this.buf.byteOffset || chunk.byteOffset >= this.buf.byteOffset + this.buf.length) return // an earlier slab's
+    if (--this.unwritten === 0 && this.start === this.end) {
+      this.start = 0
+      this.end = 0
+    }
   }
 
   /** Forget what is pending (its stream is gone). */

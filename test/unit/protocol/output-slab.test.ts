@@ -68,3 +68,38 @@ test('writeFin: the bytes of fin(id), the id copied from the message payload', (
   assert.equal(out[0], 0xee)
   assert.equal(out[FIN_SIZE + 1], 0xee)
 })
+
+test('OutputSlab.written: once every chunk handed out is written and nothing is pending, the slab is written from its start again', () => {
+  const {slab, chunks} = collecting(16)
+  const first = slab.buf
+  slab.append(Buffer.from('abc'))
+  slab.flush()
+  slab.append(Buffer.from('de'))
+  slab.flush()
+  slab.append(Buffer.from('f')) // pending: no rewind yet
+  slab.written(chunks[0] as Buffer)
+  slab.written(chunks[1] as Buffer)
+  slab.flush()
+  assert.equal(chunks[2]?.byteOffset, (chunks[1] as Buffer).byteOffset + 2, 'appended after the pending bytes')
+  slab.written(chunks[2] as Buffer)
+  slab.append(Buffer.from('gh'))
+  assert.equal(slab.buf, first, 'the same slab')
+  slab.flush()
+  assert.equal(chunks[3]?.byteOffset, first.byteOffset, 'from the start again')
+  assert.equal(chunks[3]?.toString(), 'gh')
+})
+
+test('OutputSlab.written: a chunk of an earlier slab does not rewind the current one', () => {
+  const {slab, chunks} = collecting(8)
+  slab.append(Buffer.from('123456'))
+  slab.append(Buffer.from('789')) // a new slab; '123456' handed out
+  slab.flush()
+  slab.written(chunks[0] as Buffer) // the old slab's chunk
+  slab.append(Buffer.from('x'))
+  slab.flush()
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['123456', '789', 'x'],
+  )
+  assert.equal(chunks[2]?.byteOffset, (chunks[1] as Buffer).byteOffset + 3, '789 not yet written: no rewind')
+})

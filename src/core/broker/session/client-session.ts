@@ -17,6 +17,7 @@
  * not ready for messages and its input is paused, so a peer that stops reading cannot make the
  * broker buffer without bound.
  */
+import {Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
   CommandDecoder,
@@ -59,6 +60,7 @@ export class ClientSession implements Subscriber, SessionIO {
   private magic: Buffer | null = Buffer.alloc(0)
   private phase: Phase = 'magic'
   private readonly out: OutputSlab
+  private readonly reuseOut: boolean
   private blocked = false
   private closed = false
   private heartbeatTimer: Timer | null = null
@@ -77,6 +79,8 @@ export class ClientSession implements Subscriber, SessionIO {
     const state = new SessionState(id, info, ctx)
     this.state = state
     this.out = new OutputSlab((chunk) => this.write(chunk), OUT_CHUNK)
+    // a socket has copied a chunk out once its write callback ran; an in-memory pipe keeps it
+    this.reuseOut = stream instanceof Socket
     this.decoder = new CommandDecoder({
       checkLine: (name, params) => checkLine(state, name, params),
       checkSize: (name, params, size) => checkSize(state, name, params, size),
@@ -234,10 +238,10 @@ export class ClientSession implements Subscriber, SessionIO {
     else this.out.flush()
   }
 
-  /** The slab's sink: one stream write per flush or full slab. */
+  /** The slab's sink: one stream write per flush or full slab (a socket copies: the slab is reused). */
   private write(chunk: Buffer): void {
     if (this.closed) return
-    if (!this.stream.write(chunk)) {
+    if (!(this.reuseOut ? this.stream.write(chunk, () => this.out.written(chunk)) : this.stream.write(chunk))) {
       // the peer is not reading: no more messages, and (as nsqd, blocked on its write) no more
       // commands read from it until the socket drains, so its output cannot grow without bound
       this.blocked = true
