@@ -20,7 +20,7 @@ export async function relayBench(b: Broker, messages: number, size: number, batc
     if (code !== 0) throw new Error(`relay exited with ${code} after SIGTERM`)
     const got = await topicMessages(d, topic)
     if (got !== messages) throw new Error(`the destination has ${got} messages, expected ${messages}`)
-    return `relay: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (broker to broker, --batch-size ${batchSize}, max-in-flight ${process.env.RELAY_MIF ?? 200}; process start included${cpuPerMessage(run.cpuSeconds, messages)})`
+    return `relay: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (broker to broker, --batch-size ${batchSize}, max-in-flight ${process.env.RELAY_MIF ?? 200}; process start included${cpuPerMessage(run.cpuSeconds, messages)}; once flowing: ${rate(messages, run.flowSeconds)} msgs/s)`
   } finally {
     await dest.stop()
   }

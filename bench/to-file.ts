@@ -49,7 +49,7 @@ export async function toFileBench(b: Broker, o: ToFileBenchOptions): Promise<str
     const got = countRecords(dir, o.gzip)
     if (got.records !== o.messages) throw new Error(`to-file wrote ${got.records} records, expected ${o.messages}`)
     const what = o.gzip ? 'gzip level 6' : 'plain'
-    return `to-file ${what}: ${o.messages} msgs of ${o.size} B in ${run.seconds.toFixed(2)}s = ${rate(o.messages, run.seconds)} msgs/s (max-in-flight ${o.maxInFlight}, until the last is fsynced and FINed; ${got.files} file(s), ${(got.bytes / 1e6).toFixed(1)} MB; process start included${cpuPerMessage(run.cpuSeconds, o.messages)})`
+    return `to-file ${what}: ${o.messages} msgs of ${o.size} B in ${run.seconds.toFixed(2)}s = ${rate(o.messages, run.seconds)} msgs/s (max-in-flight ${o.maxInFlight}, until the last is fsynced and FINed; ${got.files} file(s), ${(got.bytes / 1e6).toFixed(1)} MB; process start included${cpuPerMessage(run.cpuSeconds, o.messages)}; once flowing: ${rate(o.messages, run.flowSeconds)} msgs/s)`
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }

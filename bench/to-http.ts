@@ -19,7 +19,7 @@ export async function toHttpBench(b: Broker, messages: number, size: number, mod
     const code = await run.stop()
     if (code !== 0) throw new Error(`to-http exited with ${code} after SIGTERM`)
     if (sink.ok < messages) throw new Error(`the sink got ${sink.ok} messages, expected ${messages}`)
-    return `to-http: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (POST to a local sink answering 200, -n 100, --mode ${mode}, max-in-flight 200; process start included${cpuPerMessage(run.cpuSeconds, messages)})`
+    return `to-http: ${messages} msgs of ${size} B in ${run.seconds.toFixed(2)}s = ${rate(messages, run.seconds)} msgs/s (POST to a local sink answering 200, -n 100, --mode ${mode}, max-in-flight 200; process start included${cpuPerMessage(run.cpuSeconds, messages)}; once flowing: ${rate(messages, run.flowSeconds)} msgs/s)`
   } finally {
     await sink.close()
   }

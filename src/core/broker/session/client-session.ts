@@ -69,6 +69,8 @@ export class ClientSession implements Subscriber, SessionIO {
   /** after end(): destroys the stream if the peer does not close its end within LINGER_MS */
   private linger: Timer | null = null
   private flushScheduled = false
+  /** a FIN of this chunk freed a slot: dispatch once the chunk's commands are done */
+  private dispatchWanted = false
 
   constructor(
     readonly id: number,
@@ -153,6 +155,10 @@ export class ClientSession implements Subscriber, SessionIO {
     this.startHeartbeat()
   }
 
+  dispatchSoon(): void {
+    this.dispatchWanted = true
+  }
+
   // ---- input ---------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
@@ -177,6 +183,15 @@ export class ClientSession implements Subscriber, SessionIO {
       chunk = have.subarray(4)
     }
     this.decoder.push(chunk)
+    this.runCommands()
+    if (this.dispatchWanted) {
+      this.dispatchWanted = false
+      if (!this.closed) this.state.channel?.dispatch()
+    }
+  }
+
+  /** Execute every whole command read so far. */
+  private runCommands(): void {
     for (;;) {
       let cmd
       try {

@@ -34,6 +34,11 @@ export interface SessionIO {
   readonly subscriber: Subscriber
   /** IDENTIFY set the heartbeat interval: restart the heartbeat ticker and the read deadline */
   heartbeatChanged(): void
+  /**
+   * A slot of this client's RDY window was freed (FIN): let the channel hand out messages once
+   * the commands read with this one are done, so a burst of FINs is one dispatch, not one each.
+   */
+  dispatchSoon(): void
 }
 
 type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => string | Buffer | null
@@ -308,7 +313,7 @@ const VERBS: Record<string, Handler> = {
     if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${id} failed ${err}`)
     c.finishCount++
     if (c.inFlightCount > 0) c.inFlightCount--
-    ch.dispatch()
+    io.dispatchSoon()
     return null
   },
 
