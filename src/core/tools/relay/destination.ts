@@ -34,9 +34,14 @@ export class Destination {
     readonly addr: string,
     config: ClientConfig,
     private readonly batchSize: number,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.producer = new Producer(addr, config, {logger: log})
+  }
+
+  /** Connect now, in the background; a failure is a warning (the next publish connects again). */
+  connect(): void {
+    this.producer.ping().catch((err: unknown) => this.log.warn(`(${this.addr}) destination not connected yet: ${(err as Error).message}`))
   }
 
   /**

@@ -102,6 +102,10 @@ class RelayEngine implements RelayRun {
   private async run(): Promise<RelayStats> {
     const {opts, ctx} = this
     try {
+      // the destinations connect while the consumers do (go-nsq's producer waits for the first
+      // publish: one more round trip before the first batch); one that is down is only logged,
+      // the first batch tries again
+      for (const d of this.destinations) d.connect()
       for (const topic of opts.topics) {
         const target = opts.destinationTopic || topic
         const c = new Consumer(topic, opts.channel, (msg) => this.handle(msg, target), {config: opts.config, concurrency: Math.max(1, opts.config.max_in_flight), disableAutoResponse: true}, {logger: ctx.log})
