@@ -48,16 +48,18 @@ export default tseslint.config(
     },
   },
   // util: the bottom layer
-  zone(['src/core/util/**/*.ts'], [['protocol', 'util is the bottom layer'], ['transport', 'util is the bottom layer'], ['client', 'util is the bottom layer'], ['broker', 'util is the bottom layer'], ['lookupd', 'util is the bottom layer'], ['tools', 'util is the bottom layer'], ...NOT_UP]),
+  zone(['src/core/util/**/*.ts'], [['protocol', 'util is the bottom layer'], ['transport', 'util is the bottom layer'], ['http-api', 'util is the bottom layer'], ['client', 'util is the bottom layer'], ['broker', 'util is the bottom layer'], ['lookupd', 'util is the bottom layer'], ['tools', 'util is the bottom layer'], ...NOT_UP]),
   // protocol: pure codecs, only util below it
   zone(
     ['src/core/protocol/**/*.ts'],
-    [['transport', 'protocol imports nothing of the project but util'], ['client', 'protocol imports nothing of the project but util'], ['broker', 'protocol imports nothing of the project but util'], ['lookupd', 'protocol imports nothing of the project but util'], ['tools', 'protocol imports nothing of the project but util'], ...NOT_UP],
+    [['transport', 'protocol imports nothing of the project but util'], ['http-api', 'protocol imports nothing of the project but util'], ['client', 'protocol imports nothing of the project but util'], ['broker', 'protocol imports nothing of the project but util'], ['lookupd', 'protocol imports nothing of the project but util'], ['tools', 'protocol imports nothing of the project but util'], ...NOT_UP],
     [...CLI_LIBS, ...IO_LIBS],
   ),
-  zone(['src/core/transport/**/*.ts'], [['client', 'transport sits below client and broker'], ['broker', 'transport sits below client and broker'], ['lookupd', 'transport sits below client and broker'], ['tools', 'transport sits below client and broker'], ...NOT_UP]),
+  zone(['src/core/transport/**/*.ts'], [['http-api', 'transport sits below client and broker'], ['client', 'transport sits below client and broker'], ['broker', 'transport sits below client and broker'], ['lookupd', 'transport sits below client and broker'], ['tools', 'transport sits below client and broker'], ...NOT_UP]),
   // client and broker meet only in protocol and transport
-  zone(['src/core/client/**/*.ts'], [['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
+  // http-api: nsq's HTTP conventions, shared by the daemons (broker, lookupd, the admin UI)
+  zone(['src/core/http-api/**/*.ts'], [['transport', 'http-api stands on protocol and util'], ['client', 'http-api stands on protocol and util'], ['broker', 'http-api stands on protocol and util'], ['lookupd', 'http-api stands on protocol and util'], ['tools', 'http-api stands on protocol and util'], ...NOT_UP]),
+  zone(['src/core/client/**/*.ts'], [['http-api', 'the HTTP conventions are the daemons\' side'], ['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
   zone(['src/core/broker/**/*.ts'], BROKER_BANS),
   // inside the broker, downhill only: broker.ts, http, stats → session → delivery → queue
   zone(['src/core/broker/session/**/*.ts'], [...BROKER_BANS, ...BROKER_ROOT('a session sees the broker through BrokerContext')]),
@@ -65,9 +67,9 @@ export default tseslint.config(
   zone(['src/core/broker/queue/**/*.ts'], [...BROKER_BANS, ['session', 'a queue stores what it is given'], ['delivery', 'a queue stores what it is given'], ...BROKER_ROOT('queue is below the broker')]),
   zone(['src/core/lookupd/**/*.ts'], [['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
   // tools use client, never broker
-  zone(['src/core/tools/**/*.ts'], [['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
+  zone(['src/core/tools/**/*.ts'], [['http-api', 'tools use client, never the daemons\' HTTP side'], ['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
   // the package's entry points (package.json "exports") re-export the client and the codecs only
-  zone(['src/index.ts', 'src/protocol.ts'], [['broker', 'the public API is the client and the codecs'], ['tools', 'the public API is the client and the codecs'], ['lookupd', 'the public API is the client and the codecs'], ['transport', 'the public API is the client and the codecs'], ...NOT_UP]),
+  zone(['src/index.ts', 'src/protocol.ts'], [['http-api', 'the public API is the client and the codecs'], ['broker', 'the public API is the client and the codecs'], ['tools', 'the public API is the client and the codecs'], ['lookupd', 'the public API is the client and the codecs'], ['transport', 'the public API is the client and the codecs'], ...NOT_UP]),
   // cli is shared by the commands, not the other way round
   zone(['src/cli/**/*.ts'], [['commands', 'cli is shared by commands, not the other way round']], []),
   {

@@ -1,17 +1,12 @@
 /**
- * nsqd's HTTP API (NSQ-SPEC §2.3) as a route table over node:http.
- *
- * Responses follow nsqd's http_api.RespondV1: `X-NSQ-Content-Type: nsq; version=1.0` on
- * every V1 route; a string result is sent as text/plain, an object as JSON, null as an
- * empty 200; an error is `{"message":"CODE"}` with its status. /ping is plain text without
- * the V1 header. Mutating routes are POST-only (405 with an Allow header otherwise).
- * Parameters come from the query string only. Each request is logged at info as nsqd's
- * http_api.Log does (`200 GET /stats (127.0.0.1:5555) 1.2ms`), except a POST to /pub or /mpub
- * (nsqd leaves its publish routes out of the log).
+ * nsqd's HTTP API (NSQ-SPEC §2.3): its routes over the HTTP conventions nsq's daemons share
+ * (core/http-api: V1 answers, `{"message":"CODE"}` errors, 405 + Allow, the request log).
+ * Mutating routes are POST-only. Parameters come from the query string only. A POST to /pub
+ * or /mpub is not logged (nsqd leaves its publish routes out of the log).
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
+import {HTTP_BOOL, HttpError, createHttpHandler as createApiHandler, declaredLength, readBody, requireParam, type HttpApi, type HttpHandler, type HttpRequest, type HttpRoute} from '../http-api/index.js'
 import {decodeMpubBody, isValidChannelName, isValidTopicName, ProtocolError} from '../protocol/index.js'
-import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS, OptionError, type BrokerOptions} from './options.js'
@@ -33,88 +28,8 @@ export interface HttpBroker extends StatsSource, PublishContext {
   broadcastPorts(): {tcp: number; http: number}
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-  ) {
-    super(code)
-  }
-}
-
-type Result = string | Buffer | object | null
-interface Req {
-  method: string
-  query: URLSearchParams
-  params: Record<string, string>
-  req: IncomingMessage
-  res: ServerResponse
-}
-type Handler = (b: HttpBroker, r: Req) => Result | Promise<Result>
-
-const V1_HEADER = 'nsq; version=1.0'
-/** nsqd's boolParams for query flags (include_clients, include_mem, binary): not strconv.ParseBool */
-const HTTP_BOOL: ReadonlyMap<string, boolean> = new Map([
-  ['true', true],
-  ['1', true],
-  ['false', false],
-  ['0', false],
-])
-
-function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
-  const buf = typeof body === 'string' ? Buffer.from(body) : body
-  if (contentType !== null) res.setHeader('Content-Type', contentType)
-  if (v1) res.setHeader('X-NSQ-Content-Type', V1_HEADER)
-  res.setHeader('Content-Length', buf.length)
-  res.writeHead(status)
-  res.end(buf)
-}
-
-function respondV1(res: ServerResponse, result: Result): void {
-  if (result === null) send(res, 200, Buffer.alloc(0), null, true)
-  else if (typeof result === 'string' || Buffer.isBuffer(result)) send(res, 200, result, 'text/plain; charset=utf-8', true)
-  else send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8', true)
-}
-
-function respondError(res: ServerResponse, status: number, code: string): void {
-  send(res, status, `{"message":"${code}"}`, 'application/json; charset=utf-8', true)
-}
-
-/** Read the body, at most `limit` bytes; `over` when there was more. */
-function readBody(req: IncomingMessage, limit: number): Promise<{body: Buffer; over: boolean}> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let n = 0
-    let done = false
-    const finish = (over: boolean): void => {
-      if (done) return
-      done = true
-      req.off('data', onData)
-      resolve({body: Buffer.concat(chunks, Math.min(n, limit)), over})
-    }
-    const onData = (c: Buffer): void => {
-      n += c.length
-      if (n > limit) {
-        const keep = c.length - (n - limit)
-        if (keep > 0) chunks.push(c.subarray(0, keep))
-        finish(true)
-        return
-      }
-      chunks.push(c)
-    }
-    req.on('data', onData)
-    req.on('end', () => finish(false))
-    req.on('error', (e) => {
-      if (!done) reject(e)
-    })
-  })
-}
-
-function declaredLength(req: IncomingMessage): number {
-  const v = req.headers['content-length']
-  return v === undefined ? -1 : Number(v)
-}
-
+type Req = HttpRequest
+type Handler = HttpHandler<HttpBroker>
 /**
  * An over-size upload: answer at once. Up to 64 MiB the rest of the body is drained (Node does
  * that after the response), so the client reads the 413 instead of a connection reset; a
@@ -143,11 +58,6 @@ function existingTopicAndChannel(b: HttpBroker, q: URLSearchParams): {topic: Top
   const topic = b.getExistingTopic(t)
   if (topic === undefined) throw new HttpError(404, 'TOPIC_NOT_FOUND')
   return {topic, channel: c}
-}
-
-function requireParam(q: URLSearchParams, name: string, code: string): string {
-  if (!q.has(name)) throw new HttpError(400, code)
-  return q.get(name) as string
 }
 
 /**
@@ -357,10 +267,7 @@ const configPut: Handler = async (b, r) => {
   return configValue(b, opt) as object
 }
 
-interface Route {
-  methods: Record<string, Handler>
-  v1: boolean
-}
+type Route = HttpRoute<HttpBroker>
 
 const ROUTES: Record<string, Route> = {
   '/ping': {methods: {GET: () => 'OK'}, v1: false},
@@ -382,64 +289,15 @@ const ROUTES: Record<string, Route> = {
 const CONFIG_ROUTE: Route = {methods: {GET: configGet, PUT: configPut}, v1: true}
 
 function match(path: string): {route: Route; params: Record<string, string>} | null {
-  const r = ROUTES[path]
-  if (r !== undefined && Object.hasOwn(ROUTES, path)) return {route: r, params: {}}
   const m = /^\/config\/([^/]+)$/.exec(path)
   if (m) return {route: CONFIG_ROUTE, params: {opt: decodeURIComponent(m[1] as string)}}
   return null
 }
 
+/** nsqd does not log its publish routes (the hot path); every other answer is logged. */
+const NSQD_API: HttpApi<HttpBroker> = {routes: ROUTES, match, unlogged: new Set(['/pub', '/mpub'])}
+
 /** The request listener for node:http. */
 export function createHttpHandler(b: HttpBroker): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    void handle(b, req, res)
-  }
-}
-
-/** nsqd does not log its publish routes (the hot path); every other answer is logged. */
-const UNLOGGED = new Set(['/pub', '/mpub'])
-
-async function handle(b: HttpBroker, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const t0 = process.hrtime.bigint()
-  const url = new URL(req.url ?? '/', 'http://nsqd')
-  const method = req.method ?? 'GET'
-  const logLine = (status: number): void => {
-    const remote = formatHostPort({host: req.socket.remoteAddress ?? '?', port: req.socket.remotePort ?? 0})
-    const elapsed = formatDuration(Number(process.hrtime.bigint() - t0) / 1e6)
-    b.log.info(`${status} ${method} ${req.url ?? '/'} (${remote}) ${elapsed}`)
-  }
-  const m = match(url.pathname)
-  if (m === null) {
-    logLine(404)
-    respondError(res, 404, 'NOT_FOUND')
-    return
-  }
-  const handler = m.route.methods[method]
-  if (handler === undefined) {
-    const allow = [...Object.keys(m.route.methods), 'OPTIONS'].sort().join(', ')
-    res.setHeader('Allow', allow)
-    if (method === 'OPTIONS') {
-      send(res, 200, Buffer.alloc(0), null, false)
-      return
-    }
-    logLine(405)
-    respondError(res, 405, 'METHOD_NOT_ALLOWED')
-    return
-  }
-  const logged = !UNLOGGED.has(url.pathname)
-  try {
-    const result = await handler(b, {method, query: url.searchParams, params: m.params, req, res})
-    if (logged) logLine(200)
-    if (!m.route.v1) send(res, 200, result as string, 'text/plain; charset=utf-8', false)
-    else respondV1(res, result)
-  } catch (e) {
-    if (e instanceof HttpError) {
-      if (logged) logLine(e.status)
-      respondError(res, e.status, e.code)
-    } else {
-      b.log.error(`panic in HTTP handler - ${(e as Error).message}`)
-      logLine(500)
-      if (!res.headersSent) respondError(res, 500, 'INTERNAL_ERROR')
-    }
-  }
+  return createApiHandler(NSQD_API, b, () => b.log)
 }
