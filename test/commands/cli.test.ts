@@ -22,8 +22,9 @@ describe('nsqkit help', {concurrency: true}, () => {
       assert.match(r.stdout, /^\s+serve\s+.*nsqd/m)
       assert.match(r.stdout, /^\s+tail\s+.*nsq_tail/m)
       assert.match(r.stdout, /^\s+pub\s+.*to_nsq/m)
+      assert.match(r.stdout, /^\s+lookupd\s+.*nsqlookupd/m)
       assert.match(r.stdout, /^LATER RELEASES[^\n]*\n(\s+\S+\s+Go name: \S+\n)*\s+stat\s+Go name: nsq_stat$/m)
-      assert.match(r.stdout, /installed bins: nsq_tail, nsq_to_file, nsq_to_http, nsq_to_nsq, nsqd, to_nsq\./)
+      assert.match(r.stdout, /installed bins: nsq_tail, nsq_to_file, nsq_to_http, nsq_to_nsq, nsqd, nsqlookupd, to_nsq\./)
       assert.equal(r.stderr, '')
     })
   }
@@ -50,7 +51,7 @@ describe('nsqkit help', {concurrency: true}, () => {
     [['-bogus', '--version'], /^nsqkit: unknown flag -bogus \(see nsqkit --help\)$/],
     [['--version=maybe'], /^nsqkit: invalid boolean value "maybe" for --version \(true or false\)$/],
     [['--help', 'nope'], /^nsqkit: unknown command "nope" \(see nsqkit --help\)$/],
-    [['-h', 'lookupd'], /^lookupd: not built yet in nsqkit/],
+    [['-h', 'stat'], /^stat: not built yet in nsqkit/],
   ]
   for (const [args, line] of rootMisuse) {
     test(`nsqkit ${args.join(' ')}: one line, exit 2`, T, async () => {
@@ -90,10 +91,8 @@ describe('command lines that name no command', {concurrency: true}, () => {
 })
 
 describe('commands of later releases say "not built yet" the same way everywhere', {concurrency: true}, () => {
-  const planned: [string, string][] = [
-    ['lookupd', 'nsqlookupd'],
-    ['stat', 'nsq_stat'],
-  ]
+  // (admin, the other one, has no Go-named shim: nsqadmin serves a web UI of its own)
+  const planned: [string, string][] = [['stat', 'nsq_stat']]
   for (const [id, goName] of planned) {
     test(`nsqkit ${id}, nsqkit ${id} --help, nsqkit ${goName}, help ${id} and bin/${goName}: one line, exit 2`, T, async () => {
       const lines: string[] = []

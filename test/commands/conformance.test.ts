@@ -117,6 +117,7 @@ const RUNS: Record<string, {args: string[]; ran: RegExp}> = {
   'to-http': {args: [], ran: /-?-topic and -?-channel are required/},
   relay: {args: [], ran: /-?-topic and -?-channel are required/},
   serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
+  lookupd: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
 }
 
 /** Resolves once the child's stderr matches `re` (never rejects; race it with the exit). */

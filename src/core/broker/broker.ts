@@ -22,11 +22,12 @@
  * slots in behind SessionIO, issue 10).
  */
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
-import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
+import {createServer as createTcpServer, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {nowNs, systemClock, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
+import {closeServer, listenOn} from '../util/listen.js'
 import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {ClientSession} from './session/client-session.js'
@@ -275,18 +276,4 @@ export class Broker implements BrokerContext, HttpBroker {
 /** The warning for lookupd addresses, which are kept (and shown in /config) but not used yet. */
 function lookupdNotYet(addrs: readonly string[]): string {
   return `nsqlookupd registration is not supported by nsqkit serve yet; lookupd address(es) ${addrs.join(', ')} ignored`
-}
-
-function listenOn(server: TcpServer | HttpServer, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve(server.address() as AddressInfo)
-    })
-  })
-}
-
-function closeServer(server: TcpServer | HttpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()))
 }

@@ -22,7 +22,12 @@ export class HttpError extends Error {
   }
 }
 
-/** What a handler returns: text, bytes, a JSON value, or nothing. */
+/** JSON already written as text (what JSON.stringify cannot write: Go's int64 nanoseconds). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** What a handler returns: text, bytes, a JSON value (or JSON text), or nothing. */
 export type HttpResult = string | Buffer | object | null
 
 export function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
@@ -37,7 +42,7 @@ export function send(res: ServerResponse, status: number, body: Buffer | string,
 export function respondV1(res: ServerResponse, result: HttpResult): void {
   if (result === null) send(res, 200, Buffer.alloc(0), null, true)
   else if (typeof result === 'string' || Buffer.isBuffer(result)) send(res, 200, result, 'text/plain; charset=utf-8', true)
-  else send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8', true)
+  else send(res, 200, result instanceof JsonText ? result.text : JSON.stringify(result), 'application/json; charset=utf-8', true)
 }
 
 export function respondError(res: ServerResponse, status: number, code: string): void {
