@@ -35,6 +35,8 @@ import type {BrokerContext} from './session/context.js'
 import type {ClientInfo, SessionState} from './session/state.js'
 import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
+import {LookupdPeers} from './lookupd-peers.js'
+import {decodeChannels, parseJsonBody} from '../protocol/index.js'
 import {BROKER_OPTIONS, type BrokerOptions} from './options.js'
 import {Topic} from './delivery/topic.js'
 
@@ -52,6 +54,8 @@ export interface BrokerDeps {
   clock?: Clock
   /** the wall clock in ns, for message timestamps; default: hrtime anchored to the wall clock */
   nowNs?: () => bigint
+  /** how often each lookupd is pinged (nsqd: 15 s, no flag); for tests */
+  lookupdPingMs?: number
 }
 
 export interface ListenResult {
@@ -81,6 +85,8 @@ export class Broker implements BrokerContext, HttpBroker {
   private tcpPort = 0
   private httpPort = 0
   private closed = false
+  /** the lookupds this broker registers with (--lookupd-tcp-address), connected once listening */
+  readonly lookupd: LookupdPeers
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
     this.opts = BROKER_OPTIONS.resolve(options)
@@ -97,8 +103,61 @@ export class Broker implements BrokerContext, HttpBroker {
     // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
     this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
     this.log.info(`ID: ${this.opts.nodeId}`)
-    if (this.opts.lookupdTcpAddresses.length > 0) this.log.warn(lookupdNotYet(this.opts.lookupdTcpAddresses))
+    this.lookupd = new LookupdPeers(
+      {
+        log: this.log,
+        clock,
+        version: NSQD_VERSION,
+        maxBodySize: this.opts.maxBodySize,
+        broadcastAddress: () => this.opts.broadcastAddress,
+        broadcastPorts: () => this.broadcastPorts(),
+        registrations: () => this.registrations(),
+      },
+      deps.lookupdPingMs,
+    )
   }
+
+  /** What a lookupd is told after a connect: each topic without channels, each topic's channels. */
+  private registrations(): [string, string][] {
+    const out: [string, string][] = []
+    for (const t of this.topicMap.values()) {
+      if (t.channels.size === 0) out.push([t.name, ''])
+      else for (const c of t.channels.keys()) out.push([t.name, c])
+    }
+    return out
+  }
+
+  /**
+   * nsqd's GetTopic with lookupd configured: the new topic is held while each lookupd is asked
+   * for the topic's channels (GET /channels), the non-ephemeral ones are created, then what was
+   * published meanwhile goes to all of them.
+   */
+  private async precreateChannels(t: Topic, addrs: string[]): Promise<void> {
+    const names = new Set<string>()
+    let failed = 0
+    await Promise.all(
+      addrs.map(async (a) => {
+        try {
+          const res = await fetch(`http://${a}/channels?topic=${encodeURIComponent(t.name)}`, {headers: {Accept: 'application/vnd.nsq; version=1.0'}, signal: AbortSignal.timeout(this.lookupdQueryMs)})
+          const text = await res.text()
+          if (res.status !== 200) throw new Error(`got response ${res.status} ${text}`)
+          for (const c of decodeChannels(parseJsonBody(text)).channels) names.add(c)
+        } catch (err) {
+          failed++
+          this.log.warn(`failed to query nsqlookupd ${a} for channels of topic ${t.name} - ${(err as Error).message}`)
+        }
+      }),
+    )
+    if (failed === addrs.length) this.log.warn(`failed to query nsqlookupd for channels to pre-create for topic ${t.name}`)
+    if (!t.deleted) {
+      // an ephemeral channel is not made without a consumer
+      for (const c of names) if (!c.endsWith('#ephemeral')) t.getChannel(c)
+    }
+    t.start()
+  }
+
+  /** nsqd's HTTP client request timeout (--http-client-request-timeout's default) */
+  private readonly lookupdQueryMs = 5000
 
   // ---- topics ---------------------------------------------------------------------------
 
@@ -113,11 +172,25 @@ export class Broker implements BrokerContext, HttpBroker {
         now: this.now,
         onEmptyEphemeral: () => {},
         onEmptyEphemeralTopic: (topic) => this.deleteTopic(topic.name),
-        onChannelCreated: (topic, ch) => this.log.info(`TOPIC(${topic.name}): new channel(${ch.name})`),
-        onChannelDeleted: (topic, ch) => this.log.info(`TOPIC(${topic.name}): deleting channel ${ch.name}`),
+        onChannelCreated: (topic, ch) => {
+          this.log.info(`TOPIC(${topic.name}): new channel(${ch.name})`)
+          this.lookupd.notify(topic.name, ch.name, false)
+        },
+        onChannelDeleted: (topic, ch) => {
+          this.log.info(`TOPIC(${topic.name}): deleting channel ${ch.name}`)
+          this.lookupd.notify(topic.name, ch.name, true)
+        },
       })
       this.topicMap.set(name, t)
       this.log.info(`TOPIC(${name}): created`)
+      this.lookupd.notify(name, '', false)
+      const addrs = this.lookupd.httpAddresses()
+      if (addrs.length > 0) {
+        t.hold()
+        void this.precreateChannels(t, addrs)
+      } else if (this.lookupd.addresses.length > 0) {
+        this.log.error(`no available nsqlookupd to query for channels to pre-create for topic ${name}`)
+      }
     }
     return t
   }
@@ -130,6 +203,9 @@ export class Broker implements BrokerContext, HttpBroker {
     const t = this.topicMap.get(name)
     if (t === undefined) return false
     this.topicMap.delete(name)
+    // nsqd: the topic's UNREGISTER, then one per channel as each is deleted
+    this.lookupd.notify(name, '', true)
+    for (const c of t.channels.keys()) this.lookupd.notify(name, c, true)
     // memory and null backends delete at once; a disk backend's deletion finishes in the background
     void t.delete()
     this.log.info(`TOPIC(${name}): deleting`)
@@ -161,8 +237,7 @@ export class Broker implements BrokerContext, HttpBroker {
     if (key === 'logLevel') {
       this.levelled.setLevel(value as LogLevel)
     } else if (key === 'lookupdTcpAddresses') {
-      const addrs = value as string[]
-      if (addrs.length > 0) this.log.warn(lookupdNotYet(addrs))
+      this.lookupd.setAddresses(value as string[])
     }
   }
 
@@ -243,6 +318,8 @@ export class Broker implements BrokerContext, HttpBroker {
     // both bound before either is announced, as nsqd: a busy port is one error line, no more
     this.log.info(`TCP: listening on ${formatHostPort({host: tcpInfo.address, port: tcpInfo.port})}`)
     if (http) this.log.info(`HTTP: listening on ${formatHostPort(http)}`)
+    // the ports are known now: lookupd is told them in IDENTIFY
+    this.lookupd.setAddresses(this.opts.lookupdTcpAddresses)
     return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http}
   }
 
@@ -251,6 +328,7 @@ export class Broker implements BrokerContext, HttpBroker {
     if (this.closed) return
     this.closed = true
     this.scanTimer.cancel()
+    this.lookupd.close()
     const waits: Promise<void>[] = []
     // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
     const closing = (proto: string, server: TcpServer | HttpServer): void => {
@@ -273,7 +351,3 @@ export class Broker implements BrokerContext, HttpBroker {
   }
 }
 
-/** The warning for lookupd addresses, which are kept (and shown in /config) but not used yet. */
-function lookupdNotYet(addrs: readonly string[]): string {
-  return `nsqlookupd registration is not supported by nsqkit serve yet; lookupd address(es) ${addrs.join(', ')} ignored`
-}

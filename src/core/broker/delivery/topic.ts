@@ -3,6 +3,10 @@
  * "Topic → channel fan-out"). Messages published while it has no channel, or while it is
  * paused, wait in the topic's own queue and go to the channels once there are some again.
  * The first channel gets the published record, the others a copy sharing the body.
+ *
+ * A topic made while lookupd is configured is held (`hold()`) until the broker has asked
+ * lookupd which channels to pre-create for it (`start()`), as nsqd's topic waits for its start:
+ * what is published meanwhile waits, so every pre-created channel gets it.
  */
 import {MemoryBackend} from '../queue/memory.js'
 import {MessageQueue} from '../queue/message-queue.js'
@@ -23,6 +27,8 @@ export class Topic {
   readonly queue: MessageQueue<BrokerMessage>
   paused = false
   deleted = false
+  /** false while held for lookupd's channel list */
+  private started = true
   messageCount = 0
   messageBytes = 0
   private readonly chanCtx: ChannelContext
@@ -51,7 +57,7 @@ export class Topic {
   put(msgs: readonly BrokerMessage[]): void {
     this.messageCount += msgs.length
     for (let i = 0; i < msgs.length; i++) this.messageBytes += (msgs[i] as BrokerMessage).body.length
-    if (this.paused || this.channels.size === 0) {
+    if (this.paused || !this.started || this.channels.size === 0) {
       for (let i = 0; i < msgs.length; i++) this.queue.put(msgs[i] as BrokerMessage)
       return
     }
@@ -81,7 +87,7 @@ export class Topic {
 
   /** Move what waited in the topic to the channels. */
   private pump(): void {
-    if (this.paused || this.channels.size === 0 || this.queue.length === 0) return
+    if (this.paused || !this.started || this.channels.size === 0 || this.queue.length === 0) return
     const batch: BrokerMessage[] = []
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
       batch.push(m)
@@ -114,6 +120,18 @@ export class Topic {
     this.ctx.onChannelDeleted?.(this, ch)
     if (this.ephemeral && this.channels.size === 0 && !this.deleted) this.ctx.onEmptyEphemeralTopic(this)
     return true
+  }
+
+  /** Hold what is published (not shown as paused) until start(). */
+  hold(): void {
+    this.started = false
+  }
+
+  /** End a hold(): what waited goes to the channels. */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.pump()
   }
 
   pause(): void {
