@@ -4,6 +4,7 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {acceptedFlags, givenFlags, optionsFromFlags, tableFlags} from '../cli/table-flags.js'
 import {version, versionLine} from '../cli/tool-flags.js'
 import type {Broker} from '../core/broker/index.js'
+import type {Lookupd} from '../core/lookupd/index.js'
 // the option tables alone, for the flags: the broker itself is loaded only to run
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS} from '../core/broker/options.js'
 
@@ -14,6 +15,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
   static override hiddenAliases = ['nsqd']
   static override examples = [
     '<%= config.bin %> serve',
+    '<%= config.bin %> serve --lookupd',
     '<%= config.bin %> serve --tcp-address=0.0.0.0:4150 --http-address=0.0.0.0:4151 --mem-queue-size=100000',
     'nsqd -tcp-address=127.0.0.1:0 -http-address=127.0.0.1:0 -msg-timeout=30s',
   ]
@@ -23,6 +25,13 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     ...tableFlags(BROKER_OPTIONS),
     // nsqd's flags for what nsqkit does not have yet (TLS, auth, statsd, ...): taken, warned about
     ...acceptedFlags(NSQD_COMPAT_OPTIONS, 'accepted for compatibility with nsqd; not acted on yet'),
+    lookupd: Flags.boolean({
+      summary: 'also run a lookupd in this process and register with it: a one-machine cluster',
+      description: 'The lookupd listens on --embedded-lookupd-tcp-address and --embedded-lookupd-http-address (127.0.0.1:4160 and 127.0.0.1:4161), so every tool\'s --lookupd-http-address=127.0.0.1:4161 finds this broker. Unless --broadcast-address is given, the broker registers as 127.0.0.1 (the host of --tcp-address when it names one).',
+      allowNo: true,
+    }),
+    'embedded-lookupd-tcp-address': Flags.string({summary: '<addr>:<port> the --lookupd lookupd listens on for nsqd (default 127.0.0.1:4160)', helpValue: '<addr:port>'}),
+    'embedded-lookupd-http-address': Flags.string({summary: '<addr>:<port> the --lookupd lookupd listens on for HTTP (default 127.0.0.1:4161)', helpValue: '<addr:port>'}),
     verbose: Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
     'worker-id': Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
     version,
@@ -35,11 +44,25 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       return
     }
     const opts = optionsFromFlags(BROKER_OPTIONS, flags)
+    if (!flags.lookupd) {
+      for (const f of ['embedded-lookupd-tcp-address', 'embedded-lookupd-http-address'] as const) if (flags[f] !== undefined) throw new UsageError(`--${f} needs --lookupd`)
+    }
+    const lookupd = flags.lookupd ? await this.embeddedLookupd(flags['embedded-lookupd-tcp-address'], flags['embedded-lookupd-http-address']) : null
+    if (lookupd !== null) {
+      const tcp = await lookupd.listen().catch(async (err: unknown) => {
+        await lookupd.close()
+        throw new Error(`cannot listen (lookupd): ${(err as Error).message}`)
+      })
+      opts.lookupdTcpAddresses = [...(opts.lookupdTcpAddresses ?? []), `${tcp.tcp.host}:${tcp.tcp.port}`]
+      // registered as a name every tool on this machine can reach, unless told otherwise
+      if (!this.argv.some((a) => /^--?broadcast-address(=|$)/.test(a))) opts.broadcastAddress = loopbackOr(opts.tcpAddress ?? BROKER_OPTIONS.defaults.tcpAddress)
+    }
     const {Broker, OptionError} = await import('../core/broker/index.js')
     let broker: Broker
     try {
       broker = new Broker(opts)
     } catch (err) {
+      await lookupd?.close()
       if (err instanceof OptionError) throw new UsageError(err.message)
       throw err
     }
@@ -53,10 +76,35 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       await broker.listen()
     } catch (err) {
       await broker.close()
+      await lookupd?.close()
       throw new Error(`cannot listen: ${(err as Error).message}`)
     }
     const sig = await stopped
     broker.log.info(`${sig}: shutting down`)
     await broker.close()
+    await lookupd?.close()
   }
+
+  /** The lookupd of --lookupd, on its two addresses (checked as lookupd's own flags are). */
+  private async embeddedLookupd(tcp: string | undefined, http: string | undefined): Promise<Lookupd> {
+    const {Lookupd, LOOKUPD_OPTIONS, OptionError} = await import('../core/lookupd/index.js')
+    const tcpAddress = tcp ?? LOOKUPD_OPTIONS.defaults.tcpAddress
+    const httpAddress = http ?? LOOKUPD_OPTIONS.defaults.httpAddress
+    for (const [flag, key, v] of [['embedded-lookupd-tcp-address', 'tcpAddress', tcpAddress], ['embedded-lookupd-http-address', 'httpAddress', httpAddress]] as const) {
+      try {
+        LOOKUPD_OPTIONS.parse(key, v)
+      } catch (err) {
+        if (err instanceof OptionError) throw new UsageError(`invalid value ${JSON.stringify(v)} for --${flag}: ${err.detail}`)
+        throw err
+      }
+    }
+    // its broadcast address is where the broker asks it for channels: the host it listens on
+    return new Lookupd({tcpAddress, httpAddress, broadcastAddress: loopbackOr(httpAddress)})
+  }
+}
+
+/** The host of `addr`, or 127.0.0.1 when it is a wildcard (0.0.0.0, ::, empty). */
+function loopbackOr(addr: string): string {
+  const host = addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, '')
+  return host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
 }
