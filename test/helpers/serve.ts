@@ -37,6 +37,8 @@ export interface StartServeOptions {
   timeoutMs?: number
   /** listen for TCP on this port of 127.0.0.1 (to restart a broker where it was); 0 by default */
   tcpPort?: number
+  /** run `nsqkit lookupd` (or, with `shim`, bin/nsqlookupd) instead: no data path */
+  lookupd?: boolean
 }
 
 interface Running {
@@ -74,10 +76,11 @@ export class ServeChild {
   }
 
   private async spawn(): Promise<this> {
-    const dataPath = mkdtempSync(join(tmpdir(), 'nsqkit-serve-'))
-    const shim = typeof this.opts.shim === 'string' ? this.opts.shim : join(REPO_ROOT, 'bin', 'nsqd')
-    const [argv, dash] = this.opts.shim ? [[shim], '-'] : [[RUN_JS, 'serve'], '--']
-    const flags = [`${dash}tcp-address=${HOST}:${this.opts.tcpPort ?? 0}`, `${dash}http-address=${HOST}:0`, `${dash}data-path=${dataPath}`]
+    const lookupd = this.opts.lookupd === true
+    const dataPath = mkdtempSync(join(tmpdir(), lookupd ? 'nsqkit-lookupd-' : 'nsqkit-serve-'))
+    const shim = typeof this.opts.shim === 'string' ? this.opts.shim : join(REPO_ROOT, 'bin', lookupd ? 'nsqlookupd' : 'nsqd')
+    const [argv, dash] = this.opts.shim ? [[shim], '-'] : [[RUN_JS, lookupd ? 'lookupd' : 'serve'], '--']
+    const flags = [`${dash}tcp-address=${HOST}:${this.opts.tcpPort ?? 0}`, `${dash}http-address=${HOST}:0`, ...(lookupd ? [] : [`${dash}data-path=${dataPath}`])]
     const proc = spawn(process.execPath, [...argv, ...flags, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
     proc.stderr?.setEncoding('utf8')
     proc.stderr?.on('data', (d: string) => {
@@ -91,8 +94,10 @@ export class ServeChild {
         reject(new Error(`serve did not start in time:\n${this.err}`))
       }, this.opts.timeoutMs ?? 15_000)
       const check = (): void => {
-        const tcp = /TCP: listening on [^\s]+:(\d+)/.exec(this.err)
-        const http = /HTTP: listening on [^\s]+:(\d+)/.exec(this.err)
+        // the daemon's own lines (serve --lookupd logs its lookupd's too, with their prefix)
+        const prefix = lookupd ? '\\[nsqlookupd\\] ' : '\\[nsqd\\] '
+        const tcp = new RegExp(`^${prefix}.*TCP: listening on [^\\s]+:(\\d+)`, 'm').exec(this.err)
+        const http = new RegExp(`^${prefix}.*HTTP: listening on [^\\s]+:(\\d+)`, 'm').exec(this.err)
         if (tcp && http) {
           clearTimeout(t)
           proc.stderr?.off('data', check)
@@ -236,6 +241,11 @@ export class ServeChild {
     rmSync(dataPath, {recursive: true, force: true})
     return code
   }
+}
+
+/** Start a `nsqkit lookupd` child on ports chosen at run time (the same helper: its lines are nsqd's). */
+export function startLookupd(args: string[] = [], opts: StartServeOptions = {}): Promise<ServeChild> {
+  return new ServeChild(args, {...opts, lookupd: true}).start()
 }
 
 /** Start a serve child with `args` after the port and data-path flags. */
