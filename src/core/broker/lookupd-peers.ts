@@ -247,14 +247,13 @@ class LookupPeer {
 
 export class LookupdPeers {
   private peers: LookupPeer[] = []
-  private readonly ticker: Timer
+  /** the PING ticker, running while there are peers */
+  private ticker: Timer | null = null
 
   constructor(
     private readonly ctx: LookupdPeersContext,
-    pingMs = PING_INTERVAL_MS,
-  ) {
-    this.ticker = ctx.clock.setInterval(() => this.ping(), pingMs)
-  }
+    private readonly pingMs = PING_INTERVAL_MS,
+  ) {}
 
   get addresses(): string[] {
     return this.peers.map((p) => p.addr)
@@ -278,6 +277,11 @@ export class LookupdPeers {
       keep.push(p)
     }
     this.peers = keep
+    if (keep.length > 0) this.ticker ??= this.ctx.clock.setInterval(() => this.ping(), this.pingMs)
+    else {
+      this.ticker?.cancel()
+      this.ticker = null
+    }
   }
 
   /** A topic (channel '') or channel was created (REGISTER) or deleted (UNREGISTER). */
@@ -311,7 +315,8 @@ export class LookupdPeers {
   }
 
   close(): void {
-    this.ticker.cancel()
+    this.ticker?.cancel()
+    this.ticker = null
     for (const p of this.peers) p.close()
     this.peers = []
     this.ctx.log.info('LOOKUP: closing')

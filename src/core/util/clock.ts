@@ -27,7 +27,10 @@ function anchor(): bigint {
     t.unref()
   }
   offset = off
-  return off
+  // performance.timeOrigin can itself be some ms off the wall clock (seen on a loaded VM): the
+  // first reading is held to the same 2 ms as every later one
+  resync()
+  return offset
 }
 
 /** Take the offset again from Date.now() if the two clocks are more than 2 ms apart. */
