@@ -27,7 +27,7 @@ import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {nowNs, systemClock, type Clock, type Timer} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
-import {closeServer, listenOn} from '../util/listen.js'
+import {closeListener, listenOn} from '../util/listen.js'
 import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {ClientSession} from './session/client-session.js'
@@ -330,19 +330,10 @@ export class Broker implements BrokerContext, HttpBroker {
     this.scanTimer.cancel()
     this.lookupd.close()
     const waits: Promise<void>[] = []
-    // nsqd's lines as each listener stops: `TCP: closing ADDR`, `HTTP: closing ADDR`
-    const closing = (proto: string, server: TcpServer | HttpServer): void => {
-      const a = server.address()
-      if (a !== null && typeof a === 'object') this.log.info(`${proto}: closing ${formatHostPort({host: a.address, port: a.port})}`)
-    }
-    if (this.tcpServer) {
-      closing('TCP', this.tcpServer)
-      waits.push(closeServer(this.tcpServer))
-    }
+    if (this.tcpServer) waits.push(closeListener(this.log, 'TCP', this.tcpServer))
     for (const c of [...this.clientMap.values()]) c.destroy()
     if (this.httpServer) {
-      closing('HTTP', this.httpServer)
-      waits.push(closeServer(this.httpServer))
+      waits.push(closeListener(this.log, 'HTTP', this.httpServer))
       this.httpServer.closeAllConnections()
     }
     await Promise.all(waits)

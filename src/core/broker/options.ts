@@ -13,7 +13,7 @@ import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 import {crc32} from '../util/crc32.js'
 import {formatDuration} from '../util/duration.js'
-import {LOG_LEVEL_NUMBER, LOG_LEVELS, parseLogLevel, type LogLevel} from '../util/logger.js'
+import {LOG_LEVEL_NUMBER} from '../util/logger.js'
 import {OptionError, OptionTable, option, type OptionValues} from '../util/options-table.js'
 
 /** nsqd's default node id: crc32(md5(hostname)) % 1024. */
@@ -34,16 +34,7 @@ const BROKER_OPTION_SPECS = {
   broadcastHttpPort: option.int({flag: 'broadcast-http-port', default: 0, min: 0, max: 65535, description: 'HTTP port registered with lookupd; 0 = the port it listens on'}),
   lookupdTcpAddresses: option.strings({flag: 'lookupd-tcp-address', cfg: 'nsqlookupd_tcp_addresses', default: [], settable: true, description: 'nsqlookupd TCP address (repeatable)'}),
   dataPath: option.string({flag: 'data-path', default: '', description: 'directory for data (created if missing)'}),
-  logLevel: option.enum<LogLevel>({
-    flag: 'log-level',
-    default: 'info',
-    values: LOG_LEVELS,
-    valuesText: `one of ${LOG_LEVELS.join(', ')}, in any case`,
-    parse: parseLogLevel,
-    json: (l) => LOG_LEVEL_NUMBER[l],
-    settable: true,
-    description: 'log verbosity: debug, info, warn, error or fatal (any case)',
-  }),
+  logLevel: option.logLevel({json: (l) => LOG_LEVEL_NUMBER[l], settable: true}),
   memQueueSize: option.int({flag: 'mem-queue-size', default: 10000, min: 0, description: 'messages kept in memory per topic and per channel before the backend'}),
   maxBytesPerFile: option.size({flag: 'max-bytes-per-file', default: 100 * 1024 * 1024, min: 1, description: 'bytes per disk queue file before rolling (accepted for compatibility)'}),
   syncEvery: option.int({flag: 'sync-every', default: 2500, min: 1, description: 'messages per disk queue fsync (accepted for compatibility)'}),

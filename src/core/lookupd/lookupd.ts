@@ -15,7 +15,7 @@ import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {nowNs as wallNs} from '../util/clock.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
-import {closeServer, listenOn} from '../util/listen.js'
+import {closeListener, listenOn} from '../util/listen.js'
 import {createLogger, withLevel, type Logger} from '../util/logger.js'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {createLookupdHttpHandler, type HttpLookupd} from './http.js'
@@ -114,18 +114,10 @@ export class Lookupd implements LookupdContext, HttpLookupd {
     if (this.closed) return
     this.closed = true
     const waits: Promise<void>[] = []
-    const closing = (proto: string, server: TcpServer | HttpServer): void => {
-      const a = server.address()
-      if (a !== null && typeof a === 'object') this.log.info(`${proto}: closing ${formatHostPort({host: a.address, port: a.port})}`)
-    }
-    if (this.tcpServer) {
-      closing('TCP', this.tcpServer)
-      waits.push(closeServer(this.tcpServer))
-    }
+    if (this.tcpServer) waits.push(closeListener(this.log, 'TCP', this.tcpServer))
     for (const s of [...this.sessions]) s.close()
     if (this.httpServer) {
-      closing('HTTP', this.httpServer)
-      waits.push(closeServer(this.httpServer))
+      waits.push(closeListener(this.log, 'HTTP', this.httpServer))
       this.httpServer.closeAllConnections()
     }
     await Promise.all(waits)

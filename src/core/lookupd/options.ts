@@ -5,7 +5,6 @@
  * started by hand is not open to the network.
  */
 import {hostname} from 'node:os'
-import {LOG_LEVELS, parseLogLevel, type LogLevel} from '../util/logger.js'
 import {OptionError, OptionTable, option, type OptionValues} from '../util/options-table.js'
 
 const SEC = 1000
@@ -16,14 +15,7 @@ const LOOKUPD_OPTION_SPECS = {
   broadcastAddress: option.string({flag: 'broadcast-address', default: hostname(), defaultText: 'the OS hostname', description: 'address of this lookupd node (in its IDENTIFY answer)'}),
   inactiveProducerTimeout: option.duration({flag: 'inactive-producer-timeout', default: 300 * SEC, min: 0, description: 'an nsqd not heard from (IDENTIFY or PING) for this long is left out of /lookup and /nodes'}),
   tombstoneLifetime: option.duration({flag: 'tombstone-lifetime', default: 45 * SEC, min: 0, description: 'how long a tombstoned producer is left out of /lookup'}),
-  logLevel: option.enum<LogLevel>({
-    flag: 'log-level',
-    default: 'info',
-    values: LOG_LEVELS,
-    valuesText: `one of ${LOG_LEVELS.join(', ')}, in any case`,
-    parse: parseLogLevel,
-    description: 'log verbosity: debug, info, warn, error or fatal (any case)',
-  }),
+  logLevel: option.logLevel(),
   logPrefix: option.string({flag: 'log-prefix', default: '[nsqlookupd] ', description: 'log message prefix'}),
 }
 

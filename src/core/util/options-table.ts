@@ -24,6 +24,7 @@
 import {DurationError, formatDuration, parseDuration} from './duration.js'
 import {GO_BOOL_SPELLINGS, parseGoBool} from './go-bool.js'
 import {AddressError, parseHostPort} from './hostport.js'
+import {LOG_LEVELS, parseLogLevel, type LogLevel} from './logger.js'
 
 export type OptionKind = 'int' | 'size' | 'float' | 'duration' | 'bool' | 'string' | 'strings' | 'address' | 'enum'
 
@@ -91,6 +92,17 @@ export const option = {
   strings: (o: Omit<StringsOption, 'kind'>): StringsOption => ({kind: 'strings', ...o}),
   address: (o: Omit<AddressOption, 'kind'>): AddressOption => ({kind: 'address', ...o}),
   enum: <V extends string>(o: Omit<EnumOption<V>, 'kind'>): EnumOption<V> => ({kind: 'enum', ...o}),
+  /** the daemons' and tools' --log-level: nsq's levels, in any case, `info` by default */
+  logLevel: (o: Partial<Omit<EnumOption<LogLevel>, 'kind' | 'values'>> = {}): EnumOption<LogLevel> => ({
+    kind: 'enum',
+    flag: 'log-level',
+    default: 'info',
+    values: LOG_LEVELS,
+    valuesText: `one of ${LOG_LEVELS.join(', ')}, in any case`,
+    parse: parseLogLevel,
+    description: 'log verbosity: debug, info, warn, error or fatal (any case)',
+    ...o,
+  }),
 }
 
 // ---- errors --------------------------------------------------------------------------------
