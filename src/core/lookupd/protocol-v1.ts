@@ -60,7 +60,7 @@ export function v1Response(data: string | Buffer): Buffer {
   return out
 }
 
-/** Go's strings.TrimSpace over a latin1 line: ASCII white space and U+0085/U+00A0 as bytes are not trimmed by bytes, so only ASCII. */
+/** Go's strings.TrimSpace, ASCII white space only (Go also trims Unicode spaces such as U+00A0 in UTF-8; only a hand-made client sends those). */
 const trimSpace = (s: string): string => s.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '')
 
 export class LookupSession {
