@@ -13,7 +13,7 @@
  *   ERR_INVALID_CONFIG      an unknown option, a value out of bounds, a bad topic/channel name
  *
  * Each class narrows `code` to its own literal. These classes are part of the public API
- * (src/index.ts).
+ * (src/index.ts), except NsqdHttpError: the nsqd HTTP client (nsqd-http.ts) is the tools' only.
  */
 import {isFatalCode, type NsqErrorCode} from '../protocol/index.js'
 
