@@ -22,6 +22,7 @@ export const BUILT: readonly PlannedCommand[] = [
   {id: 'to-http', goName: 'nsq_to_http'},
   {id: 'relay', goName: 'nsq_to_nsq'},
   {id: 'lookupd', goName: 'nsqlookupd'},
+  {id: 'stat', goName: 'nsq_stat'},
 ]
 
 /** The Go name of the command `id` (built or planned), if it has one. */
@@ -41,7 +42,6 @@ export function versionLine(goName: string): string {
 
 /** Commands of later releases. */
 export const PLANNED: readonly PlannedCommand[] = [
-  {id: 'stat', goName: 'nsq_stat'},
   {id: 'admin', goName: 'nsqadmin'},
 ]
 

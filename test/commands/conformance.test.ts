@@ -118,6 +118,7 @@ const RUNS: Record<string, {args: string[]; ran: RegExp}> = {
   relay: {args: [], ran: /-?-topic and -?-channel are required/},
   serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
   lookupd: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
+  stat: {args: [], ran: /-?-nsqd-http-address or -?-lookupd-http-address required/},
 }
 
 /** Resolves once the child's stderr matches `re` (never rejects; race it with the exit). */

@@ -9,10 +9,11 @@
  *   ERR_STOPPED             the producer or consumer was stopped
  *   ERR_BAD_RESPONSE        the peer is not speaking NSQ (bad frame, bad JSON)
  *   ERR_LOOKUPD             a lookupd query failed (HTTP status or body)
+ *   ERR_NSQD_HTTP           an nsqd HTTP query (/stats) failed (HTTP status or body)
  *   ERR_INVALID_CONFIG      an unknown option, a value out of bounds, a bad topic/channel name
  *
  * Each class narrows `code` to its own literal. These classes are part of the public API
- * (src/index.ts).
+ * (src/index.ts), except NsqdHttpError: the nsqd HTTP client (nsqd-http.ts) is the tools' only.
  */
 import {isFatalCode, type NsqErrorCode} from '../protocol/index.js'
 
@@ -24,6 +25,7 @@ export type ClientErrorCode =
   | 'ERR_STOPPED'
   | 'ERR_BAD_RESPONSE'
   | 'ERR_LOOKUPD'
+  | 'ERR_NSQD_HTTP'
   | 'ERR_INVALID_CONFIG'
 
 /** The base of every error the client raises: `code` is stable, `message` is for people. */
@@ -124,6 +126,15 @@ export class LookupdError extends NsqClientError {
   constructor(addr: string, why: string, readonly status = 0) {
     super('ERR_LOOKUPD', `lookupd ${addr}: ${why}`, addr, true)
     this.name = 'LookupdError'
+  }
+}
+
+/** An nsqd HTTP query (/stats) failed; `status` is the HTTP status when there was one (else 0). */
+export class NsqdHttpError extends NsqClientError {
+  declare readonly code: 'ERR_NSQD_HTTP'
+  constructor(addr: string, why: string, readonly status = 0) {
+    super('ERR_NSQD_HTTP', `nsqd ${addr}: ${why}`, addr, true)
+    this.name = 'NsqdHttpError'
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * nsqlookupd HTTP queries (NSQ-SPEC §3.3, §4.3 "Discovery", §1.2 "Topic selection"), through
- * one undici Agent with keep-alive. Its timeouts are one number (go-nsq's lookupd_poll_timeout,
+ * one undici Agent with keep-alive (the JSON GET of http-json.ts, shared with nsqd-http.ts). Its timeouts are one number (go-nsq's lookupd_poll_timeout,
  * for connect, headers and body alike) or nsq_to_file's pair: a connect timeout and a request
  * timeout for the headers and the body (undici's headersTimeout and bodyTimeout: the body's is
  * the longest wait between two chunks, not a deadline for the whole body as Go's
@@ -18,15 +18,13 @@
  * shape) is a LookupdError naming the lookupd. undici is loaded at the first query, never at
  * module load.
  */
-import type {Agent} from 'undici'
 import {formatHostPort} from '../util/hostport.js'
 import {LookupdError} from './errors.js'
+import {JsonGetter, baseUrl, type HttpTimeouts} from './http-json.js'
 import {JsonShapeError} from '../protocol/json-shape.js'
 import {decodeLookup, decodeTopics, type LookupdProducer, type LookupResult} from '../protocol/lookupd-json.js'
 
 export type {LookupdProducer, LookupResult}
-
-const baseUrl = (addr: string): URL => new URL(addr.includes('://') ? addr : `http://${addr}`)
 
 /** `host:port` or URL → the lookup URL for `topic`. */
 export function lookupUrl(addr: string, topic: string): URL {
@@ -44,84 +42,36 @@ export function topicsUrl(addr: string): URL {
 }
 
 /** The timeouts of a LookupdClient in milliseconds; 0 = none. */
-export interface LookupdTimeouts {
-  /** TCP connect */
-  connectTimeoutMs: number
-  /** the response headers, then the body */
-  requestTimeoutMs: number
-}
+export type LookupdTimeouts = HttpTimeouts
 
 /** The nsqd TCP address of a lookupd producer entry. */
 export function producerAddress(p: LookupdProducer): string {
   return formatHostPort({host: p.broadcast_address, port: p.tcp_port})
 }
 
-/** undici, loaded at the first query: a tool given only nsqd addresses starts without it (~50 ms). */
-let undici: Promise<typeof import('undici')> | undefined
-const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'))
-
 export class LookupdClient {
-  private agent: Agent | null = null
-  private closed = false
-  private readonly timeouts: LookupdTimeouts
+  private readonly http: JsonGetter
 
   /** `timeout`: one number for connect, headers and body (go-nsq's lookupd_poll_timeout), or each apart. */
-  constructor(
-    timeout: number | LookupdTimeouts,
-    private readonly authSecret = '',
-  ) {
-    this.timeouts = typeof timeout === 'number' ? {connectTimeoutMs: timeout, requestTimeoutMs: timeout} : {...timeout}
+  constructor(timeout: number | LookupdTimeouts, authSecret = '') {
+    const timeouts = typeof timeout === 'number' ? {connectTimeoutMs: timeout, requestTimeoutMs: timeout} : {...timeout}
+    this.http = new JsonGetter(timeouts, (host, why, status) => new LookupdError(host, why, status), authSecret)
   }
 
   /** GET /lookup?topic=…: the producers of `topic`. A 404 (TOPIC_NOT_FOUND) is an error, as in go-nsq. */
   async lookup(addr: string, topic: string): Promise<LookupResult> {
     const url = lookupUrl(addr, topic)
-    return parseLookup(await this.get(url), url.host)
+    return parseLookup(await this.http.get(url), url.host)
   }
 
   /** GET /topics: every topic the lookupd at `addr` knows (in its order, unsorted). */
   async topics(addr: string): Promise<string[]> {
     const url = topicsUrl(addr)
-    return parseTopics(await this.get(url), url.host)
-  }
-
-  /** GET `url` and its JSON answer; anything but a 200 with a JSON body is a LookupdError. */
-  private async get(url: URL): Promise<unknown> {
-    const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
-    if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
-    const {Agent, request} = await loadUndici()
-    if (this.closed) throw new LookupdError(url.host, 'request failed: the client is closed')
-    if (this.agent === null) {
-      const positive = (ms: number): number | undefined => (ms > 0 ? ms : undefined)
-      const connect = positive(this.timeouts.connectTimeoutMs)
-      const t = positive(this.timeouts.requestTimeoutMs)
-      this.agent = new Agent({keepAliveTimeout: 30_000, connect: connect ? {timeout: connect} : {}, headersTimeout: t, bodyTimeout: t})
-    }
-    let res
-    try {
-      res = await request(url, {method: 'GET', headers, dispatcher: this.agent})
-    } catch (err) {
-      throw new LookupdError(url.host, `request failed: ${(err as Error).message}`)
-    }
-    let text: string
-    try {
-      text = await res.body.text()
-    } catch (err) {
-      throw new LookupdError(url.host, `reading the answer failed: ${(err as Error).message}`)
-    }
-    if (res.statusCode !== 200) throw new LookupdError(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
-    let doc: unknown
-    try {
-      doc = JSON.parse(text)
-    } catch {
-      throw new LookupdError(url.host, 'answer is not JSON')
-    }
-    return doc
+    return parseTopics(await this.http.get(url), url.host)
   }
 
   async close(): Promise<void> {
-    this.closed = true
-    await this.agent?.close()
+    await this.http.close()
   }
 }
 

@@ -1,0 +1,75 @@
+/**
+ * One JSON GET over one undici Agent with keep-alive: what the lookupd queries (lookupd.ts) and
+ * the nsqd /stats queries (nsqd-http.ts) share. Its timeouts are a connect timeout and a
+ * request timeout for the headers and the body (undici's headersTimeout and bodyTimeout); 0 is
+ * none. The request sends `Accept: application/vnd.nsq; version=1.0` (NSQ-SPEC §3.3). Any
+ * failure (connect, timeout, a status other than 200, not JSON) is the error `fail` makes,
+ * naming the host. undici is loaded at the first request, never at module load: a tool that
+ * never asks starts without it (~50 ms).
+ */
+import type {Agent} from 'undici'
+
+/** The timeouts of an HTTP JSON client in milliseconds; 0 = none. */
+export interface HttpTimeouts {
+  /** TCP connect */
+  connectTimeoutMs: number
+  /** the response headers, then the body */
+  requestTimeoutMs: number
+}
+
+/** Makes the error for a failed request to `host`; `status` is the HTTP status when there was one. */
+export type HttpFailure = (host: string, why: string, status?: number) => Error
+
+let undici: Promise<typeof import('undici')> | undefined
+const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'))
+
+/** `host:port` or a URL → a URL (http:// when no scheme is given). */
+export const baseUrl = (addr: string): URL => new URL(addr.includes('://') ? addr : `http://${addr}`)
+
+export class JsonGetter {
+  private agent: Agent | null = null
+  private closed = false
+
+  constructor(
+    private readonly timeouts: HttpTimeouts,
+    private readonly fail: HttpFailure,
+    private readonly authSecret = '',
+  ) {}
+
+  /** GET `url` and its JSON answer; anything but a 200 with a JSON body is a `fail` error. */
+  async get(url: URL): Promise<unknown> {
+    const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
+    if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
+    const {Agent, request} = await loadUndici()
+    if (this.closed) throw this.fail(url.host, 'request failed: the client is closed')
+    if (this.agent === null) {
+      const positive = (ms: number): number | undefined => (ms > 0 ? ms : undefined)
+      const connect = positive(this.timeouts.connectTimeoutMs)
+      const t = positive(this.timeouts.requestTimeoutMs)
+      this.agent = new Agent({keepAliveTimeout: 30_000, connect: connect ? {timeout: connect} : {}, headersTimeout: t, bodyTimeout: t})
+    }
+    let res
+    try {
+      res = await request(url, {method: 'GET', headers, dispatcher: this.agent})
+    } catch (err) {
+      throw this.fail(url.host, `request failed: ${(err as Error).message}`)
+    }
+    let text: string
+    try {
+      text = await res.body.text()
+    } catch (err) {
+      throw this.fail(url.host, `reading the answer failed: ${(err as Error).message}`)
+    }
+    if (res.statusCode !== 200) throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      throw this.fail(url.host, 'answer is not JSON')
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.agent?.close()
+  }
+}
