@@ -195,6 +195,21 @@ describe('beyond nsq_stat', {concurrency: true}, () => {
     assertNoStack(r.stderr)
   })
 
+  test('stdout a pipe whose reader leaves (| head -3): stat ends by itself, nothing on stderr', T, async () => {
+    const topic = await seed('head', [a], [1])
+    const r = await runCli([...STAT, '--topic', topic, '--channel', 'c', '--nsqd-http-address', http(a), '--interval', '100ms'], {sh: '"$0" "$@" | head -3'})
+    assert.equal(r.signal, null, 'the pipeline ended without being killed')
+    assert.equal(r.stdout, `${H1}\n${H2}\n${still(1, 1, 0)}\n`)
+    assert.equal(r.stderr, '')
+  })
+
+  test('stdout that cannot be written (> /dev/full): one line, exit 1', T, async () => {
+    const topic = await seed('full', [a], [1])
+    const r = await runCli([...STAT, '--topic', topic, '--channel', 'c', '--nsqd-http-address', http(a), '--interval', '100ms', '--count', '1'], {sh: '"$0" "$@" > /dev/full'})
+    assertExit(r, 1)
+    assertOneLine(r, /^stat: cannot write to stdout: ENOSPC/)
+  })
+
   test('the channel is on no node: exit 1 with nsq_stat\'s message', T, async () => {
     const topic = await seed('nochannel', [a], [0])
     const r = await runCli([...shim('nsq_stat'), `-topic=${topic}`, '-channel=nope', `-nsqd-http-address=${http(a)}`, '-count=1'])
