@@ -164,6 +164,23 @@ describe('beyond nsq_stat', {concurrency: true}, () => {
     assert.equal(r.stdout, `${topic}/b\n${H1}\n${H2}\n${topic}/c\n${H1}\n${H2}\n${topic}/b\n${still(2, 2, 0)}\n${topic}/c\n${still(2, 2, 0)}\n`)
   })
 
+  test('no --topic, lookupd mode: every topic lookupd lists (GET /topics, then /lookup of each), a block per channel', T, async () => {
+    const t1 = await seed('all1', [a], [1])
+    const t2 = await seed('all2', [b], [2])
+    const l = await FakeLookupd.start((req) => {
+      if (req.path === '/topics') return {status: 200, body: {topics: [t2, t1]}}
+      const t = req.query.get('topic')
+      if (req.path === '/lookup' && (t === t1 || t === t2)) return {status: 200, body: {channels: ['c'], producers: [producerEntry(t === t1 ? a : b)]}}
+      return {status: 404, body: {message: 'TOPIC_NOT_FOUND'}}
+    })
+    lookupds.push(l)
+    const r = await runCli([...STAT, '--lookupd-http-address', l.addr, '--interval', '200ms', '--count', '1', '--json'])
+    assertExit(r, 0)
+    // both nodes hold the other tests' topics too: keep the two of this test
+    const objs = r.stdout.trim().split('\n').map((x) => JSON.parse(x) as Record<string, unknown>).filter((o) => o.topic === t1 || o.topic === t2)
+    assert.deepEqual(objs.map((o) => [o.topic, o.channel, o.msgs]), [[t1, 'c', 1], [t2, 'c', 2]])
+  })
+
   test('one node down mid-run: one stderr line naming it each interval, the lines go on with the other', T, async () => {
     const gone = await startServe()
     try {
