@@ -55,11 +55,25 @@ Beyond nsq_stat: a node that does not answer is reported on stderr and skipped f
       }
     }
     // the engine (undici) and the renderer (chalk) are loaded only to run
-    const [{runStat, StatFatal}, {statRenderer}] = await Promise.all([import('../core/tools/stat/stat.js'), import('../cli/stat-render.js')])
+    const [{runStat, StatFatal}, {statRenderer}, {isBrokenPipe}, {IoError}] = await Promise.all([
+      import('../core/tools/stat/stat.js'),
+      import('../cli/stat-render.js'),
+      import('../core/tools/line-writer.js'),
+      import('../core/tools/io-error.js'),
+    ])
     const {signal} = this.stopSignal()
-    const hup = new AbortController()
-    const onHup = (): void => hup.abort()
+    // SIGHUP ends it too (nsq_stat's), and so does stdout failing: a reader that went away
+    // (`| head -3`) ends the run, exit 0; another failure is one line, exit 1. oclif's own
+    // listener would rethrow it as an uncaught exception with a stack.
+    const stop = new AbortController()
+    const onHup = (): void => stop.abort()
     process.once('SIGHUP', onHup)
+    let outError: Error | null = null
+    process.stdout.removeAllListeners('error')
+    process.stdout.on('error', (err: Error) => {
+      outError ??= err
+      stop.abort()
+    })
     const log = stderrLogger('info')
     const render = statRenderer({
       json: flags.json,
@@ -81,10 +95,10 @@ Beyond nsq_stat: a node that does not answer is reported on stderr and skipped f
           requestTimeoutMs: flags['http-client-request-timeout'],
         },
         {
-          signal: AbortSignal.any([signal, hup.signal]),
+          signal: AbortSignal.any([signal, stop.signal]),
           report: (r) => {
             const text = render(r)
-            if (text !== '') process.stdout.write(text)
+            if (text !== '' && outError === null) process.stdout.write(text)
           },
           failed: (line) => log.warn(line),
         },
@@ -95,5 +109,6 @@ Beyond nsq_stat: a node that does not answer is reported on stderr and skipped f
     } finally {
       process.off('SIGHUP', onHup)
     }
+    if (outError !== null && !isBrokenPipe(outError)) throw new IoError('write', 'stdout', outError)
   }
 }

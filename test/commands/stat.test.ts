@@ -164,6 +164,23 @@ describe('beyond nsq_stat', {concurrency: true}, () => {
     assert.equal(r.stdout, `${topic}/b\n${H1}\n${H2}\n${topic}/c\n${H1}\n${H2}\n${topic}/b\n${still(2, 2, 0)}\n${topic}/c\n${still(2, 2, 0)}\n`)
   })
 
+  test('no --topic, lookupd mode: every topic lookupd lists (GET /topics, then /lookup of each), a block per channel', T, async () => {
+    const t1 = await seed('all1', [a], [1])
+    const t2 = await seed('all2', [b], [2])
+    const l = await FakeLookupd.start((req) => {
+      if (req.path === '/topics') return {status: 200, body: {topics: [t2, t1]}}
+      const t = req.query.get('topic')
+      if (req.path === '/lookup' && (t === t1 || t === t2)) return {status: 200, body: {channels: ['c'], producers: [producerEntry(t === t1 ? a : b)]}}
+      return {status: 404, body: {message: 'TOPIC_NOT_FOUND'}}
+    })
+    lookupds.push(l)
+    const r = await runCli([...STAT, '--lookupd-http-address', l.addr, '--interval', '200ms', '--count', '1', '--json'])
+    assertExit(r, 0)
+    // both nodes hold the other tests' topics too: keep the two of this test
+    const objs = r.stdout.trim().split('\n').map((x) => JSON.parse(x) as Record<string, unknown>).filter((o) => o.topic === t1 || o.topic === t2)
+    assert.deepEqual(objs.map((o) => [o.topic, o.channel, o.msgs]), [[t1, 'c', 1], [t2, 'c', 2]])
+  })
+
   test('one node down mid-run: one stderr line naming it each interval, the lines go on with the other', T, async () => {
     const gone = await startServe()
     try {
@@ -193,6 +210,21 @@ describe('beyond nsq_stat', {concurrency: true}, () => {
     assert.equal(r.stdout, '')
     assert.match(r.stderr.trim().split('\n').at(-1) as string, /^stat: nsqd 127\.0\.0\.1:1: request failed: /)
     assertNoStack(r.stderr)
+  })
+
+  test('stdout a pipe whose reader leaves (| head -3): stat ends by itself, nothing on stderr', T, async () => {
+    const topic = await seed('head', [a], [1])
+    const r = await runCli([...STAT, '--topic', topic, '--channel', 'c', '--nsqd-http-address', http(a), '--interval', '100ms'], {sh: '"$0" "$@" | head -3'})
+    assert.equal(r.signal, null, 'the pipeline ended without being killed')
+    assert.equal(r.stdout, `${H1}\n${H2}\n${still(1, 1, 0)}\n`)
+    assert.equal(r.stderr, '')
+  })
+
+  test('stdout that cannot be written (> /dev/full): one line, exit 1', T, async () => {
+    const topic = await seed('full', [a], [1])
+    const r = await runCli([...STAT, '--topic', topic, '--channel', 'c', '--nsqd-http-address', http(a), '--interval', '100ms', '--count', '1'], {sh: '"$0" "$@" > /dev/full'})
+    assertExit(r, 1)
+    assertOneLine(r, /^stat: cannot write to stdout: ENOSPC/)
   })
 
   test('the channel is on no node: exit 1 with nsq_stat\'s message', T, async () => {
