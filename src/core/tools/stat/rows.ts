@@ -15,20 +15,14 @@
  * its whole count, and a node whose message_count went back (it restarted) counts from its new
  * values.
  */
+import type {ChannelStats} from '../../protocol/index.js'
 import type {StatRow} from './format.js'
 
 /** The counters of one channel on one node (the fields of /stats a line is made from). */
-export interface ChannelCounters {
-  depth: number
-  backend_depth: number
-  in_flight_count: number
-  deferred_count: number
-  message_count: number
-  requeue_count: number
-  timeout_count: number
-  client_count: number
-  paused: boolean
-}
+export type ChannelCounters = Pick<
+  ChannelStats,
+  'depth' | 'backend_depth' | 'in_flight_count' | 'deferred_count' | 'message_count' | 'requeue_count' | 'timeout_count' | 'client_count' | 'paused'
+>
 
 /** A channel's counters summed over nodes, and how many nodes have it and have it paused. */
 export interface ChannelTotals extends Omit<ChannelCounters, 'paused'> {
