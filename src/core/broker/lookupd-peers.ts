@@ -97,11 +97,6 @@ class LookupPeer {
     this.disconnect(new Error('closed'))
   }
 
-  /** Resolves once what is queued has run. */
-  async idle(): Promise<void> {
-    while (this.running) await new Promise((r) => setImmediate(r))
-  }
-
   private async run(): Promise<void> {
     this.running = true
     try {
@@ -299,11 +294,6 @@ export class LookupdPeers {
     const out: string[] = []
     for (const p of this.peers) if (p.info !== null) out.push(formatHostPort({host: p.info.broadcast_address, port: p.info.http_port}))
     return out
-  }
-
-  /** Resolves once every peer has run what it had queued (tests, shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all(this.peers.map((p) => p.idle()))
   }
 
   private ping(): void {

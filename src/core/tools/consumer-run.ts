@@ -33,3 +33,16 @@ export async function untilAborted(signal: AbortSignal): Promise<void> {
     clearInterval(keepAlive)
   }
 }
+
+/**
+ * A fan-out tool's life: `start` (connect its consumers), run until `signal` aborts, then
+ * `shutdown` — also when the start failed, so what was connected is closed.
+ */
+export async function runUntilAborted(signal: AbortSignal, start: () => Promise<void>, shutdown: () => Promise<void>): Promise<void> {
+  try {
+    await start()
+    await untilAborted(signal)
+  } finally {
+    await shutdown()
+  }
+}

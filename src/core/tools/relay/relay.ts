@@ -22,7 +22,7 @@
 import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
-import {connectConsumer, untilAborted, type FanOutContext} from '../consumer-run.js'
+import {connectConsumer, runUntilAborted, type FanOutContext} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {Destination} from './destination.js'
 import {UNABLE_TO_DECODE, filterMessage, jsonFilterActive, type JsonFilterOptions} from './json-filter.js'
@@ -101,21 +101,22 @@ class RelayEngine implements RelayRun {
 
   private async run(): Promise<RelayStats> {
     const {opts, ctx} = this
-    try {
-      // the destinations connect while the consumers do (go-nsq's producer waits for the first
-      // publish: one more round trip before the first batch); one that is down is only logged,
-      // the first batch tries again
-      for (const d of this.destinations) d.connect()
-      for (const topic of opts.topics) {
-        const target = opts.destinationTopic || topic
-        const c = new Consumer(topic, opts.channel, (msg) => this.handle(msg, target), {config: opts.config, concurrency: Math.max(1, opts.config.max_in_flight), disableAutoResponse: true}, {logger: ctx.log})
-        this.consumers.push(c)
-        await connectConsumer(c, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
-      }
-      await untilAborted(ctx.signal)
-    } finally {
-      await this.shutdown()
-    }
+    await runUntilAborted(
+      ctx.signal,
+      async () => {
+        // the destinations connect while the consumers do (go-nsq's producer waits for the first
+        // publish: one more round trip before the first batch); one that is down is only logged,
+        // the first batch tries again
+        for (const d of this.destinations) d.connect()
+        for (const topic of opts.topics) {
+          const target = opts.destinationTopic || topic
+          const c = new Consumer(topic, opts.channel, (msg) => this.handle(msg, target), {config: opts.config, concurrency: Math.max(1, opts.config.max_in_flight), disableAutoResponse: true}, {logger: ctx.log})
+          this.consumers.push(c)
+          await connectConsumer(c, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
+        }
+      },
+      () => this.shutdown(),
+    )
     return this.stats()
   }
 

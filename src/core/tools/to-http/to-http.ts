@@ -27,7 +27,7 @@
 import {Consumer, type ConsumerMessage} from '../../client/consumer.js'
 import type {ClientConfig} from '../../client/options.js'
 import {createHostPool, type HostPool, type PoolMode} from '../host-pool/index.js'
-import {connectConsumer, untilAborted, type FanOutContext} from '../consumer-run.js'
+import {connectConsumer, runUntilAborted, type FanOutContext} from '../consumer-run.js'
 import {TimerMetrics} from '../timer-metrics.js'
 import {DeadLetters, type DeadLetterFailure} from './dead-letter.js'
 import {HttpSender, HttpSendError} from './http-sender.js'
@@ -153,12 +153,7 @@ class ToHttpEngine implements ToHttpRun {
     // the consumer gives up on nothing itself: giving up (and the dead letter) is decided here
     const consumer = new Consumer(opts.topic, opts.channel, (msg) => this.handle(msg), {config: {...opts.config, max_attempts: 0}, concurrency: Math.max(1, opts.concurrency), disableAutoResponse: true}, {logger: ctx.log})
     this.consumer = consumer
-    try {
-      await connectConsumer(consumer, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses)
-      await untilAborted(ctx.signal)
-    } finally {
-      await this.shutdown()
-    }
+    await runUntilAborted(ctx.signal, () => connectConsumer(consumer, opts.nsqdTcpAddresses, opts.lookupdHttpAddresses), () => this.shutdown())
     return this.stats()
   }
 
