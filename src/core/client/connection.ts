@@ -11,9 +11,12 @@
  *
  * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed);
  * a socket that backs up must drain within write_timeout.
- * Writes made in one tick are encoded into one output slab and leave as one socket write at the
- * end of the tick (or when 64 KiB are pending), so a burst of FINs is one syscall and no
- * Buffer or stream write per command.
+ * Writes are encoded into one output slab and leave as one socket write once the event loop's
+ * I/O callbacks of this turn have run (setImmediate; or when 64 KiB are pending): a burst of
+ * FINs is one syscall and no Buffer or stream write per command — also when the FINs come from
+ * many separate I/O events, as to-http's, where each HTTP answer finishes one message
+ * (measured: flushing at the end of each tick instead wrote one FIN per syscall there, and
+ * to-http spent ~15% more CPU per message).
  *
  * Transport seam: the socket is made by `dial` (plain TCP by default); asking for TLS, snappy
  * or deflate is refused before dialling. Writes go through `this.stream`, but the read, error
@@ -98,7 +101,7 @@ export class Connection {
   maxRdyCount = 2500
   private stream: Duplex | null = null
   private readonly decoder = new FrameDecoder()
-  /** what this tick wrote, sent at its end (created at the handshake's end) */
+  /** what was written since the last flush (created at the handshake's end) */
   private out: OutputSlab | null = null
   private flushQueued = false
   private readonly flushNow = (): void => {
@@ -273,7 +276,7 @@ export class Connection {
     if (wasConnected) this.delegate.close(this, err)
   }
 
-  /** Queue a command (or raw bytes); writes of one tick go out together. */
+  /** Queue a command (or raw bytes); writes of one event-loop turn go out together. */
   write(cmd: Command | Buffer): void {
     const out = this.slab()
     if (Buffer.isBuffer(cmd)) out.append(cmd)
@@ -290,14 +293,14 @@ export class Connection {
     out.end = writeFin(out.buf, out.end, data)
   }
 
-  /** The output slab, its flush queued for the end of this tick. */
+  /** The output slab, its flush queued for after this turn's I/O callbacks. */
   private slab(): OutputSlab {
     const s = this.stream
     if (s === null || s.destroyed) throw new NotConnectedError(this.addr)
     const out = (this.out ??= new OutputSlab((chunk) => this.send(chunk), OUT_CHUNK))
     if (!this.flushQueued) {
       this.flushQueued = true
-      process.nextTick(this.flushNow)
+      setImmediate(this.flushNow)
     }
     return out
   }
