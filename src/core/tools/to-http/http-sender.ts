@@ -17,6 +17,9 @@ import {Pool} from 'undici'
 import type {SuccessStatus} from './success-status.js'
 import {fillTemplate} from './query-escape.js'
 
+type DispatchOptions = Parameters<Pool['dispatch']>[0]
+type DispatchHandler = Parameters<Pool['dispatch']>[1]
+
 export interface HttpSenderOptions {
   method: 'POST' | 'GET'
   contentType: string
@@ -44,6 +47,8 @@ export class HttpSendError extends Error {
 
 export class HttpSender {
   private readonly pools = new Map<string, Pool>()
+  /** POST endpoints, parsed once */
+  private readonly targets = new Map<string, Target>()
   private readonly headers: Record<string, string>
 
   constructor(private readonly opts: HttpSenderOptions) {
@@ -54,29 +59,19 @@ export class HttpSender {
   }
 
   /** Send `body` to `endpoint` (a POST URL or a GET template); rejects with HttpSendError. */
-  async send(endpoint: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+  async send(endpoint: string, body: Buffer): Promise<void> {
     const {method, requestTimeoutMs} = this.opts
     const target = method === 'GET' ? fillTemplate(endpoint, body) : endpoint
-    let url: URL
-    try {
-      url = new URL(target)
-    } catch {
-      throw new HttpSendError(`${target}: not a valid URL`, target, 0)
-    }
+    const url = method === 'GET' ? parseTarget(target) : this.postTarget(target)
     // the request timeout bounds the wait for the headers and for each body read (undici's
     // headersTimeout, bodyTimeout): no timer of our own per request (measured: an
     // AbortSignal.timeout per request cost ~8% of to-http's CPU)
     let status: number
     try {
-      const res = await this.pool(url.origin).request({
-        path: url.pathname + url.search,
-        method,
-        headers: this.headers,
-        body: method === 'POST' ? body : undefined,
-        signal,
+      status = await new Promise<number>((resolve, reject) => {
+        const opts: DispatchOptions = {path: url.path, method, headers: this.headers, body: method === 'POST' ? body : null}
+        this.pool(url.origin).dispatch(opts, new Exchange(resolve, reject))
       })
-      status = res.statusCode
-      await res.body.dump({limit: Number.MAX_SAFE_INTEGER})
     } catch (err) {
       const code = (err as {code?: string}).code
       const why = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `timed out after ${requestTimeoutMs} ms` : describe(err)
@@ -91,6 +86,15 @@ export class HttpSender {
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)))
   }
 
+  private postTarget(endpoint: string): Target {
+    let t = this.targets.get(endpoint)
+    if (t === undefined) {
+      t = parseTarget(endpoint)
+      this.targets.set(endpoint, t)
+    }
+    return t
+  }
+
   private pool(origin: string): Pool {
     let p = this.pools.get(origin)
     if (p === undefined) {
@@ -103,6 +107,54 @@ export class HttpSender {
       this.pools.set(origin, p)
     }
     return p
+  }
+}
+
+interface Target {
+  origin: string
+  /** path and query */
+  path: string
+}
+
+function parseTarget(target: string): Target {
+  let url: URL
+  try {
+    url = new URL(target)
+  } catch {
+    throw new HttpSendError(`${target}: not a valid URL`, target, 0)
+  }
+  return {origin: url.origin, path: url.pathname + url.search}
+}
+
+/**
+ * One exchange, as undici's raw dispatch handler: the status when the headers come, the body's
+ * chunks dropped (read to the end, so the connection stays alive), settled at the end or on error.
+ */
+class Exchange implements DispatchHandler {
+  private status = 0
+
+  constructor(
+    private readonly resolve: (status: number) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode
+    return true
+  }
+
+  onData(): boolean {
+    return true
+  }
+
+  onComplete(): void {
+    this.resolve(this.status)
+  }
+
+  onError(err: Error): void {
+    this.reject(err)
   }
 }
 
