@@ -10,7 +10,8 @@ import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS} from '../core/broker/options.js'
 
 export default class Serve extends NsqCommand {
   static override summary = 'Run an nsqd-compatible broker (Go name: nsqd)'
-  static override description = `An in-memory broker that speaks NSQ's TCP protocol V2 and nsqd's HTTP API: nsqjs, go-nsq, pynsq and the NSQ tools cannot tell it from nsqd 1.3.0.
+  static override description = `A broker that speaks NSQ's TCP protocol V2 and nsqd's HTTP API: nsqjs, go-nsq, pynsq and the NSQ tools cannot tell it from nsqd 1.3.0.
+Messages past --mem-queue-size, and all of them at a clean shutdown, are kept in --data-path (the working directory when not given) in nsqd's own files, so serve and nsqd 1.3.0 can take over each other's data.
 Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instead of 0.0.0.0. Port 0 picks a free port; the chosen ports are logged ("TCP: listening on 127.0.0.1:PORT").`
   static override hiddenAliases = ['nsqd']
   static override examples = [
@@ -60,7 +61,8 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     const {Broker, OptionError} = await import('../core/broker/index.js')
     let broker: Broker
     try {
-      broker = new Broker(opts)
+      // nsqd's data path when --data-path is not given: the working directory
+      broker = new Broker(opts, {defaultDataPath: process.cwd()})
     } catch (err) {
       await lookupd?.close()
       if (err instanceof OptionError) throw new UsageError(err.message)
@@ -71,6 +73,14 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     if (flags.verbose !== undefined) broker.log.warn('--verbose is deprecated in nsqd and has no effect; use --log-level')
     if (flags['worker-id'] !== undefined) broker.log.warn('--worker-id is deprecated in nsqd and has no effect; use --node-id')
     if (opts.dataPath) await mkdir(opts.dataPath, {recursive: true})
+    try {
+      // the lock, then the topics, channels and messages of the last run
+      broker.open()
+    } catch (err) {
+      await broker.close()
+      await lookupd?.close()
+      throw new Error((err as Error).message)
+    }
     const {stopped} = this.stopSignal()
     try {
       await broker.listen()

@@ -17,8 +17,12 @@
  * message goes onData → decoder → PUB → topic → channel → dispatch → deliver, and a channel
  * sees a session only as a Subscriber.
  *
- * Storage is in memory in this version (queue/backend.ts is where the disk queue goes, issue
- * 9); TLS, compression and AUTH are reported as unavailable in IDENTIFY (the session upgrade
+ * Storage (storage.ts): with a data path, every non-ephemeral queue is a disk queue in
+ * go-diskqueue's files and nsqd.dat records the topics and channels; `open()` locks the path
+ * and restores them, `close()` writes what is in memory, in flight and deferred to disk. Without
+ * one (an embedder's Broker) the queues stay in memory. Disk writes are flushed before any
+ * client output of the same turn (`commit()`), so an OK follows its records' write.
+ * TLS, compression and AUTH are reported as unavailable in IDENTIFY (the session upgrade
  * slots in behind SessionIO, issue 10).
  */
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
@@ -39,6 +43,8 @@ import {LookupdPeers} from './lookupd-peers.js'
 import {decodeChannels, parseJsonBody} from '../protocol/index.js'
 import {BROKER_OPTIONS, type BrokerOptions} from './options.js'
 import {Topic} from './delivery/topic.js'
+import {Storage} from './storage.js'
+import type {DiskIO} from './queue/disk-queue.js'
 
 /** The nsqd version the broker speaks as (IDENTIFY, /info, /stats). */
 export const NSQD_VERSION = NSQ_VERSION
@@ -56,6 +62,13 @@ export interface BrokerDeps {
   nowNs?: () => bigint
   /** how often each lookupd is pinged (nsqd: 15 s, no flag); for tests */
   lookupdPingMs?: number
+  /** the disk queues' file calls (node:fs); for tests that make the disk fail */
+  diskIO?: DiskIO
+  /**
+   * the data path when the dataPath option is '' (nsqd: the working directory, which serve
+   * passes); unset, a broker without a dataPath keeps its queues in memory
+   */
+  defaultDataPath?: string
 }
 
 export interface ListenResult {
@@ -79,6 +92,11 @@ export class Broker implements BrokerContext, HttpBroker {
   private nextClientId = 1
   private readonly flushQueue: {flush(): void}[] = []
   private flushPending = false
+  /** the data path: backends, the flush barrier, the lock, nsqd.dat */
+  readonly storage: Storage
+  private opened = false
+  /** restoring nsqd.dat: the creates it makes are not written back one by one */
+  private loading = false
   private readonly scanTimer: Timer
   private tcpServer: TcpServer | null = null
   private httpServer: HttpServer | null = null
@@ -98,6 +116,7 @@ export class Broker implements BrokerContext, HttpBroker {
     this.levelled = withLevel(sink, this.opts.logLevel)
     this.log = this.levelled
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
+    this.storage = new Storage({...this.opts, dataPath: this.opts.dataPath || (deps.defaultDataPath ?? '')}, this.log, this.now, () => this.armFlush(), deps.diskIO)
     this.startTime = this.now()
     this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
     // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
@@ -170,25 +189,30 @@ export class Broker implements BrokerContext, HttpBroker {
         maxChannelConsumers: this.opts.maxChannelConsumers,
         tickMs: Math.min(this.opts.queueScanInterval, 100),
         now: this.now,
+        backend: this.storage.backend,
+        changed: () => this.persistMetadata(),
         onEmptyEphemeral: () => {},
         onEmptyEphemeralTopic: (topic) => this.deleteTopic(topic.name),
         onChannelCreated: (topic, ch) => {
           this.log.info(`TOPIC(${topic.name}): new channel(${ch.name})`)
           this.lookupd.notify(topic.name, ch.name, false)
+          if (!ch.ephemeral) this.persistMetadata()
         },
         onChannelDeleted: (topic, ch) => {
           this.log.info(`TOPIC(${topic.name}): deleting channel ${ch.name}`)
           this.lookupd.notify(topic.name, ch.name, true)
+          if (!ch.ephemeral) this.persistMetadata()
         },
       })
       this.topicMap.set(name, t)
       this.log.info(`TOPIC(${name}): created`)
       this.lookupd.notify(name, '', false)
-      const addrs = this.lookupd.httpAddresses()
+      if (!t.ephemeral) this.persistMetadata()
+      const addrs = this.loading ? [] : this.lookupd.httpAddresses()
       if (addrs.length > 0) {
         t.hold()
         void this.precreateChannels(t, addrs)
-      } else if (this.lookupd.addresses.length > 0) {
+      } else if (this.lookupd.addresses.length > 0 && !this.loading) {
         this.log.error(`no available nsqlookupd to query for channels to pre-create for topic ${name}`)
       }
     }
@@ -209,7 +233,60 @@ export class Broker implements BrokerContext, HttpBroker {
     // memory and null backends delete at once; a disk backend's deletion finishes in the background
     void t.delete()
     this.log.info(`TOPIC(${name}): deleting`)
+    if (!t.ephemeral) this.persistMetadata()
     return true
+  }
+
+  // ---- the data path ----------------------------------------------------------------------
+
+  /**
+   * Take the data path and restore what nsqd.dat records (topics, channels, paused), each queue
+   * opening its disk files; then write nsqd.dat back, as nsqd does after loading. Throws
+   * DataPathLockedError when another process has the path. listen() calls it if need be.
+   */
+  open(): void {
+    if (this.opened) return
+    this.opened = true
+    this.storage.lock()
+    const meta = this.storage.loadMetadata()
+    if (meta !== null) {
+      this.loading = true
+      try {
+        for (const tm of meta.topics) {
+          const t = this.getTopic(tm.name)
+          if (tm.paused) t.paused = true
+          for (const cm of tm.channels) {
+            const ch = t.getChannel(cm.name)
+            if (cm.paused) ch.paused = true
+          }
+        }
+      } finally {
+        this.loading = false
+      }
+    }
+    this.persistMetadata()
+  }
+
+  /** nsqd.dat: the non-ephemeral topics and channels and their paused state. */
+  persistMetadata(): void {
+    if (this.loading || !this.storage.durable || this.closed) return
+    const topics = []
+    for (const t of this.topicMap.values()) {
+      if (t.ephemeral) continue
+      const channels = []
+      for (const ch of t.channels.values()) if (!ch.ephemeral) channels.push({name: ch.name, paused: ch.paused})
+      topics.push({name: t.name, paused: t.paused, channels})
+    }
+    this.storage.persistMetadata({topics, version: NSQD_VERSION})
+  }
+
+  get storageError(): Error | null {
+    return this.storage.error
+  }
+
+  /** The flush barrier: the disk queues write what was put before any client output leaves. */
+  commit(): void {
+    this.storage.flush()
   }
 
   topics(): Iterable<Topic> {
@@ -221,8 +298,10 @@ export class Broker implements BrokerContext, HttpBroker {
     for (const c of this.clientMap.values()) yield c.state
   }
 
+  /** nsqd's health: `OK`, or `NOK - <error>` while a disk queue cannot write. */
   health(): string {
-    return 'OK'
+    const err = this.storage.error
+    return err === null ? 'OK' : `NOK - ${err.message}`
   }
 
   /**
@@ -274,26 +353,35 @@ export class Broker implements BrokerContext, HttpBroker {
     this.clientMap.delete(id)
   }
 
-  /** Flush every client with output once, at the end of this I/O turn. */
+  /** Flush every client with output once, at the end of this I/O turn (the disk queues first). */
   scheduleFlush(c: {flush(): void}): void {
     this.flushQueue.push(c)
+    this.armFlush()
+  }
+
+  private armFlush(): void {
     if (this.flushPending) return
     this.flushPending = true
-    setImmediate(() => {
-      this.flushPending = false
-      const q = this.flushQueue.splice(0)
-      for (const client of q) client.flush()
-    })
+    setImmediate(this.runFlush)
+  }
+
+  private readonly runFlush = (): void => {
+    this.flushPending = false
+    this.storage.flush()
+    const q = this.flushQueue.splice(0)
+    for (const client of q) client.flush()
   }
 
   private scan(): void {
     const now = this.now()
     for (const t of this.topicMap.values()) t.scan(now)
+    this.storage.tick(now)
   }
 
   // ---- listeners ------------------------------------------------------------------------
 
   async listen(): Promise<ListenResult> {
+    this.open()
     const tcpAddr = parseHostPort(this.opts.tcpAddress)
     const tcp = createTcpServer({noDelay: true}, (sock: Socket) => {
       sock.setNoDelay(true)
@@ -323,9 +411,14 @@ export class Broker implements BrokerContext, HttpBroker {
     return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http}
   }
 
-  /** Stop listening, close every client, drop every topic. */
+  /**
+   * nsqd's Exit: stop listening, close every client, write nsqd.dat, then close every topic —
+   * what is in memory, in flight and deferred goes to its disk queue, which syncs — and let go
+   * of the data path.
+   */
   async close(): Promise<void> {
     if (this.closed) return
+    this.persistMetadata()
     this.closed = true
     this.scanTimer.cancel()
     this.lookupd.close()
@@ -339,6 +432,8 @@ export class Broker implements BrokerContext, HttpBroker {
     await Promise.all(waits)
     await Promise.all([...this.topicMap.values()].map((t) => t.close()))
     this.topicMap.clear()
+    this.storage.flush()
+    this.storage.unlock()
   }
 }
 

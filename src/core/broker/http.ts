@@ -26,6 +26,22 @@ export interface HttpBroker extends StatsSource, PublishContext {
   setOption<K extends keyof BrokerOptions>(key: K, value: BrokerOptions[K]): void
   /** the TCP and HTTP ports in effect (broadcast, or listening) */
   broadcastPorts(): {tcp: number; http: number}
+  /** `OK`, or `NOK - <error>` while the disk cannot write (GET /ping) */
+  health(): string
+  /** null while the backends can write */
+  readonly storageError: Error | null
+  /** write the disk queues' pending records now (before an answer that acknowledges them) */
+  commit(): void
+}
+
+/**
+ * Publish over HTTP: refused with nsqd's 503 EXITING while the disk cannot write (nsqd's answer
+ * to a failed put), and answered only once the records are written.
+ */
+function httpPublish(b: HttpBroker, topic: Topic, bodies: readonly Buffer[], deferMs: number): void {
+  if (b.storageError !== null) throw new HttpError(503, 'EXITING')
+  publishMessages(b, topic, bodies, deferMs)
+  b.commit()
 }
 
 type Req = HttpRequest
@@ -99,7 +115,7 @@ const pub: Handler = async (b, r) => {
     deferMs = Number(ds)
     refuse(r, deferFault(deferMs, o))
   }
-  publishMessages(b, topic, [body], deferMs)
+  httpPublish(b, topic, [body], deferMs)
   return 'OK'
 }
 
@@ -140,7 +156,7 @@ const mpub: Handler = async (b, r) => {
       bodies.push(line)
     }
   }
-  if (bodies.length > 0) publishMessages(b, topic, bodies, 0)
+  if (bodies.length > 0) httpPublish(b, topic, bodies, 0)
   return 'OK'
 }
 
@@ -267,10 +283,17 @@ const configPut: Handler = async (b, r) => {
   return configValue(b, opt) as object
 }
 
+/** nsqd's /ping: `OK`, or 500 with its health text while the disk cannot write. */
+const ping: Handler = (b) => {
+  const h = b.health()
+  if (h !== 'OK') throw new HttpError(500, h)
+  return 'OK'
+}
+
 type Route = HttpRoute<HttpBroker>
 
 const ROUTES: Record<string, Route> = {
-  '/ping': {methods: {GET: () => 'OK'}, v1: false},
+  '/ping': {methods: {GET: ping}, v1: false},
   '/info': {methods: {GET: (b) => b.info()}, v1: true},
   '/stats': {methods: {GET: stats}, v1: true},
   '/pub': {methods: {POST: pub}, v1: true},

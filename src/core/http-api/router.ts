@@ -6,7 +6,7 @@
  *   path → Route: the handler per method, V1 or plain text
  *   unknown path                  → 404 {"message":"NOT_FOUND"}
  *   known path, method not routed → 405 {"message":"METHOD_NOT_ALLOWED"} + Allow (OPTIONS → 200 + Allow)
- *   handler throws HttpError      → its status and code
+ *   handler throws HttpError      → its status and code (as text on a plain-text route)
  *   handler throws anything else  → logged, 500 {"message":"INTERNAL_ERROR"}
  *
  * Each answer is logged at info as http_api.Log does (`200 GET /stats (127.0.0.1:5555) 1.2ms`),
@@ -93,7 +93,9 @@ async function handle<C>(api: HttpApi<C>, ctx: C, log: Logger, req: IncomingMess
   } catch (e) {
     if (e instanceof HttpError) {
       if (logged) logLine(e.status)
-      respondError(res, e.status, e.code)
+      // a plain-text route answers its error as text too (http_api.PlainText: nsqd's /ping NOK)
+      if (!m.route.v1) send(res, e.status, e.code, 'text/plain; charset=utf-8', false)
+      else respondError(res, e.status, e.code)
     } else {
       log.error(`panic in HTTP handler - ${(e as Error).message}`)
       logLine(500)

@@ -16,9 +16,9 @@
  * A channel knows its subscribers only through `Subscriber`: it never sees a session's
  * bytes or state (delivery does not import session).
  */
-import {MemoryBackend} from '../queue/memory.js'
+import {diskQueueName} from '../../protocol/index.js'
+import {release, type BackendFactory} from '../queue/backend.js'
 import {MessageQueue} from '../queue/message-queue.js'
-import {NullBackend} from '../queue/null.js'
 import type {BrokerMessage} from './message.js'
 import {InFlightTable} from './in-flight.js'
 import {TimeoutWheel} from './deferred.js'
@@ -47,8 +47,12 @@ export interface ChannelContext {
   readonly maxChannelConsumers: number
   readonly tickMs: number
   now(): number
+  /** the broker's choice of backend for each topic's and channel's queue */
+  readonly backend: BackendFactory<BrokerMessage>
   /** called when an ephemeral channel loses its last subscriber */
   onEmptyEphemeral(ch: Channel): void
+  /** called when what the metadata records changes (pause, unpause) */
+  changed?(): void
 }
 
 export class Channel {
@@ -72,7 +76,7 @@ export class Channel {
     private readonly ctx: ChannelContext,
   ) {
     this.ephemeral = name.endsWith('#ephemeral')
-    this.queue = new MessageQueue(ctx.memQueueSize, this.ephemeral ? new NullBackend() : new MemoryBackend())
+    this.queue = new MessageQueue(ctx.memQueueSize, ctx.backend(diskQueueName(topicName, name), this.ephemeral, () => this.dispatch()))
     this.deferredWheel = new TimeoutWheel(ctx.tickMs, ctx.now())
   }
 
@@ -150,7 +154,11 @@ export class Channel {
         if (msg === undefined) break
         idle = 0
         i = i + 1 === n ? 0 : i + 1
-        if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) continue
+        if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) {
+          // nsqd consumes a sampled-out message: it is gone from the channel
+          if (msg.holder !== null) release(msg)
+          continue
+        }
         msg.attempts++
         msg.clientId = c.id
         msg.delivered = now
@@ -172,10 +180,12 @@ export class Channel {
     return msg
   }
 
-  /** FIN. Returns an error text (nsqd's) or null. */
+  /** FIN. Returns an error text (nsqd's) or null. The message's disk record goes with it. */
   finish(c: Subscriber, id: string): string | null {
     const msg = this.popInFlight(c, id)
-    return typeof msg === 'string' ? msg : null
+    if (typeof msg === 'string') return msg
+    if (msg.holder !== null) release(msg)
+    return null
   }
 
   /** REQ: back to the queue now (0) or after `delayMs`. Returns an error text or null. */
@@ -221,18 +231,23 @@ export class Channel {
 
   pause(): void {
     this.paused = true
+    this.ctx.changed?.()
   }
 
   unpause(): void {
     this.paused = false
+    this.ctx.changed?.()
     this.dispatch()
   }
 
   /** Drop everything queued, in flight and deferred (POST /channel/empty). */
   empty(): void {
     this.queue.clear()
-    for (const m of this.inFlight.drain()) m.clientId = 0
-    this.deferredWheel.drain()
+    for (const m of this.inFlight.drain()) {
+      m.clientId = 0
+      release(m)
+    }
+    for (const m of this.deferredWheel.drain()) release(m)
     for (const c of this.subs) c.emptied()
   }
 

@@ -2,9 +2,12 @@
  * A message as the broker holds it. Each channel gets its own record (attempts and the
  * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
  */
+import {recordSize, readRecordData, writeRecord} from '../../protocol/index.js'
+import type {Held, RecordHolder} from '../queue/backend.js'
+import type {RecordCodec} from '../queue/disk-queue.js'
 import type {TimeoutSlot} from './deferred.js'
 
-export class BrokerMessage {
+export class BrokerMessage implements Held {
   // The times below are ms since the epoch, never small integers: they start as -0 (=== 0),
   // which V8 keeps as a double, so the field is a double from the first record on. Starting
   // at 0 made the first delivery change the field's representation, and then every message
@@ -21,6 +24,9 @@ export class BrokerMessage {
   delivered = -0
   /** deferred: the timing-wheel slot holding it (deferred.ts), if any */
   slot: TimeoutSlot<BrokerMessage> | null = null
+  /** read from a disk queue: the record it holds there until FIN or a re-queue (queue/backend.ts) */
+  holder: RecordHolder | null = null
+  holdSeq = 0
 
   constructor(
     readonly id: string,
@@ -36,4 +42,20 @@ export class BrokerMessage {
     m.deferMs = this.deferMs
     return m
   }
+}
+
+/**
+ * A message as a disk-queue record: nsqd's message bytes (timestamp, attempts, id, body), so
+ * nsqd reads what serve writes. The delay of a deferred message is not in the format, as in
+ * nsqd.
+ */
+export const MESSAGE_RECORDS: RecordCodec<BrokerMessage> = {
+  size: (m) => recordSize(m.body.length),
+  write: (m, target, offset) => writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m.id, m.body),
+  read: (data) => {
+    const r = readRecordData(data)
+    const m = new BrokerMessage(r.id, r.body, r.tsHigh, r.tsLow)
+    m.attempts = r.attempts
+    return m
+  },
 }

@@ -8,9 +8,8 @@
  * lookupd which channels to pre-create for it (`start()`), as nsqd's topic waits for its start:
  * what is published meanwhile waits, so every pre-created channel gets it.
  */
-import {MemoryBackend} from '../queue/memory.js'
+import {diskQueueName} from '../../protocol/index.js'
 import {MessageQueue} from '../queue/message-queue.js'
-import {NullBackend} from '../queue/null.js'
 import {Channel, type ChannelContext} from './channel.js'
 import {BrokerMessage} from './message.js'
 
@@ -38,13 +37,15 @@ export class Topic {
     private readonly ctx: TopicContext,
   ) {
     this.ephemeral = name.endsWith('#ephemeral')
-    this.queue = new MessageQueue(ctx.memQueueSize, this.ephemeral ? new NullBackend() : new MemoryBackend())
+    this.queue = new MessageQueue(ctx.memQueueSize, ctx.backend(diskQueueName(name), this.ephemeral, () => this.pump()))
     this.chanCtx = {
       memQueueSize: ctx.memQueueSize,
       maxMsgTimeout: ctx.maxMsgTimeout,
       maxChannelConsumers: ctx.maxChannelConsumers,
       tickMs: ctx.tickMs,
       now: ctx.now,
+      backend: ctx.backend,
+      changed: ctx.changed,
       onEmptyEphemeral: (ch) => this.deleteChannel(ch.name),
     }
   }
@@ -136,10 +137,12 @@ export class Topic {
 
   pause(): void {
     this.paused = true
+    this.ctx.changed?.()
   }
 
   unpause(): void {
     this.paused = false
+    this.ctx.changed?.()
     this.pump()
   }
 

@@ -4,11 +4,15 @@
  *
  * Unlike nsqd, it keeps FIFO order across the two tiers: once anything has spilled to the
  * backend, new messages follow it there until it is empty.
+ *
+ * A message put here lets go of the record it held in a durable backend (backend.ts, "Holds")
+ * once it has its new place: a REQ, a timeout or a shutdown re-queues it, and the new copy (or
+ * memory, for a memory-first broker) is what counts from then on.
  */
-import type {BackendQueue} from './backend.js'
+import {release, type BackendQueue, type Held} from './backend.js'
 import {Deque} from './deque.js'
 
-export class MessageQueue<T> {
+export class MessageQueue<T extends Held> {
   private readonly mem = new Deque<T>(64)
 
   constructor(
@@ -18,11 +22,11 @@ export class MessageQueue<T> {
 
   /** false when the message was dropped (ephemeral overflow) */
   put(item: T): boolean {
-    if (this.mem.length < this.memSize && this.backend.depth() === 0) {
-      this.mem.push(item)
-      return true
-    }
-    return this.backend.put(item)
+    let ok = true
+    if (this.mem.length < this.memSize && this.backend.depth() === 0) this.mem.push(item)
+    else ok = this.backend.put(item)
+    if (item.holder !== null) release(item)
+    return ok
   }
 
   shift(): T | undefined {

@@ -256,6 +256,8 @@ export class ClientSession implements Subscriber, SessionIO {
   /** The slab's sink: one stream write per flush or full slab (a socket copies: the slab is reused). */
   private write(chunk: Buffer): void {
     if (this.closed) return
+    // the barrier: records put this turn are written before an OK for them can leave
+    this.ctx.commit()
     if (!(this.reuseOut ? this.stream.write(chunk, () => this.out.written(chunk)) : this.stream.write(chunk))) {
       // the peer is not reading: no more messages, and (as nsqd, blocked on its write) no more
       // commands read from it until the socket drains, so its output cannot grow without bound

@@ -18,6 +18,10 @@ export interface BrokerContext {
   getTopic(name: string): Topic
   /** call `s.flush()` once at the end of this I/O turn (one batch for every session) */
   scheduleFlush(s: {flush(): void}): void
+  /** write the disk queues' pending records now: called before any output leaves (an OK follows its write) */
+  commit(): void
+  /** null while the backends can write; else the error (PUB answers E_PUB_FAILED) */
+  readonly storageError: Error | null
   /** the session with this id has ended */
   removeClient(id: number): void
 }

@@ -171,8 +171,13 @@ export function identifyLogText(d: IdentifyRequest): string {
 
 // ---- publishing ---------------------------------------------------------------------------
 
-/** The shared publish (delivery/publish.ts), then the client's own count for /stats pub_counts. */
-function publish(c: SessionState, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
+/**
+ * The shared publish (delivery/publish.ts), then the client's own count for /stats pub_counts.
+ * While the disk cannot write, nsqd's fatal E_PUB_FAILED (`PUB failed <error>`) instead.
+ */
+function publish(c: SessionState, verb: string, topicName: string, bodies: readonly Buffer[], deferMs: number): void {
+  const err = c.ctx.storageError
+  if (err !== null) throw new ProtocolError('E_PUB_FAILED', `${verb} failed ${err.message}`)
   publishMessages(c.ctx, c.ctx.getTopic(topicName), bodies, deferMs)
   c.pubCounts.set(topicName, (c.pubCounts.get(topicName) ?? 0) + bodies.length)
 }
@@ -355,7 +360,7 @@ const VERBS: Record<string, Handler> = {
   },
 
   PUB(c, cmd) {
-    publish(c, cmd.params[1] as string, [cmd.body as Buffer], 0)
+    publish(c, 'PUB', cmd.params[1] as string, [cmd.body as Buffer], 0)
     return OK
   },
 
@@ -364,13 +369,13 @@ const VERBS: Record<string, Handler> = {
     const topicName = cmd.params[1] as string
     c.ctx.getTopic(topicName) // nsqd creates the topic before reading the messages
     const bodies = decodeMpubBody(cmd.body as Buffer, {maxMsgSize: o.maxMsgSize, maxBodySize: o.maxBodySize})
-    publish(c, topicName, bodies, 0)
+    publish(c, 'MPUB', topicName, bodies, 0)
     return OK
   },
 
   DPUB(c, cmd) {
     const delay = dpubDelay(c, cmd.params)
-    publish(c, cmd.params[1] as string, [cmd.body as Buffer], delay)
+    publish(c, 'DPUB', cmd.params[1] as string, [cmd.body as Buffer], delay)
     return OK
   },
 }

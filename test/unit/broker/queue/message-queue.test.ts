@@ -2,6 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
+import type {BackendQueue, Held, RecordHolder} from '../../../../src/core/broker/queue/backend.js'
 import {MemoryBackend} from '../../../../src/core/broker/queue/memory.js'
 import {MessageQueue} from '../../../../src/core/broker/queue/message-queue.js'
 import {NullBackend} from '../../../../src/core/broker/queue/null.js'
@@ -9,14 +10,50 @@ import {mulberry32u} from '../../../helpers/prng.js'
 
 const prng = mulberry32u
 
-const drain = <T>(q: MessageQueue<T>): T[] => {
-  const out: T[] = []
+/** an item that holds no record (yet) */
+type N = Held & {v: number}
+const box = (v: number): N => ({v, holder: null, holdSeq: 0})
+
+/** A MessageQueue of numbers, each boxed as an item. */
+class NumQueue {
+  readonly q: MessageQueue<N>
+  constructor(memSize: number, backend: BackendQueue<N>) {
+    this.q = new MessageQueue<N>(memSize, backend)
+  }
+  put(v: number): boolean {
+    return this.q.put(box(v))
+  }
+  shift(): number | undefined {
+    return this.q.shift()?.v
+  }
+  get length(): number {
+    return this.q.length
+  }
+  get memoryDepth(): number {
+    return this.q.memoryDepth
+  }
+  backendDepth(): number {
+    return this.q.backendDepth()
+  }
+  clear(): void {
+    this.q.clear()
+  }
+  close(): Promise<void> {
+    return this.q.close()
+  }
+  delete(): Promise<void> {
+    return this.q.delete()
+  }
+}
+
+const drain = (q: NumQueue): number[] => {
+  const out: number[] = []
   for (let x = q.shift(); x !== undefined; x = q.shift()) out.push(x)
   return out
 }
 
 test('FIFO across the memory and backend tiers', () => {
-  const q = new MessageQueue<number>(3, new MemoryBackend())
+  const q = new NumQueue(3, new MemoryBackend())
   for (let i = 0; i < 10; i++) assert.equal(q.put(i), true)
   assert.equal(q.length, 10)
   assert.equal(q.memoryDepth, 3)
@@ -28,7 +65,7 @@ test('FIFO across the memory and backend tiers', () => {
 })
 
 test('messages put while the backend holds some follow them there', () => {
-  const q = new MessageQueue<number>(3, new MemoryBackend())
+  const q = new NumQueue(3, new MemoryBackend())
   for (let i = 0; i < 10; i++) q.put(i)
   assert.equal(q.shift(), 0)
   assert.equal(q.shift(), 1)
@@ -48,7 +85,7 @@ test('messages put while the backend holds some follow them there', () => {
 
 test('random put/shift against an array model', () => {
   const rand = prng(99)
-  const q = new MessageQueue<number>(5, new MemoryBackend())
+  const q = new NumQueue(5, new MemoryBackend())
   const model: number[] = []
   for (let i = 0; i < 5000; i++) {
     const r = rand() % 10
@@ -65,7 +102,7 @@ test('random put/shift against an array model', () => {
 })
 
 test('memSize 0 sends everything to the backend, in order', () => {
-  const q = new MessageQueue<number>(0, new MemoryBackend())
+  const q = new NumQueue(0, new MemoryBackend())
   for (let i = 0; i < 5; i++) q.put(i)
   assert.equal(q.memoryDepth, 0)
   assert.equal(q.backendDepth(), 5)
@@ -73,7 +110,7 @@ test('memSize 0 sends everything to the backend, in order', () => {
 })
 
 test('NullBackend drops the overflow', () => {
-  const q = new MessageQueue<number>(3, new NullBackend())
+  const q = new NumQueue(3, new NullBackend())
   assert.deepEqual([0, 1, 2, 3, 4].map((i) => q.put(i)), [true, true, true, false, false])
   assert.equal(q.length, 3)
   assert.equal(q.memoryDepth, 3)
@@ -82,14 +119,14 @@ test('NullBackend drops the overflow', () => {
   assert.equal(q.put(5), true, 'room again after a shift')
   assert.equal(q.put(6), false)
   assert.deepEqual(drain(q), [1, 2, 5])
-  const none = new MessageQueue<number>(0, new NullBackend())
+  const none = new NumQueue(0, new NullBackend())
   assert.equal(none.put(1), false)
   assert.equal(none.length, 0)
 })
 
 test('clear empties both tiers', () => {
-  const backend = new MemoryBackend<number>()
-  const q = new MessageQueue<number>(3, backend)
+  const backend = new MemoryBackend<N>()
+  const q = new NumQueue(3, backend)
   for (let i = 0; i < 10; i++) q.put(i)
   q.clear()
   assert.equal(q.length, 0)
@@ -125,23 +162,49 @@ test('the backends on their own', async () => {
 })
 
 test('close hands what waits in memory to the backend, then closes it: a durable backend keeps every message', async () => {
-  const b = new MemoryBackend<number>()
-  const q = new MessageQueue<number>(3, b)
+  const b = new MemoryBackend<N>()
+  const q = new NumQueue(3, b)
   for (let i = 0; i < 5; i++) q.put(i)
   assert.equal(q.memoryDepth, 3)
   await q.close()
   assert.equal(q.memoryDepth, 0)
   assert.equal(b.depth(), 5, 'nothing lost at close')
   const kept: number[] = []
-  for (let m = b.read(); m !== undefined; m = b.read()) kept.push(m)
+  for (let m = b.read(); m !== undefined; m = b.read()) kept.push(m.v)
   assert.deepEqual(kept.sort(), [0, 1, 2, 3, 4])
 })
 
 test('delete drops both tiers for good', async () => {
-  const b = new MemoryBackend<number>()
-  const q = new MessageQueue<number>(3, b)
+  const b = new MemoryBackend<N>()
+  const q = new NumQueue(3, b)
   for (let i = 0; i < 5; i++) q.put(i)
   await q.delete()
   assert.equal(q.length, 0)
   assert.equal(b.depth(), 0)
+})
+
+test('a message put again lets go of the record it held, after it has its new place', () => {
+  const released: number[] = []
+  const holder: RecordHolder = {release: (seq) => released.push(seq)}
+  const backend = new MemoryBackend<N>()
+  const q = new MessageQueue<N>(1, backend)
+  const a = box(1)
+  a.holder = holder
+  a.holdSeq = 7
+  assert.equal(q.put(a), true)
+  assert.deepEqual(released, [7], 'released once it is in memory')
+  assert.equal(a.holder, null)
+  const b = box(2)
+  b.holder = holder
+  b.holdSeq = 8
+  q.put(b) // memory is full: the backend takes it
+  assert.deepEqual(released, [7, 8])
+  assert.equal(backend.depth(), 1)
+  q.put(box(3))
+  assert.deepEqual(released, [7, 8], 'an item that holds nothing releases nothing')
+  const dropped = box(4)
+  dropped.holder = holder
+  dropped.holdSeq = 9
+  assert.equal(new MessageQueue<N>(0, new NullBackend<N>()).put(dropped), false)
+  assert.deepEqual(released, [7, 8, 9], 'a dropped message lets go too')
 })
