@@ -6,19 +6,25 @@
  */
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {BROKER_OPTIONS, NSQD_COMPAT_OPTIONS} from '../../src/core/broker/index.js'
 import {startBroker, type TestBroker} from '../helpers/broker.js'
 
 let b: TestBroker
+// a real data path: the broker takes it (lock, nsqd.dat)
+const dataPath = mkdtempSync(join(tmpdir(), 'nsqkit-config-'))
 
 before(async () => {
   // not the defaults, so that a value read from the defaults instead of the broker shows
-  b = await startBroker({memQueueSize: 7, msgTimeout: 30_000, maxMsgSize: 4096, lookupdTcpAddresses: ['127.0.0.1:4160'], deflate: false, dataPath: '/tmp/x', logLevel: 'warn'})
+  b = await startBroker({memQueueSize: 7, msgTimeout: 30_000, maxMsgSize: 4096, lookupdTcpAddresses: ['127.0.0.1:4160'], deflate: false, dataPath, logLevel: 'warn'})
 })
 
 after(async () => {
   await b?.close()
+  rmSync(dataPath, {recursive: true, force: true})
 })
 
 async function get(opt: string): Promise<{status: number; text: string}> {
@@ -51,7 +57,7 @@ describe('GET /config/:opt', () => {
     assert.equal((await get('max_msg_size')).text, '4096')
     assert.equal((await get('nsqlookupd_tcp_addresses')).text, '["127.0.0.1:4160"]')
     assert.equal((await get('deflate')).text, 'false')
-    assert.equal((await get('data_path')).text, '/tmp/x')
+    assert.equal((await get('data_path')).text, dataPath)
     assert.equal((await get('log_level')).text, '3')
   })
 

@@ -14,7 +14,7 @@
  *    flock on the directory is seen in /proc/locks and refused too.
  *  - nsqd.dat: written (temp file, fsync, rename, as nsqd) when the broker asks, read at start.
  */
-import {closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import {MESSAGE_HEADER_SIZE, decodeNsqdMetadata, encodeNsqdMetadata, type NsqdMetadata} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
@@ -124,6 +124,7 @@ export class Storage {
   lock(): void {
     if (!this.durable || this.locked) return
     const dir = this.o.dataPath
+    mkdirSync(dir, {recursive: true}) // --data-path: created if missing
     const nsqd = flockHolder(dir)
     if (nsqd !== null) throw new DataPathLockedError(`failed to lock data-path: ${dir} is locked by process ${nsqd} (possibly another instance of nsqd)`)
     const path = join(dir, LOCK_FILE)

@@ -125,7 +125,7 @@ export function encodeNsqdMetadata(m: NsqdMetadata): string {
  */
 export function decodeNsqdMetadata(text: string): NsqdMetadata & {skipped: string[]} {
   const raw: unknown = JSON.parse(text)
-  if (typeof raw !== 'object' || raw === null) throw new TypeError('nsqd.dat is not a JSON object')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TypeError('nsqd.dat is not a JSON object')
   const o = raw as {topics?: unknown; version?: unknown}
   const topics: NsqdMetadata['topics'] = []
   const skipped: string[] = []
