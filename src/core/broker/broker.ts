@@ -191,6 +191,8 @@ export class Broker implements BrokerContext, HttpBroker {
         now: this.now,
         backend: this.storage.backend,
         changed: () => this.persistMetadata(),
+        keepDeferred: (q, until) => this.storage.keepDeferred(q, until),
+        takeDeferred: (q) => this.storage.takeDeferred(q),
         onEmptyEphemeral: () => {},
         onEmptyEphemeralTopic: (topic) => this.deleteTopic(topic.name),
         onChannelCreated: (topic, ch) => {

@@ -13,6 +13,7 @@
  *    no flock, so a lock left by a process that is gone (kill -9) is taken over; a Go nsqd's
  *    flock on the directory is seen in /proc/locks and refused too.
  *  - nsqd.dat: written (temp file, fsync, rename, as nsqd) when the broker asks, read at start.
+ *  - `<queue>.nsqkit.deferred.json`: a clean shutdown's deferred messages' release times.
  */
 import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
@@ -166,6 +167,59 @@ export class Storage {
     }
   }
 
+  // ---- deferred messages across a clean shutdown --------------------------------------------
+
+  /**
+   * `<queue>.nsqkit.deferred.json`: the release times (ms since the epoch) of the messages a
+   * clean shutdown wrote to that queue while they were deferred (nsqd would deliver them at once;
+   * nsqd ignores this file). Nothing deferred: the file goes.
+   */
+  keepDeferred(queueName: string, until: ReadonlyMap<string, number>): void {
+    if (!this.locked) return
+    const path = join(this.o.dataPath, deferredFileName(queueName))
+    if (until.size === 0) {
+      removeIfThere(path)
+      return
+    }
+    const deferred = [...until].map(([id, t]) => ({id, until: t}))
+    this.writeAtomically(path, JSON.stringify({deferred}), 'deferred messages')
+  }
+
+  /** What keepDeferred left for `queueName` (the file is removed: it is written again at the next shutdown). */
+  takeDeferred(queueName: string): Map<string, number> | null {
+    if (!this.locked) return null
+    const path = join(this.o.dataPath, deferredFileName(queueName))
+    const text = readText(path)
+    if (text === null) return null
+    removeIfThere(path)
+    try {
+      const doc = JSON.parse(text) as {deferred?: {id?: unknown; until?: unknown}[]}
+      const out = new Map<string, number>()
+      for (const e of doc.deferred ?? []) if (typeof e.id === 'string' && typeof e.until === 'number') out.set(e.id, e.until)
+      return out.size > 0 ? out : null
+    } catch (err) {
+      this.log.error(`${deferredFileName(queueName)}: ${(err as Error).message}; its messages are delivered without their delay`)
+      return null
+    }
+  }
+
+  /** temp file, fsync, rename (nsqd's way with nsqd.dat); a failure is logged */
+  private writeAtomically(path: string, text: string, what: string): void {
+    const tmp = `${path}.${Math.floor(Math.random() * 2 ** 53)}.tmp`
+    try {
+      const fd = openSync(tmp, 'w', 0o600)
+      try {
+        writeFileSync(fd, text)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(tmp, path)
+    } catch (err) {
+      this.log.error(`failed to persist ${what} - ${(err as Error).message}`)
+    }
+  }
+
   // ---- nsqd.dat ---------------------------------------------------------------------------
 
   /** The topics and channels of the last run; null when there is no nsqd.dat (or no data path). */
@@ -182,20 +236,17 @@ export class Storage {
   /** nsqd's PersistMetadata: temp file, fsync, rename. A failure is logged, as nsqd does. */
   persistMetadata(m: NsqdMetadata): void {
     if (!this.locked) return // not ours (yet): never write into a path another process has
-    const path = join(this.o.dataPath, METADATA_FILE)
-    const tmp = `${path}.${Math.floor(Math.random() * 2 ** 53)}.tmp`
-    try {
-      const fd = openSync(tmp, 'w', 0o600)
-      try {
-        writeFileSync(fd, encodeNsqdMetadata(m))
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, path)
-    } catch (err) {
-      this.log.error(`failed to persist metadata - ${(err as Error).message}`)
-    }
+    this.writeAtomically(join(this.o.dataPath, METADATA_FILE), encodeNsqdMetadata(m), 'metadata')
+  }
+}
+
+export const deferredFileName = (queueName: string): string => `${queueName}.nsqkit.deferred.json`
+
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // not there
   }
 }
 

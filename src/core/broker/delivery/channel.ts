@@ -53,6 +53,12 @@ export interface ChannelContext {
   onEmptyEphemeral(ch: Channel): void
   /** called when what the metadata records changes (pause, unpause) */
   changed?(): void
+  /**
+   * A clean shutdown's deferred messages, by queue name: kept (id → release time, ms since the
+   * epoch) beside the disk queue that holds their records, and taken back at the next start.
+   */
+  keepDeferred?(queueName: string, until: Map<string, number>): void
+  takeDeferred?(queueName: string): Map<string, number> | null
 }
 
 export class Channel {
@@ -64,6 +70,8 @@ export class Channel {
   private readonly subsById = new Map<number, Subscriber>()
   private rr = 0
   private dispatching = false
+  /** deferred at the last clean shutdown: re-deferred as their records are read (id → release time) */
+  private restored: Map<string, number> | null = null
   paused = false
   deleted = false
   messageCount = 0
@@ -78,6 +86,7 @@ export class Channel {
     this.ephemeral = name.endsWith('#ephemeral')
     this.queue = new MessageQueue(ctx.memQueueSize, ctx.backend(diskQueueName(topicName, name), this.ephemeral, () => this.dispatch()))
     this.deferredWheel = new TimeoutWheel(ctx.tickMs, ctx.now())
+    if (!this.ephemeral) this.restored = ctx.takeDeferred?.(diskQueueName(topicName, name)) ?? null
   }
 
   get depth(): number {
@@ -152,6 +161,7 @@ export class Channel {
         const msg = this.queue.shift()
         // out of messages: this subscriber stays first in line for the next one
         if (msg === undefined) break
+        if (this.restored !== null && this.redefer(msg, now)) continue
         idle = 0
         i = i + 1 === n ? 0 : i + 1
         if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) {
@@ -169,6 +179,18 @@ export class Channel {
     } finally {
       this.dispatching = false
     }
+  }
+
+  /** A message deferred at the last shutdown, read back before its time: to the wheel again. */
+  private redefer(msg: BrokerMessage, now: number): boolean {
+    const restored = this.restored as Map<string, number>
+    const until = restored.get(msg.id)
+    if (until === undefined) return false
+    restored.delete(msg.id)
+    if (restored.size === 0) this.restored = null
+    if (until <= now) return false
+    this.deferredWheel.add(msg, until)
+    return true
   }
 
   private popInFlight(c: Subscriber, id: string): BrokerMessage | string {
@@ -272,7 +294,16 @@ export class Channel {
       m.clientId = 0
       this.queue.put(m)
     }
-    for (const m of this.deferredWheel.drain()) this.queue.put(m)
+    // deferred ones go to the queue as nsqd puts them (nsqd would deliver them at once), and
+    // their release times beside it: serve defers them again for the time they had left
+    const until = new Map<string, number>()
+    for (const m of this.deferredWheel.drain()) {
+      until.set(m.id, m.deadline)
+      this.queue.put(m)
+    }
+    // deferred at the last shutdown and not read back since: still deferred
+    if (this.restored !== null) for (const [id, t] of this.restored) if (!until.has(id)) until.set(id, t)
+    if (!this.ephemeral) this.ctx.keepDeferred?.(diskQueueName(this.topicName, this.name), until)
     return this.queue.close()
   }
 

@@ -46,6 +46,8 @@ export class Topic {
       now: ctx.now,
       backend: ctx.backend,
       changed: ctx.changed,
+      keepDeferred: ctx.keepDeferred,
+      takeDeferred: ctx.takeDeferred,
       onEmptyEphemeral: (ch) => this.deleteChannel(ch.name),
     }
   }
