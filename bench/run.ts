@@ -5,6 +5,8 @@
  *    messages and waiting for each OK before the next (stop-and-wait), until N messages.
  *  - consume: like bench_reader, 2 connections SUB to the same channel with RDY 2500, FIN
  *    every message, until all N published messages came back.
+ *  - publish / consume (disk): the same two on a disk-bound broker (--mem-queue-size 0), with
+ *    the default --sync-every and with --sync-every 1 (400,000 messages each; --disk-messages N).
  *
  *  - client publish / consume: the same load through nsqkit's own Producer and Consumer
  *    (src/core/client), plus single-message Producer.publish with 1000 calls outstanding.
@@ -27,7 +29,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -176,6 +178,47 @@ async function fanOutPhase(serve: {tcpPort: number; httpPort?: number}): Promise
   for (const batch of [200, 1]) console.log(await relayBench(b, relay, SIZE, batch))
 }
 
+/**
+ * bench_writer then bench_reader against the broker on `port`: `n` messages (rounded up to whole
+ * batches per connection) published, then consumed; prints both lines. Returns the count.
+ */
+async function brokerPhase(port: number, n: number, label: string): Promise<number> {
+  const batches = Math.ceil(n / BATCH)
+  const per = Math.ceil(batches / CONNS)
+  const total = per * CONNS * BATCH
+  let t0 = performance.now()
+  await Promise.all(Array.from({length: CONNS}, () => publisher(port, per)))
+  let dt = (performance.now() - t0) / 1000
+  console.log(`publish${label}: ${total} msgs of ${SIZE} B in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (MPUB ×${BATCH}, ${CONNS} conns)`)
+  t0 = performance.now()
+  let done!: () => void
+  const finished = new Promise<void>((r) => (done = r))
+  const shared = {left: total, done}
+  const socks = await Promise.all(Array.from({length: CONNS}, () => consumer(port, shared)))
+  await finished
+  dt = (performance.now() - t0) / 1000
+  console.log(`consume${label}: ${total} msgs in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (RDY 2500, ${CONNS} conns, FIN each)`)
+  for (const s of socks) s.destroy()
+  return total
+}
+
+/**
+ * The disk-bound broker: every message through its disk queues (--mem-queue-size 0), with
+ * nsqd's default fsync every 2500 operations and with an fsync per batch (--sync-every 1),
+ * each on a fresh `serve` (its data path a new temporary directory).
+ */
+async function diskPhase(): Promise<void> {
+  const n = arg('disk-messages', 400_000)
+  for (const flags of [['--mem-queue-size=0'], ['--mem-queue-size=0', '--sync-every=1']]) {
+    const disk = await startServe(flags)
+    try {
+      await brokerPhase(disk.tcpPort, n, ` (disk: ${flags.join(' ')})`)
+    } finally {
+      await disk.stop()
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
@@ -188,29 +231,22 @@ async function main(): Promise<void> {
       await fanOutPhase(serve)
       return
     }
+    if (process.argv.includes('--broker-only')) {
+      await brokerPhase(serve.tcpPort, TOTAL, '')
+      if (!process.argv.includes('--no-disk')) await diskPhase()
+      return
+    }
     // before the load phases warm (and heat) the machine
     await startup(10, 'httpPort' in serve ? serve : undefined)
     if (process.argv.includes('--startup-only')) return
-    const batches = Math.ceil(TOTAL / BATCH)
-    const per = Math.ceil(batches / CONNS)
-    const total = per * CONNS * BATCH
-    let t0 = performance.now()
-    await Promise.all(Array.from({length: CONNS}, () => publisher(serve.tcpPort, per)))
-    let dt = (performance.now() - t0) / 1000
-    console.log(`publish: ${total} msgs of ${SIZE} B in ${dt.toFixed(2)}s = ${Math.round(total / dt).toLocaleString('en-US')} msgs/s (MPUB ×${BATCH}, ${CONNS} conns)`)
-
-    t0 = performance.now()
-    let done!: () => void
-    const finished = new Promise<void>((r) => (done = r))
-    const shared = {left: total, done}
-    const socks = await Promise.all(Array.from({length: CONNS}, () => consumer(serve.tcpPort, shared)))
-    await finished
-    dt = (performance.now() - t0) / 1000
-    console.log(`consume: ${total} msgs in ${dt.toFixed(2)}s = ${Math.round(total / dt).toLocaleString('en-US')} msgs/s (RDY 2500, ${CONNS} conns, FIN each)`)
-    for (const s of socks) s.destroy()
+    const total = await brokerPhase(serve.tcpPort, TOTAL, '')
+    if (!process.argv.includes('--no-disk')) await diskPhase()
 
     // the same through nsqkit's own client core (src/core/client)
     const addr = `127.0.0.1:${serve.tcpPort}`
+    const per = Math.ceil(Math.ceil(TOTAL / BATCH) / CONNS)
+    let t0: number
+    let dt: number
     const body = Buffer.alloc(SIZE, 0x62)
     const batch = Array.from({length: BATCH}, () => body)
     const producers = Array.from({length: CONNS}, () => new Producer(addr))
