@@ -193,6 +193,7 @@ export class Broker implements BrokerContext, HttpBroker {
         changed: () => this.persistMetadata(),
         keepDeferred: (q, until) => this.storage.keepDeferred(q, until),
         takeDeferred: (q) => this.storage.takeDeferred(q),
+        deferredLog: (q, wake) => this.storage.deferredLog(q, wake),
         onEmptyEphemeral: () => {},
         onEmptyEphemeralTopic: (topic) => this.deleteTopic(topic.name),
         onChannelCreated: (topic, ch) => {

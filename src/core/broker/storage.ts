@@ -20,10 +20,10 @@ import {join} from 'node:path'
 import {MESSAGE_HEADER_SIZE, decodeNsqdMetadata, encodeNsqdMetadata, type NsqdMetadata} from '../protocol/index.js'
 import type {Logger} from '../util/logger.js'
 import type {BackendFactory} from './queue/backend.js'
-import {DiskQueue, type DiskIO} from './queue/disk-queue.js'
+import {DiskQueue, type DiskIO, type RecordCodec} from './queue/disk-queue.js'
 import {MemoryBackend} from './queue/memory.js'
 import {NullBackend} from './queue/null.js'
-import {MESSAGE_RECORDS, type BrokerMessage} from './delivery/message.js'
+import {DEFERRED_RECORDS, MESSAGE_RECORDS, type BrokerMessage} from './delivery/message.js'
 
 export interface StorageOptions {
   /** '' = no data path: queues in memory */
@@ -32,6 +32,7 @@ export interface StorageOptions {
   maxMsgSize: number
   syncEvery: number
   syncTimeout: number
+  memQueueSize: number
 }
 
 /** The data path is in use by another process. */
@@ -69,12 +70,16 @@ export class Storage {
   readonly backend: BackendFactory<BrokerMessage> = (name, ephemeral, wake) => {
     if (ephemeral) return new NullBackend()
     if (!this.durable) return new MemoryBackend()
+    return this.diskQueue(name, MESSAGE_RECORDS, 0, wake)
+  }
+
+  private diskQueue(name: string, codec: RecordCodec<BrokerMessage>, extra: number, wake: () => void): DiskQueue<BrokerMessage> {
     const q: DiskQueue<BrokerMessage> = new DiskQueue<BrokerMessage>({
       dir: this.o.dataPath,
       name,
-      codec: MESSAGE_RECORDS,
+      codec,
       maxBytesPerFile: this.o.maxBytesPerFile,
-      maxRecordDataSize: MESSAGE_HEADER_SIZE + this.o.maxMsgSize,
+      maxRecordDataSize: MESSAGE_HEADER_SIZE + this.o.maxMsgSize + extra,
       syncEvery: this.o.syncEvery,
       syncTimeout: this.o.syncTimeout,
       now: this.now,
@@ -90,11 +95,24 @@ export class Storage {
     return q
   }
 
+  /**
+   * A channel's deferred log (`<topic>:<channel>#deferred`, nsqkit's own files in go-diskqueue's
+   * layout, records with their release time): only with --mem-queue-size 0 on a durable broker,
+   * where every message goes through disk; memory-first keeps deferred messages in memory, as nsqd.
+   */
+  deferredLog(queueName: string, wake: () => void): DiskQueue<BrokerMessage> | null {
+    if (!this.durable || this.o.memQueueSize > 0) return null
+    return this.diskQueue(`${queueName}#deferred`, DEFERRED_RECORDS, 8, wake)
+  }
+
   /** Write every queue that was put to since the last flush (the barrier before output). */
   flush(): void {
     const d = this.dirtyQueues
     if (d.length === 0) return
-    for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).flush()
+    // every queue's records first, then the syncs: a queue's metadata may record that it let go
+    // of a record (FIN, fan-out to a channel) only once the record's new place is written
+    for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).write()
+    for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).syncDue()
     d.length = 0
     this.checkHealth()
   }

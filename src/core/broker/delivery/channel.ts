@@ -17,7 +17,7 @@
  * bytes or state (delivery does not import session).
  */
 import {diskQueueName} from '../../protocol/index.js'
-import {release, type BackendFactory} from '../queue/backend.js'
+import {release, type BackendFactory, type HoldingLog} from '../queue/backend.js'
 import {MessageQueue} from '../queue/message-queue.js'
 import type {BrokerMessage} from './message.js'
 import {InFlightTable} from './in-flight.js'
@@ -59,6 +59,11 @@ export interface ChannelContext {
    */
   keepDeferred?(queueName: string, until: Map<string, number>): void
   takeDeferred?(queueName: string): Map<string, number> | null
+  /**
+   * the log that makes this channel's deferred messages durable (--mem-queue-size 0 on a
+   * durable broker), or null; `wake`: records can be read from it
+   */
+  deferredLog?(queueName: string, wake: () => void): HoldingLog<BrokerMessage> | null
 }
 
 export class Channel {
@@ -72,6 +77,8 @@ export class Channel {
   private dispatching = false
   /** deferred at the last clean shutdown: re-deferred as their records are read (id → release time) */
   private restored: Map<string, number> | null = null
+  /** deferred messages' durable copies (with --mem-queue-size 0), or null: memory only, as nsqd */
+  private readonly deferLog: HoldingLog<BrokerMessage> | null
   paused = false
   deleted = false
   messageCount = 0
@@ -87,6 +94,8 @@ export class Channel {
     this.queue = new MessageQueue(ctx.memQueueSize, ctx.backend(diskQueueName(topicName, name), this.ephemeral, () => this.dispatch()))
     this.deferredWheel = new TimeoutWheel(ctx.tickMs, ctx.now())
     if (!this.ephemeral) this.restored = ctx.takeDeferred?.(diskQueueName(topicName, name)) ?? null
+    this.deferLog = this.ephemeral ? null : (ctx.deferredLog?.(diskQueueName(topicName, name), () => this.loadDeferred()) ?? null)
+    this.loadDeferred()
   }
 
   get depth(): number {
@@ -115,10 +124,32 @@ export class Channel {
     this.dispatch()
   }
 
-  /** A message published with a delay (DPUB, /pub?defer). */
+  /**
+   * A message published with a delay (DPUB, /pub?defer). With a deferred log it is written there
+   * first (so a crash does not lose it) and holds that record until it leaves the wheel.
+   */
   putDeferred(msg: BrokerMessage, delayMs: number): void {
     this.messageCount++
-    this.deferredWheel.add(msg, this.ctx.now() + delayMs)
+    const until = this.ctx.now() + delayMs
+    if (this.deferLog !== null) {
+      msg.deadline = until
+      // the record it held (in its topic's queue) is let go of once the log has its own
+      const prev = msg.holder
+      const prevSeq = msg.holdSeq
+      msg.holder = null
+      const r = this.deferLog.putHeld(msg)
+      prev?.release(prevSeq)
+      // queued: the log is still reading what a crash left; the message comes back with those
+      if (r === 'queued') return
+    }
+    this.deferredWheel.add(msg, until)
+  }
+
+  /** What the deferred log holds (a crash's leftovers at start, late DPUBs): into the wheel. */
+  private loadDeferred(): void {
+    const log = this.deferLog
+    if (log === null) return
+    for (let m = log.read(); m !== undefined; m = log.read()) this.deferredWheel.add(m, m.deadline)
   }
 
   addSubscriber(c: Subscriber): string | null {
@@ -270,6 +301,7 @@ export class Channel {
       release(m)
     }
     for (const m of this.deferredWheel.drain()) release(m)
+    this.deferLog?.empty()
     for (const c of this.subs) c.emptied()
   }
 
@@ -281,7 +313,7 @@ export class Channel {
     this.deleted = true
     this.empty()
     this.dropSubscribers()
-    return this.queue.delete()
+    return Promise.all([this.queue.delete(), this.deferLog?.delete()]).then(() => {})
   }
 
   /**
@@ -304,7 +336,8 @@ export class Channel {
     // deferred at the last shutdown and not read back since: still deferred
     if (this.restored !== null) for (const [id, t] of this.restored) if (!until.has(id)) until.set(id, t)
     if (!this.ephemeral) this.ctx.keepDeferred?.(diskQueueName(this.topicName, this.name), until)
-    return this.queue.close()
+    // the queue first: it holds the deferred messages' records now, and the log has let go of them
+    return this.queue.close().then(() => this.deferLog?.close())
   }
 
   private dropSubscribers(): void {

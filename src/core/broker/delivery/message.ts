@@ -59,3 +59,23 @@ export const MESSAGE_RECORDS: RecordCodec<BrokerMessage> = {
     return m
   },
 }
+
+/**
+ * A deferred message as a record of its channel's deferred log (nsqkit's own file, with
+ * --mem-queue-size 0): the message's record with its release time (ms since the epoch, a
+ * float64) after it, so a restart after a crash defers it again for the time it had left.
+ */
+export const DEFERRED_RECORDS: RecordCodec<BrokerMessage> = {
+  size: (m) => recordSize(m.body.length) + 8,
+  write: (m, target, offset) => {
+    const end = writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m.id, m.body)
+    target.writeUInt32BE(target.readUInt32BE(offset) + 8, offset)
+    target.writeDoubleBE(m.deadline, end)
+    return end + 8
+  },
+  read: (data) => {
+    const m = MESSAGE_RECORDS.read(data.subarray(0, data.length - 8))
+    m.deadline = data.readDoubleBE(data.length - 8)
+    return m
+  },
+}

@@ -48,6 +48,7 @@ export class Topic {
       changed: ctx.changed,
       keepDeferred: ctx.keepDeferred,
       takeDeferred: ctx.takeDeferred,
+      deferredLog: ctx.deferredLog,
       onEmptyEphemeral: (ch) => this.deleteChannel(ch.name),
     }
   }
@@ -161,9 +162,13 @@ export class Topic {
     return Promise.all([this.queue.delete(), ...chans.map((ch) => ch.delete())]).then(() => {})
   }
 
-  /** The broker is stopping: the topic's and its channels' queues close, keeping what they hold. */
+  /**
+   * The broker is stopping: the channels' queues close, keeping what they hold, then the topic's
+   * (last: a channel's deferred message may still hold its record in the topic's disk queue,
+   * let go of as the channel writes it to its own).
+   */
   close(): Promise<void> {
-    return Promise.all([this.queue.close(), ...[...this.channels.values()].map((ch) => ch.close())]).then(() => {})
+    return Promise.all([...this.channels.values()].map((ch) => ch.close())).then(() => this.queue.close())
   }
 
   scan(now: number): void {

@@ -64,3 +64,18 @@ export function release(item: Held): void {
  * that came back empty can be tried again.
  */
 export type BackendFactory<T> = (name: string, ephemeral: boolean, wake: () => void) => BackendQueue<T>
+
+/**
+ * A log whose records are held from the moment they are written (a channel's deferred
+ * messages with --mem-queue-size 0: the record is the message's durable copy while it waits in
+ * memory for its time). `putHeld` answers `held` when `item` holds its record now, `queued` when
+ * the log is still reading older records (the item is written and comes back through read(), as
+ * those do), `refused` when it cannot be written.
+ */
+export interface HoldingLog<T> {
+  putHeld(item: T): 'held' | 'queued' | 'refused'
+  read(): T | undefined
+  empty(): void
+  close(): Promise<void>
+  delete(): Promise<void>
+}

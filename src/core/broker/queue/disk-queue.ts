@@ -42,7 +42,7 @@ import * as fs from 'node:fs'
 import {join} from 'node:path'
 import {MIN_RECORD_DATA_SIZE, RECORD_PREFIX_SIZE, formatDiskQueueMeta, metaFileName, parseDiskQueueMeta, segmentFileName} from '../../protocol/diskqueue.js'
 import type {Logger} from '../../util/logger.js'
-import type {BackendQueue, Held, RecordHolder} from './backend.js'
+import type {BackendQueue, Held, HoldingLog, RecordHolder} from './backend.js'
 import {Deque} from './deque.js'
 
 /** How items become records and back. */
@@ -88,7 +88,7 @@ const READY_MAX = 4 * 1024 * 1024
 /** a write buffer this full is written at once, without waiting for the flush */
 const WRITE_AT = 1024 * 1024
 
-export class DiskQueue<T extends Held> implements BackendQueue<T>, RecordHolder {
+export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>, RecordHolder {
   private readonly io: DiskIO
   readonly name: string
   // write side
@@ -177,6 +177,17 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, RecordHolder 
     return true
   }
 
+  /** HoldingLog: write `item`'s record and, when the reader is caught up, hold it at once. */
+  putHeld(item: T): 'held' | 'queued' | 'refused' {
+    const caughtUp = this.ready.length === 0
+    if (!this.put(item)) return 'refused'
+    if (caughtUp && this.ready.peek() === item) {
+      this.read()
+      return 'held'
+    }
+    return 'queued'
+  }
+
   read(): T | undefined {
     const item = this.ready.shift()
     if (item === undefined) {
@@ -254,13 +265,28 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, RecordHolder 
 
   // ---- the broker's calls -----------------------------------------------------------------
 
-  /** Write what was put since the last flush; sync when one is due. Returns false on a write error. */
+  /**
+   * Write what was put since the last flush, then sync when one is due. Returns false on a
+   * write error. The broker's barrier calls write() on every dirty queue, then syncDue() on
+   * each: no metadata moves its read position past a record another queue has not written yet.
+   */
   flush(): boolean {
+    const ok = this.write()
+    this.syncDue()
+    return ok
+  }
+
+  /** The first half of flush(): one write of the buffered records. */
+  write(): boolean {
     this.marked = false
     if (this.closed) return true
-    const ok = this.flushWrites()
-    if (ok && (this.needSync || this.ops >= this.o.syncEvery)) this.sync()
-    return ok && this.error === null
+    return this.flushWrites()
+  }
+
+  /** The second half: fsync and the metadata, when --sync-every or a roll asks for them. */
+  syncDue(): void {
+    if (this.closed || this.wlen > 0) return
+    if (this.needSync || this.ops >= this.o.syncEvery) this.sync()
   }
 
   /** The scan loop: sync when there was activity and --sync-timeout has passed. */
