@@ -39,6 +39,11 @@ export interface StartServeOptions {
   tcpPort?: number
   /** run `nsqkit lookupd` (or, with `shim`, bin/nsqlookupd) instead: no data path */
   lookupd?: boolean
+  /**
+   * use this --data-path (to restart a broker on what an earlier one left) instead of a fresh
+   * directory; the caller owns it: `stop()` leaves it in place
+   */
+  dataPath?: string
 }
 
 interface Running {
@@ -46,6 +51,7 @@ interface Running {
   tcpPort: number
   httpPort: number
   dataPath: string
+  ownData: boolean
   exited: Promise<number | null>
 }
 
@@ -77,7 +83,8 @@ export class ServeChild {
 
   private async spawn(): Promise<this> {
     const lookupd = this.opts.lookupd === true
-    const dataPath = mkdtempSync(join(tmpdir(), lookupd ? 'nsqkit-lookupd-' : 'nsqkit-serve-'))
+    const ownData = this.opts.dataPath === undefined
+    const dataPath = this.opts.dataPath ?? mkdtempSync(join(tmpdir(), lookupd ? 'nsqkit-lookupd-' : 'nsqkit-serve-'))
     const shim = typeof this.opts.shim === 'string' ? this.opts.shim : join(REPO_ROOT, 'bin', lookupd ? 'nsqlookupd' : 'nsqd')
     const [argv, dash] = this.opts.shim ? [[shim], '-'] : [[RUN_JS, lookupd ? 'lookupd' : 'serve'], '--']
     const flags = [`${dash}tcp-address=${HOST}:${this.opts.tcpPort ?? 0}`, `${dash}http-address=${HOST}:0`, ...(lookupd ? [] : [`${dash}data-path=${dataPath}`])]
@@ -110,10 +117,10 @@ export class ServeChild {
         reject(new Error(`serve exited with ${code}:\n${this.err}`))
       })
     }).catch((err: unknown) => {
-      rmSync(dataPath, {recursive: true, force: true})
+      if (ownData) rmSync(dataPath, {recursive: true, force: true})
       throw err
     })
-    this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, dataPath, exited}
+    this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, dataPath, ownData, exited}
     return this
   }
 
@@ -223,11 +230,12 @@ export class ServeChild {
 
   /**
    * Send `signal` (after a SIGCONT, unless SIGKILL, in case a test froze it), wait for the exit (SIGKILL after
-   * 10 s), remove the data directory; resolves with the exit code. A no-op if it never started.
+   * 10 s), remove the data directory (unless the caller gave it); resolves with the exit code. A
+   * no-op if it never started.
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.running === null) return null
-    const {proc, exited, dataPath} = this.running
+    const {proc, exited, dataPath, ownData} = this.running
     if (this.alive) {
       // SIGKILL ends a stopped process as it is; a SIGCONT first would let a frozen broker run
       // for a moment and answer what a test froze it to leave unanswered
@@ -238,7 +246,7 @@ export class ServeChild {
       proc.kill('SIGKILL')
       return exited
     })
-    rmSync(dataPath, {recursive: true, force: true})
+    if (ownData) rmSync(dataPath, {recursive: true, force: true})
     return code
   }
 }

@@ -119,9 +119,6 @@ export class Broker implements BrokerContext, HttpBroker {
     this.storage = new Storage({...this.opts, dataPath: this.opts.dataPath || (deps.defaultDataPath ?? '')}, this.log, this.now, () => this.armFlush(), deps.diskIO)
     this.startTime = this.now()
     this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
-    // nsqd's start-up lines (nsqd.New): the version (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
-    this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
-    this.log.info(`ID: ${this.opts.nodeId}`)
     this.lookupd = new LookupdPeers(
       {
         log: this.log,
@@ -250,7 +247,18 @@ export class Broker implements BrokerContext, HttpBroker {
   open(): void {
     if (this.opened) return
     this.opened = true
-    this.storage.lock()
+    try {
+      this.storage.lock()
+    } catch (err) {
+      // nsqd.New fails before anything starts: nothing to close, nothing to log but the error
+      this.closed = true
+      this.scanTimer.cancel()
+      throw err
+    }
+    // nsqd's start-up lines (nsqd.New, once the data path is locked): the version
+    // (`nsqd v1.3.0 (built w/go1.21.5)`) and the node id
+    this.log.info(`nsqd v${NSQD_VERSION} (nsqkit v${NSQKIT_VERSION}, built w/node ${process.version})`)
+    this.log.info(`ID: ${this.opts.nodeId}`)
     const meta = this.storage.loadMetadata()
     if (meta !== null) {
       this.loading = true

@@ -13,6 +13,10 @@
  * (in-flight.ts), deferred ones in a timing wheel (deferred.ts); the broker's one scan loop
  * expires both, with no timer per message.
  *
+ * After a crash a message may have two records (one written by a re-queue or by its topic's
+ * copy, one whose release the crash kept from the metadata): a copy read while the other is in
+ * flight is dropped, so an id is in flight once at most.
+ *
  * A channel knows its subscribers only through `Subscriber`: it never sees a session's
  * bytes or state (delivery does not import session).
  */
@@ -193,6 +197,12 @@ export class Channel {
         // out of messages: this subscriber stays first in line for the next one
         if (msg === undefined) break
         if (this.restored !== null && this.redefer(msg, now)) continue
+        // a second record of a message in flight: what a crash leaves when it falls between a
+        // re-queue's new record (or a topic's copy) and the metadata that lets go of the old one
+        if (msg.holder !== null && this.inFlight.has(msg.id)) {
+          release(msg)
+          continue
+        }
         idle = 0
         i = i + 1 === n ? 0 : i + 1
         if (c.sampleRate > 0 && Math.floor(Math.random() * 100) > c.sampleRate) {
@@ -247,7 +257,7 @@ export class Channel {
     if (typeof msg === 'string') return msg
     this.requeueCount++
     if (delayMs <= 0) {
-      this.queue.put(msg)
+      this.queue.requeue(msg)
       this.dispatch()
     } else {
       this.deferredWheel.add(msg, this.ctx.now() + delayMs)
@@ -275,10 +285,10 @@ export class Channel {
         this.timeoutCount++
         this.subsById.get(msg.clientId)?.timedOut()
         msg.clientId = 0
-        this.queue.put(msg)
+        this.queue.requeue(msg)
       })
     }
-    if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.queue.put(msg))
+    if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.queue.requeue(msg))
     this.dispatch()
   }
 

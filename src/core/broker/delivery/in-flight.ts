@@ -41,6 +41,13 @@ export class InFlightTable {
     return undefined
   }
 
+  /** Is a message with this id in flight (in any lane)? */
+  has(id: string): boolean {
+    if (this.irregular.has(id)) return true
+    for (const lane of this.lanes.values()) if (lane.has(id)) return true
+    return false
+  }
+
   /** Remove a message found by get(). */
   delete(msg: BrokerMessage, timeout: number): void {
     if (this.lanes.get(timeout)?.delete(msg.id) || this.irregular.delete(msg.id)) {

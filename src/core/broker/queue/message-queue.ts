@@ -6,14 +6,19 @@
  * backend, new messages follow it there until it is empty.
  *
  * A message put here lets go of the record it held in a durable backend (backend.ts, "Holds")
- * once it has its new place: a REQ, a timeout or a shutdown re-queues it, and the new copy (or
- * memory, for a memory-first broker) is what counts from then on.
+ * once it has its new place: a shutdown re-queues it, and the new copy is what counts from then on.
+ * A message back from flight (REQ, a timeout, a deferral's end: `requeue`) that holds a record
+ * keeps it instead and waits in memory ahead of the queue: no second record is written, so a
+ * crash finds that message once, not twice (its first record, and the copy the metadata had not
+ * yet let go of it for).
  */
 import {release, type BackendQueue, type Held} from './backend.js'
 import {Deque} from './deque.js'
 
 export class MessageQueue<T extends Held> {
   private readonly mem = new Deque<T>(64)
+  /** back from flight, still holding their records: delivered first */
+  private readonly again = new Deque<T>(16)
 
   constructor(
     private readonly memSize: number,
@@ -29,16 +34,24 @@ export class MessageQueue<T extends Held> {
     return ok
   }
 
+  /** A message back from flight (REQ, a timeout, the end of a deferral). */
+  requeue(item: T): boolean {
+    if (item.holder === null) return this.put(item)
+    this.again.push(item)
+    return true
+  }
+
   shift(): T | undefined {
+    if (this.again.length > 0) return this.again.shift()
     return this.mem.length > 0 ? this.mem.shift() : this.backend.read()
   }
 
   get length(): number {
-    return this.mem.length + this.backend.depth()
+    return this.again.length + this.mem.length + this.backend.depth()
   }
 
   get memoryDepth(): number {
-    return this.mem.length
+    return this.again.length + this.mem.length
   }
 
   backendDepth(): number {
@@ -47,6 +60,7 @@ export class MessageQueue<T extends Held> {
 
   /** Drop every message, in both tiers. */
   clear(): void {
+    for (let m = this.again.shift(); m !== undefined; m = this.again.shift()) release(m)
     this.mem.clear()
     this.backend.empty()
   }
@@ -57,12 +71,14 @@ export class MessageQueue<T extends Held> {
    * memory messages land after the backend's, as in nsqd: FIFO order holds while running.
    */
   async close(): Promise<void> {
+    for (let m = this.again.shift(); m !== undefined; m = this.again.shift()) this.put(m)
     for (let m = this.mem.shift(); m !== undefined; m = this.mem.shift()) this.backend.put(m)
     await this.backend.close()
   }
 
   /** The topic or channel is deleted: drop everything and delete the backend. */
   async delete(): Promise<void> {
+    this.again.clear()
     this.mem.clear()
     await this.backend.delete()
   }
