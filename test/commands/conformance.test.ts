@@ -106,6 +106,9 @@ function assertUsage(r: CliResult, cmd: {flags: Record<string, Flag>; examples: 
   for (const ex of cmd.examples) assert.ok(r.stdout.includes(`  $ ${ex.replace('<%= config.bin %>', 'nsqkit')}\n`), `${what}: the example ${ex}:\n${r.stdout}`)
 }
 
+const SERVE_DATA = mkdtempSync(join(tmpdir(), 'nsqkit-conformance-'))
+after(() => rmSync(SERVE_DATA, {recursive: true, force: true}))
+
 /**
  * For each command, a command line on which it runs rather than printing its version, and the
  * stderr that shows it ran (a broker is stopped once it listens).
@@ -116,7 +119,8 @@ const RUNS: Record<string, {args: string[]; ran: RegExp}> = {
   'to-file': {args: [], ran: /-?-nsqd-tcp-address or -?-lookupd-http-address required/},
   'to-http': {args: [], ran: /-?-topic and -?-channel are required/},
   relay: {args: [], ran: /-?-topic and -?-channel are required/},
-  serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
+  // its own data path: the default (the working directory, as nsqd) would leave nsqd.dat in the repo
+  serve: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0', `-data-path=${SERVE_DATA}`], ran: /TCP: listening on/},
   lookupd: {args: ['-tcp-address=127.0.0.1:0', '-http-address=127.0.0.1:0'], ran: /TCP: listening on/},
   stat: {args: [], ran: /-?-nsqd-http-address or -?-lookupd-http-address required/},
 }

@@ -6,21 +6,26 @@
  *    messages byte for byte (0x00, 0xff, newlines), a topic's own queue included;
  *  - a clean stop writes memory, in-flight and deferred messages to disk: all come back, in-flight
  *    ones with attempts 2, deferred ones (DPUB, REQ with a delay) not before their time;
+ *  - with --mem-queue-size 0 an #ephemeral channel still hands messages to a ready consumer (a
+ *    stop while a topic's backlog moves to a channel: test/integration/durable-restart.test.ts);
  *  - past --mem-queue-size messages go to segment files in go-diskqueue's layout (read back here by
  *    hand from the spec's record format), rolled at --max-bytes-per-file, deleted once read, and
  *    delivered in order per queue, after a restart too;
  *  - a data path laid out by hand as nsqd 1.3.0 leaves it (nsqd.dat, meta, segments) is delivered,
  *    a corrupt segment renamed *.bad with an error line while later segments still flow;
- *  - a second serve on a data path in use exits 1 with one line; a lock left by kill -9 is taken over.
+ *  - a second serve on a data path in use exits 1 with one line; a lock left by kill -9 is taken over;
+ *  - on a full disk (a 1 MiB tmpfs, where the machine lets the test mount one) /ping says NOK and
+ *    PUB gets E_PUB_FAILED; once space is freed it is OK again and nothing acknowledged is lost.
  *
  * The crash tests (kill -9 at random moments) are in serve-crash.test.ts.
  */
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
-import {dpub, fin, identify, rdy, req, sub} from '../../src/core/protocol/index.js'
+import {FrameType, dpub, fin, identify, pub, rdy, req, sub} from '../../src/core/protocol/index.js'
 import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, mpubBinary, runCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
 import {RawClient} from '../helpers/raw-client.js'
@@ -236,6 +241,17 @@ describe('serve --data-path: a restart keeps what nsqd keeps', () => {
 })
 
 describe('serve --data-path: the disk queue', () => {
+  test('--mem-queue-size 0: an #ephemeral channel hands each message to a ready consumer, as nsqd\'s unbuffered channel', async () => {
+    const s = await serveOn(dataDir(), ['--mem-queue-size=0'])
+    const r = await consumer(s, 'eph', 'tail#ephemeral', 100)
+    await s.waitSubscribed('eph', 'tail#ephemeral', 1)
+    const bodies = Array.from({length: 5}, (_, i) => body(i))
+    await mpubBinary(s.httpPort, 'eph', bodies)
+    assert.deepEqual((await take(r, 5)).map((g) => g.body), bodies)
+    r.close()
+    await stop(s)
+  })
+
   test('past --mem-queue-size messages go to go-diskqueue segments, rolled and deleted, and come back in order after a restart', async () => {
     const d = dataDir()
     const flags = ['--mem-queue-size=5', '--max-bytes-per-file=4096']
@@ -334,5 +350,55 @@ describe('serve --data-path: the lock', () => {
     assert.match(await (await fetch(`http://${HOST}:${b.httpPort}/ping`)).text(), /^OK$/)
     await stop(b)
     assert.ok(!existsSync(join(d, 'nsqkit.lock')), 'a clean stop removes the lock')
+  })
+})
+
+describe('serve --data-path: a full disk', () => {
+  let mounted: string | null = null
+  after(() => {
+    if (mounted !== null) spawnSync('umount', [mounted])
+  })
+
+  test('on a full tmpfs: /ping 500 NOK, PUB E_PUB_FAILED; space freed: OK again and every acknowledged message delivered', async (t) => {
+    const d = dataDir()
+    // a tiny tmpfs where the machine lets us mount one (root in a container); else the in-process
+    // test with a failing file handle (test/integration/durable-health.test.ts) covers it
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', d]).status !== 0) {
+      t.skip('cannot mount a tmpfs here')
+      return
+    }
+    mounted = d
+    const filler = join(d, 'filler')
+    writeFileSync(filler, Buffer.alloc(768 * 1024))
+    const s = await serveOn(d, ['--mem-queue-size=0'])
+    await createChannel(s.httpPort, 'full', 'c')
+    const acked: Buffer[] = []
+    let p = await RawClient.connect(s.tcpPort)
+    let refused = ''
+    for (let i = 0; i < 2000 && refused === ''; i++) {
+      const b = body(i, 1000)
+      p.send(pub('full', b))
+      const f = await p.next(5000)
+      if (f.type === FrameType.Response) acked.push(b)
+      else refused = f.text
+    }
+    assert.match(refused, /^E_PUB_FAILED PUB failed ENOSPC/, `the disk filled within 2000 messages of 1 KB (${acked.length} acknowledged)`)
+    await p.waitClosed()
+    const ping = await fetch(`http://${HOST}:${s.httpPort}/ping`)
+    assert.equal(ping.status, 500)
+    assert.match(await ping.text(), /^NOK - ENOSPC/)
+
+    rmSync(filler)
+    await waitFor('/ping OK once space is freed', async () => (await (await fetch(`http://${HOST}:${s.httpPort}/ping`)).text()) === 'OK', {timeoutMs: 5000})
+    p = await RawClient.connect(s.tcpPort)
+    const last = body(99_999)
+    p.send(pub('full', last))
+    assert.equal(await p.response(), 'OK')
+    p.close()
+    const c = await consumer(s, 'full', 'c', 100)
+    const got = await take(c, acked.length + 1)
+    assert.deepEqual(got.map((g) => g.body).sort(Buffer.compare), [...acked, last].sort(Buffer.compare), 'every acknowledged message, once')
+    c.close()
+    await stop(s)
   })
 })

@@ -112,16 +112,34 @@ export class Storage {
     // every queue's records first, then the syncs: a queue's metadata may record that it let go
     // of a record (FIN, fan-out to a channel) only once the record's new place is written
     for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).write()
-    for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).syncDue()
+    let due = false
+    for (let i = 0; i < d.length && !due; i++) due = (d[i] as DiskQueue<BrokerMessage>).syncIsDue
+    if (due) {
+      // and on the disk before any metadata lets go of what they replace (a power loss)
+      this.fsyncAll()
+      for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).syncDue()
+    }
     d.length = 0
     this.checkHealth()
   }
 
+  /** fsync every queue's written records (the first half of any queue's sync). */
+  private fsyncAll(): void {
+    for (const q of this.queues) q.fsyncData()
+  }
+
   /** The scan loop: syncs due by --sync-timeout, failed writes tried again. */
   tick(now: number): void {
+    let synced = false
     for (const q of this.queues) {
       if (q.isClosed) this.queues.delete(q) // closed or deleted with its topic or channel
-      else q.tick(now)
+      else {
+        if (!synced && q.tickSyncDue(now)) {
+          this.fsyncAll()
+          synced = true
+        }
+        q.tick(now)
+      }
     }
     if (this.failure !== null) this.checkHealth()
   }

@@ -72,6 +72,8 @@ export interface ChannelContext {
 
 export class Channel {
   readonly ephemeral: boolean
+  /** ephemeral with --mem-queue-size 0: a message is handed to a ready subscriber or dropped, as nsqd */
+  private readonly handOff: boolean
   readonly queue: MessageQueue<BrokerMessage>
   readonly inFlight = new InFlightTable()
   private readonly deferredWheel: TimeoutWheel<BrokerMessage>
@@ -95,6 +97,7 @@ export class Channel {
     private readonly ctx: ChannelContext,
   ) {
     this.ephemeral = name.endsWith('#ephemeral')
+    this.handOff = this.ephemeral && ctx.memQueueSize === 0
     this.queue = new MessageQueue(ctx.memQueueSize, ctx.backend(diskQueueName(topicName, name), this.ephemeral, () => this.dispatch()))
     this.deferredWheel = new TimeoutWheel(ctx.tickMs, ctx.now())
     if (!this.ephemeral) this.restored = ctx.takeDeferred?.(diskQueueName(topicName, name)) ?? null
@@ -118,14 +121,23 @@ export class Channel {
   /** A published message. */
   put(msg: BrokerMessage): void {
     this.messageCount++
+    if (this.handOff) return this.offer([msg])
     this.queue.put(msg)
     this.dispatch()
   }
 
   putMany(msgs: readonly BrokerMessage[]): void {
     this.messageCount += msgs.length
+    if (this.handOff) return this.offer(msgs)
     for (let i = 0; i < msgs.length; i++) this.queue.put(msgs[i] as BrokerMessage)
     this.dispatch()
+  }
+
+  /** nsqd's unbuffered channel: to a ready subscriber now, or dropped (there is no backend). */
+  private offer(msgs: readonly BrokerMessage[]): void {
+    this.queue.offer(msgs)
+    this.dispatch()
+    this.queue.dropMemory()
   }
 
   /**

@@ -28,6 +28,8 @@ export class Topic {
   deleted = false
   /** false while held for lookupd's channel list */
   private started = true
+  /** close() has begun: nothing moves to the channels any more */
+  private closing = false
   messageCount = 0
   messageBytes = 0
   private readonly chanCtx: ChannelContext
@@ -91,7 +93,7 @@ export class Topic {
 
   /** Move what waited in the topic to the channels. */
   private pump(): void {
-    if (this.paused || !this.started || this.channels.size === 0 || this.queue.length === 0) return
+    if (this.closing || this.paused || !this.started || this.channels.size === 0 || this.queue.length === 0) return
     const batch: BrokerMessage[] = []
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
       batch.push(m)
@@ -168,6 +170,9 @@ export class Topic {
    * let go of as the channel writes it to its own).
    */
   close(): Promise<void> {
+    // no more moving to the channels: their queues are closing (a read of the topic's queue that
+    // lands now stays on disk, read again at the next start)
+    this.closing = true
     return Promise.all([...this.channels.values()].map((ch) => ch.close())).then(() => this.queue.close())
   }
 

@@ -35,12 +35,16 @@ export interface BackendQueue<T> {
   close(): Promise<void>
   /** the topic or channel is deleted: drop what is stored, release the resources */
   delete(): Promise<void>
+  /** closed or deleted: a put is refused, and the record a refused item held stays held */
+  readonly isClosed?: boolean
 }
 
 /** A backend that items hold records in (see "Holds" above). */
 export interface RecordHolder {
   /** the item read as `seq` no longer needs its record */
   release(seq: number): void
+  /** would keeping `seq`'s record much longer pin too much of the queue? (then write it anew) */
+  stale?(seq: number): boolean
 }
 
 /** What an item carries to hold its record: set by the backend that read it. */

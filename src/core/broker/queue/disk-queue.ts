@@ -87,6 +87,11 @@ const READY_LOW = 256 * 1024
 const READY_MAX = 4 * 1024 * 1024
 /** a write buffer this full is written at once, without waiting for the flush */
 const WRITE_AT = 1024 * 1024
+/**
+ * a re-queued message whose record is older than this many reads is written anew rather than
+ * kept: one message REQ'd forever must not keep every segment read since on disk
+ */
+const STALE_HOLD_RECORDS = 100_000
 
 export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>, RecordHolder {
   private readonly io: DiskIO
@@ -129,6 +134,11 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   private syncedAt: number
   private marked = false
   private closed = false
+  private closing = false
+  /** segments below this number are removed (those between it and the hold go at the next sync) */
+  private removedBelow = 0
+  /** an open or read that failed for a reason other than the content (EMFILE, EIO, ...): tried again from tick() */
+  private readError: Error | null = null
   /** sizes of segments the writer has left (read to their end) */
   private readonly fileSizes = new Map<number, number>()
   /** the last write or sync error; null while the disk takes what it is given */
@@ -218,9 +228,16 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     const fromFile = this.holdFileNum
     this.advanceHold()
     while (this.releasedAhead.size > 0 && this.releasedAhead.delete(this.holdBase)) this.advanceHold()
-    if (this.holdFileNum !== fromFile) this.removeSegments(fromFile, this.holdFileNum)
+    // the segments left behind go once the metadata no longer points into them (sync), and only
+    // after the records that replaced theirs in other queues are written (the flush barrier)
+    if (this.holdFileNum !== fromFile) this.needSync = true
     this.ops++
-    if (this.ops >= this.o.syncEvery) this.mark()
+    if (this.ops >= this.o.syncEvery || this.needSync) this.mark()
+  }
+
+  /** RecordHolder: a record held while this many later ones were read pins too much of the queue. */
+  stale(seq: number): boolean {
+    return this.nextSeq - 1 - seq > STALE_HOLD_RECORDS
   }
 
   empty(): void {
@@ -228,8 +245,9 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.generation++
     this.wlen = 0
     this.closeFds()
-    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum), this.writeFileNum + 1)
+    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
     this.writeFileNum++
+    this.removedBelow = this.writeFileNum
     this.writePos = this.flushedPos = 0
     this.readFileNum = this.holdFileNum = this.writeFileNum
     this.readPos = this.holdPos = 0
@@ -247,20 +265,28 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   }
 
   async close(): Promise<void> {
-    if (this.closed) return
+    if (this.closed || this.closing) return
+    // a read that lands from now on is dropped (its records stay on disk, read at the next start)
+    this.closing = true
     await this.settleRead()
     this.sync()
     this.closed = true
     this.closeFds()
   }
 
+  /**
+   * The files go at once (a queue of the same name created next must not find them, nor lose its
+   * own to a deletion finishing later); the read fd is closed once a read on its way has landed.
+   */
   async delete(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.writeFd >= 0) this.closeFd(this.writeFd)
+    this.writeFd = -1
+    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
+    this.unlink(join(this.o.dir, metaFileName(this.name)))
     await this.settleRead()
     this.closeFds()
-    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum), this.writeFileNum + 1)
-    this.unlink(join(this.o.dir, metaFileName(this.name)))
   }
 
   // ---- the broker's calls -----------------------------------------------------------------
@@ -289,10 +315,16 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     if (this.needSync || this.ops >= this.o.syncEvery) this.sync()
   }
 
+  /** Will tick(now) sync? */
+  tickSyncDue(now: number): boolean {
+    return !this.closed && (this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout
+  }
+
   /** The scan loop: sync when there was activity and --sync-timeout has passed. */
   tick(now: number): void {
     if (this.closed) return
     if (this.wlen > 0 && this.error !== null) this.flushWrites() // a failed write is tried again
+    if (this.readError !== null) this.fill(true)
     if ((this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout) this.sync()
   }
 
@@ -324,9 +356,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       if (this.writeFd < 0) this.writeFd = this.io.openSync(this.segment(this.writeFileNum), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600)
       while (done < this.wlen) done += this.io.writeSync(this.writeFd, this.wbuf, done, this.wlen - done, this.flushedPos + done)
     } catch (err) {
-      this.wbuf.copy(this.wbuf, 0, done, this.wlen)
-      this.wlen -= done
-      this.flushedPos += done
+      // a short write then an error (ENOSPC): nothing counts as written, the whole buffer is
+      // written again at the same offset, so the file never holds half a record before the next
       this.fail(err as Error, 'write')
       return false
     }
@@ -381,14 +412,52 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       this.fail(err as Error, 'sync')
       return
     }
+    const [holdFile] = this.metaHold()
+    if (holdFile > this.removedBelow) {
+      this.removeSegments(this.removedBelow, holdFile)
+      this.removedBelow = holdFile
+    }
     this.ops = 0
     this.needSync = false
     this.syncedAt = this.o.now()
   }
 
+  /**
+   * The hold position as the metadata records it: at the end of a finished file it is the start
+   * of the next one (go-diskqueue would take a read position at a file's end for a bad file).
+   */
+  private metaHold(): [number, number] {
+    let f = this.holdFileNum
+    let pos = this.holdPos
+    while (f < this.writeFileNum) {
+      const size = this.fileSizes.get(f)
+      if (size === undefined || (size >= 0 && pos < size)) break
+      f++
+      pos = 0
+    }
+    return [f, pos]
+  }
+
+  /** Push the flushed records of the write file to the disk (the first half of a sync). */
+  fsyncData(): void {
+    if (this.closed || !this.unsynced || this.writeFd < 0) return
+    try {
+      this.io.fsyncSync(this.writeFd)
+      this.unsynced = false
+    } catch (err) {
+      this.fail(err as Error, 'sync')
+    }
+  }
+
+  /** Will syncDue() sync? */
+  get syncIsDue(): boolean {
+    return !this.closed && this.wlen === 0 && (this.needSync || this.ops >= this.o.syncEvery)
+  }
+
   private writeMeta(): void {
     // every record from the hold position on is read again at the next start: unread and held
-    const text = formatDiskQueueMeta({depth: this.count + this.heldEndPos.length, readFileNum: this.holdFileNum, readPos: this.holdPos, writeFileNum: this.writeFileNum, writePos: this.flushedPos})
+    const [holdFile, holdPos] = this.metaHold()
+    const text = formatDiskQueueMeta({depth: this.count + this.heldEndPos.length, readFileNum: holdFile, readPos: holdPos, writeFileNum: this.writeFileNum, writePos: this.flushedPos})
     const path = join(this.o.dir, metaFileName(this.name))
     const tmp = `${path}.${Math.floor(Math.random() * 2 ** 53)}.tmp`
     const fd = this.io.openSync(tmp, 'w', 0o600)
@@ -425,9 +494,13 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     return size
   }
 
-  /** Start reading the next chunk, unless one is on its way or `ready` is full enough. */
-  private fill(): void {
-    if (this.reading || this.closed || this.readyBytes >= READY_LOW) return
+  /**
+   * Start reading the next chunk, unless one is on its way or `ready` is full enough. After an
+   * open or read error, only tick() tries again (`retry`).
+   */
+  private fill(retry = false): void {
+    if (this.reading || this.closed || this.closing || this.readyBytes >= READY_LOW) return
+    if (this.readError !== null && !retry) return
     let end: number
     for (;;) {
       if (this.readFileNum === this.writeFileNum) {
@@ -455,9 +528,13 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         this.readFdNum = fileNum
       }
     } catch (err) {
-      this.o.log.error(`DISKQUEUE(${this.name}) failed to open ${segmentFileName(this.name, fileNum)} - ${(err as Error).message}`)
-      this.badFile(fileNum, 'cannot be opened')
-      this.fill()
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // removed by hand: nothing to read there
+        this.o.log.error(`DISKQUEUE(${this.name}): ${segmentFileName(this.name, fileNum)} is missing; skipped`)
+        this.fileSizes.set(fileNum, -1)
+        this.nextReadFile()
+        this.fill()
+      } else this.readFailed(err as Error, 'open', fileNum)
       return
     }
     const buf = Buffer.allocUnsafe(len)
@@ -471,16 +548,18 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.reading = false
     const done = this.readDone
     this.readDone = null
-    if (this.closed || gen !== this.generation || fileNum !== this.readFileNum || start !== this.readPos) {
+    if (this.closed || this.closing || gen !== this.generation || fileNum !== this.readFileNum || start !== this.readPos) {
       done?.()
       return
     }
     if (err !== null) {
-      this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, fileNum)} - ${err.message}`)
-      this.badFile(fileNum, 'cannot be read')
+      this.readFailed(err, 'read', fileNum)
       done?.()
-      this.fill()
       return
+    }
+    if (this.readError !== null) {
+      this.o.log.info(`DISKQUEUE(${this.name}): reads succeed again`)
+      this.readError = null
     }
     let off = 0
     let got = 0
@@ -510,6 +589,17 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     done?.()
     if (got > 0) this.o.wake()
     this.fill()
+  }
+
+  /**
+   * An open or read that failed for what the file system said (EMFILE, EACCES, EIO), not for
+   * what the file holds: the segment is kept and tried again from tick(), never taken for bad.
+   */
+  private readFailed(err: Error, what: string, fileNum: number): void {
+    if (this.readError === null) this.o.log.error(`DISKQUEUE(${this.name}) failed to ${what} ${segmentFileName(this.name, fileNum)} - ${err.message}; trying again`)
+    this.readError = err
+    if (this.readFd >= 0) this.closeFd(this.readFd)
+    this.readFd = this.readFdNum = -1
   }
 
   private nextReadFile(): void {
@@ -613,7 +703,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         this.o.log.error(`DISKQUEUE(${this.name}) failed to retrieveMetaData - cannot parse ${metaFileName(this.name)}; starting empty`)
       } else {
         this.count = Math.max(0, m.depth)
-        this.readFileNum = this.holdFileNum = m.readFileNum
+        this.readFileNum = this.holdFileNum = this.removedBelow = m.readFileNum
         this.readPos = this.holdPos = m.readPos
         this.writeFileNum = m.writeFileNum
         this.writePos = this.flushedPos = m.writePos
@@ -677,7 +767,14 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** Whole records in [pos, size) of segment `n`: how many, and where the last one ends. */
   private countRecords(n: number, pos: number, size: number): {records: number; end: number} {
     if (pos >= size) return {records: 0, end: pos}
-    const fd = this.io.openSync(this.segment(n), 'r')
+    let fd: number
+    try {
+      fd = this.io.openSync(this.segment(n), 'r')
+    } catch (err) {
+      // unreadable now: writing goes on in a new file, and the reader tries this one when it gets there
+      this.o.log.error(`DISKQUEUE(${this.name}) failed to open ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}`)
+      return {records: 0, end: pos}
+    }
     const head = Buffer.allocUnsafe(RECORD_PREFIX_SIZE)
     let records = 0
     try {
@@ -688,8 +785,10 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         pos += RECORD_PREFIX_SIZE + len
         records++
       }
+    } catch (err) {
+      this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}`)
     } finally {
-      this.io.closeSync(fd)
+      this.closeFd(fd)
     }
     return {records, end: pos}
   }

@@ -17,6 +17,8 @@ import {Deque} from './deque.js'
 
 export class MessageQueue<T extends Held> {
   private readonly mem = new Deque<T>(64)
+  private closed = false
+  private deleted = false
   /** back from flight, still holding their records: delivered first */
   private readonly again = new Deque<T>(16)
 
@@ -25,20 +27,48 @@ export class MessageQueue<T extends Held> {
     readonly backend: BackendQueue<T>,
   ) {}
 
-  /** false when the message was dropped (ephemeral overflow) */
+  /**
+   * false when the message was dropped (ephemeral overflow) or refused (the queue is closed:
+   * the broker is stopping). A refused message keeps the record it held: read again at the next
+   * start, rather than released with nowhere else to live.
+   */
   put(item: T): boolean {
+    if (this.deleted) {
+      release(item)
+      return false
+    }
+    if (this.closed) return false
     let ok = true
     if (this.mem.length < this.memSize && this.backend.depth() === 0) this.mem.push(item)
     else ok = this.backend.put(item)
-    if (item.holder !== null) release(item)
+    if (item.holder !== null && (ok || this.backend.isClosed !== true)) release(item)
     return ok
   }
 
   /** A message back from flight (REQ, a timeout, the end of a deferral). */
   requeue(item: T): boolean {
-    if (item.holder === null) return this.put(item)
+    // written anew when its record would keep too much of the queue on disk (a message re-queued
+    // again and again while the queue moves on past it)
+    if (item.holder === null || item.holder.stale?.(item.holdSeq) === true) return this.put(item)
     this.again.push(item)
     return true
+  }
+
+  /**
+   * nsqd's unbuffered memory channel (an ephemeral channel with --mem-queue-size 0): `items` go
+   * to memory whatever its size, for a dispatch to hand to ready subscribers; `dropMemory()` then
+   * drops what none took.
+   */
+  offer(items: readonly T[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i] as T
+      this.mem.push(m)
+      if (m.holder !== null) release(m)
+    }
+  }
+
+  dropMemory(): void {
+    this.mem.clear()
   }
 
   shift(): T | undefined {
@@ -71,13 +101,16 @@ export class MessageQueue<T extends Held> {
    * memory messages land after the backend's, as in nsqd: FIFO order holds while running.
    */
   async close(): Promise<void> {
+    if (this.closed) return
     for (let m = this.again.shift(); m !== undefined; m = this.again.shift()) this.put(m)
     for (let m = this.mem.shift(); m !== undefined; m = this.mem.shift()) this.backend.put(m)
+    this.closed = true
     await this.backend.close()
   }
 
   /** The topic or channel is deleted: drop everything and delete the backend. */
   async delete(): Promise<void> {
+    this.closed = this.deleted = true
     this.again.clear()
     this.mem.clear()
     await this.backend.delete()

@@ -2,11 +2,14 @@
  * Channel close vs delete (docs/ARCHITECTURE.md, "Habits"): the broker stopping keeps a channel's messages for its
  * backend, in flight and deferred ones included (nsqd's channel.flush on Close); deleting it
  * drops them. Driven through real sessions over duplexPair (test/helpers/session-wire.ts).
+ * And the copies of one message a crash can leave in a disk queue: one in flight at a time.
  */
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {pub, rdy, req, sub} from '../../../../src/core/protocol/index.js'
+import {Channel, type Subscriber} from '../../../../src/core/broker/delivery/channel.js'
+import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
 import {withWire} from '../../../helpers/session-wire.js'
 
 async function threeStates(w: Parameters<Parameters<typeof withWire>[1]>[0]) {
@@ -45,3 +48,73 @@ test('delete: every message goes, and the subscriber is closed', () =>
     assert.deepEqual([ch.inFlight.size, ch.deferredCount, ch.depth], [0, 0, 0])
     assert.equal(c.closed, true)
   }))
+
+/** A backend that hands out records it holds (as a disk queue after a crash can: two of one message). */
+class HoldingBackend {
+  readonly released: number[] = []
+  private readonly holder = {release: (seq: number) => this.released.push(seq)}
+  private readonly items: BrokerMessage[] = []
+  add(id: string, seq: number): void {
+    const m = new BrokerMessage(id, Buffer.from(`copy ${seq}`), 0, 0)
+    m.holder = this.holder
+    m.holdSeq = seq
+    this.items.push(m)
+  }
+  put(): boolean {
+    return true
+  }
+  read(): BrokerMessage | undefined {
+    return this.items.shift()
+  }
+  depth(): number {
+    return this.items.length
+  }
+  empty(): void {}
+  async close(): Promise<void> {}
+  async delete(): Promise<void> {}
+}
+
+test('a second record of a message in flight is dropped (its hold let go of); once the first is FINed, a later copy is delivered', () => {
+  const backend = new HoldingBackend()
+  const ch = new Channel('t', 'c', {
+    memQueueSize: 0,
+    maxMsgTimeout: 60_000,
+    maxChannelConsumers: 0,
+    tickMs: 100,
+    now: () => 1_000_000,
+    backend: () => backend,
+    onEmptyEphemeral: () => undefined,
+  })
+  const got: string[] = []
+  let room = 2
+  const sub: Subscriber = {
+    id: 1,
+    get ready() {
+      return room > 0
+    },
+    sampleRate: 0,
+    msgTimeout: 60_000,
+    deliver: (m) => {
+      room--
+      got.push(m.body.toString())
+    },
+    timedOut: () => undefined,
+    emptied: () => undefined,
+    close: () => undefined,
+  }
+  ch.addSubscriber(sub)
+  const X = '0000000000000abc'
+  backend.add(X, 1)
+  backend.add(X, 2) // the same message again: dropped while copy 1 is in flight
+  backend.add('0000000000000def', 3)
+  ch.dispatch()
+  assert.deepEqual(got, ['copy 1', 'copy 3'])
+  assert.deepEqual(backend.released, [2], 'the dropped copy lets go of its record')
+  assert.equal(ch.inFlight.size, 2)
+  assert.equal(ch.finish(sub, X), null, 'FIN of the one in flight works')
+  assert.deepEqual(backend.released, [2, 1])
+  backend.add(X, 4) // not in flight any more: delivered (at least once)
+  room = 1
+  ch.dispatch()
+  assert.deepEqual(got, ['copy 1', 'copy 3', 'copy 4'])
+})

@@ -302,3 +302,123 @@ test('an unreadable metadata file: an error line, and the queue starts empty', (
   assert.equal(m.q.depth(), 0)
   assert.ok(lines.some((l) => /failed to retrieveMetaData - cannot parse/.test(l)))
 })
+
+test('a short write then ENOSPC: nothing counts as written (a reader behind never meets half a record), the retry writes whole records', async (t) => {
+  const dir = tmp(t)
+  const w = make(dir)
+  for (let i = 0; i < 3; i++) w.q.put(msg(i))
+  await w.q.close()
+  let mode: 'short' | 'ok' = 'short'
+  const io: DiskIO = {
+    ...fs,
+    writeSync: ((fd: number, buf: Buffer, off: number, len: number, pos: number) => {
+      if (mode === 'short') {
+        mode = 'ok'
+        fs.writeSync(fd, buf, off, Math.min(len, 10), pos) // a part of the first record lands...
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
+      }
+      return fs.writeSync(fd, buf, off, len, pos)
+    }) as typeof fs.writeSync,
+  }
+  const m = make(dir, {io, syncTimeout: 0})
+  for (let i = 3; i < 6; i++) m.q.put(msg(i))
+  assert.equal(m.q.flush(), false)
+  // the reader, behind the writer, reads what is on disk: the three older records only
+  assert.deepEqual(bodies(await take(m, 3)), ['m-0', 'm-1', 'm-2'])
+  m.q.tick(Date.now())
+  assert.equal(m.q.error, null)
+  assert.deepEqual(bodies(await take(m, 3)), ['m-3', 'm-4', 'm-5'], 'read back whole, the torn bytes overwritten')
+  await m.q.close()
+  assert.equal(readFileSync(join(dir, 't:c.diskqueue.000000.dat')).length, 6 * record(0).length)
+  assert.deepEqual(files(dir), ['t:c.diskqueue.000000.dat', 't:c.diskqueue.meta.dat'], 'no *.bad')
+})
+
+test('segments released are removed at the next sync, after the metadata no longer points into them', async (t) => {
+  const dir = tmp(t)
+  const size = record(0).length
+  const m = make(dir, {maxBytesPerFile: size * 2, syncEvery: 1_000_000, syncTimeout: 1_000_000})
+  for (let i = 0; i < 6; i++) m.q.put(msg(i))
+  m.q.flush()
+  const got = await take(m, 6)
+  for (const x of got.slice(0, 4)) release(x)
+  assert.ok(files(dir).includes('t:c.diskqueue.000000.dat'), 'not at the release: a crash before the sync would need them')
+  m.q.flush() // the barrier: a file boundary was crossed, so a sync is due
+  assert.deepEqual(files(dir), ['t:c.diskqueue.000002.dat', 't:c.diskqueue.meta.dat'])
+  assert.equal(readFileSync(join(dir, 't:c.diskqueue.meta.dat'), 'latin1'), `2\n2,0\n2,${2 * size}\n`, 'the hold at the start of file 2, not the end of file 1')
+  await m.q.close()
+})
+
+test('an open that fails with EMFILE keeps the segment and is tried again from tick()', async (t) => {
+  const dir = tmp(t)
+  const a = make(dir)
+  for (let i = 0; i < 3; i++) a.q.put(msg(i))
+  await a.q.close()
+  let fail = true
+  const io: DiskIO = {
+    ...fs,
+    openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      if (fail && String(path).endsWith('.000000.dat') && flags === 'r') throw Object.assign(new Error('EMFILE: too many open files, open'), {code: 'EMFILE'})
+      return fs.openSync(path, flags, mode)
+    }) as typeof fs.openSync,
+  }
+  const lines: string[] = []
+  const b = make(dir, {io}, lines)
+  assert.equal(b.q.read(), undefined)
+  assert.ok(lines.some((l) => /ERROR: DISKQUEUE\(t:c\) failed to open t:c\.diskqueue\.000000\.dat - EMFILE.*trying again/.test(l)), lines.join('\n'))
+  assert.deepEqual(files(dir), ['t:c.diskqueue.000000.dat', 't:c.diskqueue.meta.dat'], 'not renamed *.bad')
+  assert.equal(b.q.depth(), 3)
+  fail = false
+  b.q.tick(Date.now())
+  assert.deepEqual(bodies(await take(b, 3)), ['m-0', 'm-1', 'm-2'])
+  await b.q.close()
+})
+
+test('delete() removes the files at once: a queue of the same name made next starts empty and keeps what it is given', async (t) => {
+  const dir = tmp(t)
+  const w = make(dir)
+  for (let i = 0; i < 100; i++) w.q.put(msg(i))
+  await w.q.close()
+  const a = make(dir)
+  assert.equal(a.q.read(), undefined) // a read is on its way
+  const gone = a.q.delete()
+  const b = make(dir)
+  assert.equal(b.q.depth(), 0, 'no ghost messages')
+  b.q.put(msg(1000))
+  b.q.flush()
+  await gone
+  await b.q.close()
+  const c = make(dir)
+  assert.deepEqual(bodies(await take(c, 1)), ['m-1000'], 'the old deletion did not take the new files')
+  await c.q.close()
+})
+
+test('close(): a read that lands while closing is dropped and its records are read at the next start', async (t) => {
+  const dir = tmp(t)
+  const a = make(dir)
+  let woke = 0
+  a.wakes.push(() => woke++)
+  for (let i = 0; i < 5; i++) a.q.put(msg(i))
+  await a.q.close()
+  const b = make(dir)
+  b.wakes.push(() => woke++)
+  assert.equal(b.q.read(), undefined) // the read-ahead starts
+  await b.q.close()
+  assert.equal(woke, 0, 'no wake: nobody is handed records from a closing queue')
+  const c = make(dir)
+  assert.deepEqual(bodies(await take(c, 5)), range(0, 5).map((i) => `m-${i}`))
+  await c.q.close()
+})
+
+test('stale(): a record held while over 100,000 later ones were read is due to be written anew', async (t) => {
+  const dir = tmp(t)
+  const m = make(dir)
+  for (let i = 0; i < 100_002; i++) m.q.put(msg(i))
+  m.q.flush()
+  const [first] = await take(m, 1)
+  const seq = (first as BrokerMessage).holdSeq
+  for (const x of await take(m, 100_000)) release(x)
+  assert.equal(m.q.stale(seq), false, '100,000 read since: still kept')
+  for (const x of await take(m, 1)) release(x)
+  assert.equal(m.q.stale(seq), true)
+  await m.q.close()
+})

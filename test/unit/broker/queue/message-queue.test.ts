@@ -208,3 +208,36 @@ test('a message put again lets go of the record it held, after it has its new pl
   assert.equal(new MessageQueue<N>(0, new NullBackend<N>()).put(dropped), false)
   assert.deepEqual(released, [7, 8, 9], 'a dropped message lets go too')
 })
+
+test('requeue: an item that holds a record keeps it and comes out first; one that holds nothing is put as usual', async () => {
+  const released: number[] = []
+  const holder: RecordHolder = {release: (seq) => released.push(seq)}
+  const backend = new MemoryBackend<N>()
+  const q = new MessageQueue<N>(0, backend)
+  q.put(box(1))
+  q.put(box(2))
+  const back = box(9)
+  back.holder = holder
+  back.holdSeq = 5
+  assert.equal(q.requeue(back), true)
+  assert.deepEqual(released, [], 'no second record: the first one stays held')
+  assert.equal(back.holder, holder)
+  assert.deepEqual([q.length, q.memoryDepth, q.backendDepth()], [3, 1, 2], 'counted in depth, in memory')
+  assert.equal(q.shift()?.v, 9, 'ahead of the queue')
+  q.requeue(box(3)) // holds nothing: to the backend, behind the others
+  assert.deepEqual([q.shift()?.v, q.shift()?.v, q.shift()?.v], [1, 2, 3])
+  // clear lets go of what waits; close writes it to the backend, letting go once it is there
+  const w = box(10)
+  w.holder = holder
+  w.holdSeq = 6
+  q.requeue(w)
+  q.clear()
+  assert.deepEqual([released, q.length], [[6], 0])
+  const k = box(11)
+  k.holder = holder
+  k.holdSeq = 7
+  q.requeue(k)
+  await q.close()
+  assert.deepEqual(released, [6, 7])
+  assert.equal(backend.depth(), 1)
+})
