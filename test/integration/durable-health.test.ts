@@ -6,30 +6,22 @@
  */
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import * as fs from 'node:fs'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {Broker} from '../../src/core/broker/index.js'
-import type {DiskIO} from '../../src/core/broker/queue/disk-queue.js'
 import {pub, rdy, sub, fin, identify} from '../../src/core/protocol/index.js'
 import {silentLogger} from '../../src/core/util/logger.js'
+import {fullDisk} from '../helpers/disk-io.js'
 import {RawClient} from '../helpers/raw-client.js'
 import {waitFor} from '../helpers/wait.js'
 
 test('a disk that fails: /ping NOK, E_PUB_FAILED, 503; recovered: OK again and nothing acknowledged lost', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nsqkit-health-'))
   t.after(() => rmSync(dir, {recursive: true, force: true}))
-  let failing = false
-  const io: DiskIO = {
-    ...fs,
-    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-      if (failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
-      return (fs.writeSync as (...a: unknown[]) => number)(...args)
-    }) as typeof fs.writeSync,
-  }
-  const broker = new Broker({tcpAddress: '127.0.0.1:0', httpAddress: '127.0.0.1:0', dataPath: dir, memQueueSize: 0, queueScanInterval: 20}, {logger: silentLogger, diskIO: io})
+  const disk = fullDisk(false)
+  const broker = new Broker({tcpAddress: '127.0.0.1:0', httpAddress: '127.0.0.1:0', dataPath: dir, memQueueSize: 0, queueScanInterval: 20}, {logger: silentLogger, diskIO: disk.io})
   t.after(() => broker.close())
   const {tcp, http} = await broker.listen()
   const url = (p: string): string => `http://127.0.0.1:${http?.port ?? 0}${p}`
@@ -40,7 +32,7 @@ test('a disk that fails: /ping NOK, E_PUB_FAILED, 503; recovered: OK again and n
   assert.equal(await producer.response(), 'OK')
   assert.equal(await (await fetch(url('/ping'))).text(), 'OK')
 
-  failing = true
+  disk.full = true
   // the first publish after the disk fails is taken (its record waits in memory and is written
   // once the disk recovers); from then on the broker knows, and says so
   producer.send(pub('disk', 'during'))
@@ -57,7 +49,7 @@ test('a disk that fails: /ping NOK, E_PUB_FAILED, 503; recovered: OK again and n
   assert.equal(httpPub.status, 503)
   assert.deepEqual(await httpPub.json(), {message: 'EXITING'})
 
-  failing = false
+  disk.full = false
   await waitFor('health back to OK', async () => (await (await fetch(url('/ping'))).text()) === 'OK', {timeoutMs: 3000, everyMs: 20})
   assert.equal((await fetch(url('/pub?topic=disk'), {method: 'POST', body: 'after'})).status, 200)
 

@@ -14,6 +14,7 @@ import {BrokerMessage, MESSAGE_RECORDS} from '../../../../src/core/broker/delive
 import {release} from '../../../../src/core/broker/queue/backend.js'
 import {DiskQueue, type DiskIO, type DiskQueueOptions} from '../../../../src/core/broker/queue/disk-queue.js'
 import {createLogger} from '../../../../src/core/util/logger.js'
+import {fullDisk} from '../../../helpers/disk-io.js'
 
 const MAX_MSG = 1024
 
@@ -271,21 +272,14 @@ test('empty() removes every segment and the queue goes on in the next file; dele
 
 test('a failing disk: flush reports it and keeps the records; once writes succeed they are all there', async (t) => {
   const dir = tmp(t)
-  let failing = true
-  const io: DiskIO = {
-    ...fs,
-    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-      if (failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
-      return (fs.writeSync as (...a: unknown[]) => number)(...args)
-    }) as typeof fs.writeSync,
-  }
+  const disk = fullDisk(true)
   const lines: string[] = []
-  const m = make(dir, {io, syncTimeout: 0}, lines)
+  const m = make(dir, {io: disk.io, syncTimeout: 0}, lines)
   for (let i = 0; i < 3; i++) m.q.put(msg(i))
   assert.equal(m.q.flush(), false)
   assert.match(String(m.q.error?.message), /ENOSPC/)
   assert.equal(lines.filter((l) => /ERROR: DISKQUEUE\(t:c\) failed to write - ENOSPC/.test(l)).length, 1)
-  failing = false
+  disk.full = false
   m.q.tick(Date.now())
   assert.equal(m.q.error, null)
   await m.q.close()
