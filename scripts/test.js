@@ -37,7 +37,9 @@ if (files.length === 0) {
 }
 files.sort()
 
-const args = ['--test', '--test-concurrency=2', '--test-timeout=120000', ...process.argv.slice(2), ...files]
+// --test-timeout bounds each test and each file as a whole: the longest file (to-file's crash
+// test, six setups of kills and restarts) takes ~90 s on a quiet 2-core machine, so 240 s
+const args = ['--test', '--test-concurrency=2', '--test-timeout=240000', ...process.argv.slice(2), ...files]
 const child = spawn(process.execPath, args, {stdio: 'inherit'})
 child.once('error', (err) => {
   process.stderr.write(`could not start node --test: ${err.message}\n`)
