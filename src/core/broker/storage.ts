@@ -90,9 +90,19 @@ export class Storage {
       },
       wake,
       io: this.io,
+      canSync: () => this.syncAllowed ?? !this.anyUnwritten(),
     })
     this.queues.add(q)
     return q
+  }
+
+  /**
+   * Some queue holds records it could not write (a full disk): then no queue's metadata may move,
+   * since it could let go of a record whose new copy is among them.
+   */
+  private anyUnwritten(): boolean {
+    for (const q of this.queues) if (q.unwritten) return true
+    return false
   }
 
   /**
@@ -114,10 +124,12 @@ export class Storage {
     for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).write()
     let due = false
     for (let i = 0; i < d.length && !due; i++) due = (d[i] as DiskQueue<BrokerMessage>).syncIsDue
-    if (due) {
+    if (due && !this.anyUnwritten()) {
       // and on the disk before any metadata lets go of what they replace (a power loss)
       this.fsyncAll()
+      this.syncAllowed = true
       for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).syncDue()
+      this.syncAllowed = null
     }
     d.length = 0
     this.checkHealth()
@@ -130,17 +142,22 @@ export class Storage {
 
   /** The scan loop: syncs due by --sync-timeout, failed writes tried again. */
   tick(now: number): void {
-    let synced = false
+    // failed writes first (each queue tries its own again), then the syncs --sync-timeout asks for
     for (const q of this.queues) {
       if (q.isClosed) this.queues.delete(q) // closed or deleted with its topic or channel
-      else {
-        if (!synced && q.tickSyncDue(now)) {
-          this.fsyncAll()
-          synced = true
-        }
-        q.tick(now)
-      }
+      else q.retry()
     }
+    const allowed = !this.anyUnwritten()
+    let synced = false
+    this.syncAllowed = allowed
+    for (const q of this.queues) {
+      if (allowed && !synced && q.tickSyncDue(now)) {
+        this.fsyncAll()
+        synced = true
+      }
+      q.tick(now)
+    }
+    this.syncAllowed = null
     if (this.failure !== null) this.checkHealth()
   }
 
@@ -148,6 +165,9 @@ export class Storage {
   get error(): Error | null {
     return this.failure
   }
+
+  /** set while a flush or tick has already asked anyUnwritten(); null: ask it */
+  private syncAllowed: boolean | null = null
 
   private checkHealth(): void {
     let err: Error | null = null

@@ -136,8 +136,7 @@ export class Channel {
   /** nsqd's unbuffered channel: to a ready subscriber now, or dropped (there is no backend). */
   private offer(msgs: readonly BrokerMessage[]): void {
     this.queue.offer(msgs)
-    this.dispatch()
-    this.queue.dropMemory()
+    this.settle()
   }
 
   /**
@@ -269,8 +268,8 @@ export class Channel {
     if (typeof msg === 'string') return msg
     this.requeueCount++
     if (delayMs <= 0) {
-      this.queue.requeue(msg)
-      this.dispatch()
+      this.back(msg)
+      this.settle()
     } else {
       this.deferredWheel.add(msg, this.ctx.now() + delayMs)
     }
@@ -297,11 +296,23 @@ export class Channel {
         this.timeoutCount++
         this.subsById.get(msg.clientId)?.timedOut()
         msg.clientId = 0
-        this.queue.requeue(msg)
+        this.back(msg)
       })
     }
-    if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.queue.requeue(msg))
+    if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.back(msg))
+    this.settle()
+  }
+
+  /** A message back from flight or from its deferral: to the queue, or offered (handOff). */
+  private back(msg: BrokerMessage): void {
+    if (this.handOff) this.queue.offer([msg])
+    else this.queue.requeue(msg)
+  }
+
+  /** Dispatch; with handOff, what no subscriber took is dropped (nsqd's unbuffered channel). */
+  private settle(): void {
     this.dispatch()
+    if (this.handOff) this.queue.dropMemory()
   }
 
   pause(): void {

@@ -77,6 +77,11 @@ export interface DiskQueueOptions<T extends Held> {
   /** items can be read again after a read() came back empty */
   wake(): void
   io?: DiskIO
+  /**
+   * may this queue's metadata move now? (false while another queue holds records it could not
+   * write: the metadata could let go of a record whose new copy is among them)
+   */
+  canSync?(): boolean
 }
 
 /** bytes asked for per read */
@@ -137,6 +142,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   private closing = false
   /** segments below this number are removed (those between it and the hold go at the next sync) */
   private removedBelow = 0
+  /** tail ranges a start could not read to count their records (EMFILE, ...): counted from tick() */
+  private readonly uncounted: {n: number; pos: number; size: number}[] = []
   /** an open or read that failed for a reason other than the content (EMFILE, EIO, ...): tried again from tick() */
   private readError: Error | null = null
   /** sizes of segments the writer has left (read to their end) */
@@ -154,7 +161,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   // ---- BackendQueue ---------------------------------------------------------------------
 
   depth(): number {
-    return this.count
+    // a tail not yet counted holds records: at least one, so nothing overtakes them
+    return this.uncounted.length > 0 ? Math.max(this.count, 1) : this.count
   }
 
   /** closed (the broker stopped) or deleted (its topic or channel went) */
@@ -320,10 +328,22 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     return !this.closed && (this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout
   }
 
+  /** Records put but not written (a write failed, or a flush has not run yet). */
+  get unwritten(): boolean {
+    return !this.closed && (this.wlen > 0 || this.error !== null)
+  }
+
+  /** The scan loop, first: a failed write is tried again (and a reader waiting on it woken). */
+  retry(): void {
+    if (this.closed || this.error === null) return
+    if (this.flushWrites()) this.fill()
+  }
+
   /** The scan loop: sync when there was activity and --sync-timeout has passed. */
   tick(now: number): void {
     if (this.closed) return
-    if (this.wlen > 0 && this.error !== null) this.flushWrites() // a failed write is tried again
+    this.retry()
+    if (this.uncounted.length > 0) this.countUncounted()
     if (this.readError !== null) this.fill(true)
     if ((this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout) this.sync()
   }
@@ -404,6 +424,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** fsync the write file, then the metadata (temp file, fsync, rename), as go-diskqueue's sync. */
   private sync(): void {
     if (!this.flushWrites()) return
+    if (this.o.canSync?.() === false) return
     try {
       if (this.unsynced && this.writeFd >= 0) this.io.fsyncSync(this.writeFd)
       this.unsynced = false
@@ -429,6 +450,11 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   private metaHold(): [number, number] {
     let f = this.holdFileNum
     let pos = this.holdPos
+    if (f < this.removedBelow) {
+      // in a file already removed: only its end was left, the next file's start
+      f = this.removedBelow
+      pos = 0
+    }
     while (f < this.writeFileNum) {
       const size = this.fileSizes.get(f)
       if (size === undefined || (size >= 0 && pos < size)) break
@@ -529,10 +555,13 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        // removed by hand: nothing to read there
+        // removed by hand: nothing to read there (the writer goes on in a new file if it was its)
         this.o.log.error(`DISKQUEUE(${this.name}): ${segmentFileName(this.name, fileNum)} is missing; skipped`)
+        if (fileNum === this.writeFileNum) this.leaveWriteFile()
         this.fileSizes.set(fileNum, -1)
         this.nextReadFile()
+        this.needSync = true
+        this.mark()
         this.fill()
       } else this.readFailed(err as Error, 'open', fileNum)
       return
@@ -613,14 +642,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** go-diskqueue's handleReadError: the segment is renamed `*.bad`, reading goes on after it. */
   private badFile(fileNum: number, why: string): void {
     const file = this.segment(fileNum)
-    if (fileNum === this.writeFileNum) {
-      // the write file itself is bad: what is still buffered goes to a new file
-      if (this.writeFd >= 0) this.closeFd(this.writeFd)
-      this.writeFd = -1
-      this.writeFileNum++
-      this.flushedPos = 0
-      this.writePos = this.wlen
-    }
+    if (fileNum === this.writeFileNum) this.leaveWriteFile()
     try {
       this.io.renameSync(file, `${file}.bad`)
     } catch {
@@ -631,6 +653,15 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.nextReadFile()
     this.needSync = true
     this.mark()
+  }
+
+  /** The write file is bad or gone: what is still buffered goes to a new file. */
+  private leaveWriteFile(): void {
+    if (this.writeFd >= 0) this.closeFd(this.writeFd)
+    this.writeFd = -1
+    this.writeFileNum++
+    this.flushedPos = 0
+    this.writePos = this.wlen
   }
 
   /** At the writer with nothing in hand: a depth other than 0 is a count the files no longer back. */
@@ -728,8 +759,9 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       } catch {
         break
       }
-      const {records, end} = this.countRecords(n, pos, size)
+      const {records, end, failed} = this.countRecords(n, pos, size)
       found += records
+      if (failed) this.uncounted.push({n, pos, size})
       const next = this.exists(this.segment(n + 1))
       if (next) {
         this.fileSizes.set(n, size)
@@ -741,7 +773,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       if (end === size) {
         this.writePos = this.flushedPos = size
       } else {
-        this.o.log.warn(`DISKQUEUE(${this.name}): ${segmentFileName(this.name, n)} ends in ${size - end} bytes that are not a whole record; writing goes on in a new file`)
+        if (!failed) this.o.log.warn(`DISKQUEUE(${this.name}): ${segmentFileName(this.name, n)} ends in ${size - end} bytes that are not a whole record; writing goes on in a new file`)
         this.fileSizes.set(n, size)
         this.writeFileNum = n + 1
         this.writePos = this.flushedPos = 0
@@ -755,6 +787,19 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     }
   }
 
+  /** The tail ranges a start could not count: counted now, if they can be read. */
+  private countUncounted(): void {
+    const u = this.uncounted[0] as {n: number; pos: number; size: number}
+    const {records, failed} = this.countRecords(u.n, u.pos, u.size)
+    if (failed) return
+    this.uncounted.shift()
+    this.o.log.warn(`DISKQUEUE(${this.name}): found ${records} records written after the last metadata sync in ${segmentFileName(this.name, u.n)}`)
+    this.count += records
+    this.needSync = true
+    this.mark()
+    this.fill()
+  }
+
   private exists(path: string): boolean {
     try {
       this.io.statSync(path)
@@ -764,17 +809,21 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     }
   }
 
-  /** Whole records in [pos, size) of segment `n`: how many, and where the last one ends. */
-  private countRecords(n: number, pos: number, size: number): {records: number; end: number} {
-    if (pos >= size) return {records: 0, end: pos}
+  /**
+   * Whole records in [pos, size) of segment `n`: how many, and where the last one ends; `failed`
+   * when the file could not be read (counted again from tick(): `uncounted`).
+   */
+  private countRecords(n: number, pos: number, size: number): {records: number; end: number; failed: boolean} {
+    if (pos >= size) return {records: 0, end: pos, failed: false}
     let fd: number
     try {
       fd = this.io.openSync(this.segment(n), 'r')
     } catch (err) {
-      // unreadable now: writing goes on in a new file, and the reader tries this one when it gets there
-      this.o.log.error(`DISKQUEUE(${this.name}) failed to open ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}`)
-      return {records: 0, end: pos}
+      // unreadable now: writing goes on in a new file, and the count is tried again from tick()
+      if (this.uncounted.length === 0) this.o.log.error(`DISKQUEUE(${this.name}) failed to open ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}; trying again`)
+      return {records: 0, end: pos, failed: true}
     }
+    let failed = false
     const head = Buffer.allocUnsafe(RECORD_PREFIX_SIZE)
     let records = 0
     try {
@@ -786,10 +835,11 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         records++
       }
     } catch (err) {
-      this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}`)
+      if (this.uncounted.length === 0) this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}; trying again`)
+      failed = true
     } finally {
       this.closeFd(fd)
     }
-    return {records, end: pos}
+    return {records, end: pos, failed}
   }
 }

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import {pub, rdy, req, sub} from '../../../../src/core/protocol/index.js'
 import {Channel, type Subscriber} from '../../../../src/core/broker/delivery/channel.js'
 import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
+import {NullBackend} from '../../../../src/core/broker/queue/null.js'
 import {withWire} from '../../../helpers/session-wire.js'
 
 async function threeStates(w: Parameters<Parameters<typeof withWire>[1]>[0]) {
@@ -117,4 +118,36 @@ test('a second record of a message in flight is dropped (its hold let go of); on
   room = 1
   ch.dispatch()
   assert.deepEqual(got, ['copy 1', 'copy 3', 'copy 4'])
+})
+
+test('an #ephemeral channel with --mem-queue-size 0 hands a REQ\'d and an expired DPUB message to a ready subscriber, as nsqd', () => {
+  let now = 1_000_000
+  const ch = new Channel('t', 'c#ephemeral', {
+    memQueueSize: 0,
+    maxMsgTimeout: 60_000,
+    maxChannelConsumers: 0,
+    tickMs: 100,
+    now: () => now,
+    backend: () => new NullBackend<BrokerMessage>(),
+    onEmptyEphemeral: () => undefined,
+  })
+  const got: string[] = []
+  const sub: Subscriber = {
+    id: 1,
+    ready: true,
+    sampleRate: 0,
+    msgTimeout: 60_000,
+    deliver: (m) => got.push(`${m.body.toString()}#${m.attempts}`),
+    timedOut: () => undefined,
+    emptied: () => undefined,
+    close: () => undefined,
+  }
+  ch.addSubscriber(sub)
+  ch.put(new BrokerMessage('0000000000000001', Buffer.from('m-1'), 0, 0))
+  assert.equal(ch.requeue(sub, '0000000000000001', 0), null)
+  ch.putDeferred(new BrokerMessage('0000000000000002', Buffer.from('m-2'), 0, 0), 500)
+  now += 1000
+  ch.scan(now)
+  assert.deepEqual(got, ['m-1#1', 'm-1#2', 'm-2#1'])
+  assert.equal(ch.depth, 0, 'nothing kept: there is no backend')
 })

@@ -1,7 +1,8 @@
 /**
  * DiskQueue on real files in a temporary directory: go-diskqueue's format read and written byte
  * for byte, rolls and deletion, holds (a record stays until its item is released), recovery of
- * what was written after the last metadata sync, corrupt segments, empty/delete, a failing disk.
+ * what was written after the last metadata sync, corrupt segments, empty/delete, a failing disk
+ * (a short write, EMFILE on open or while counting a crash's tail, a missing write segment).
  */
 import test from 'node:test'
 import assert from 'node:assert/strict'
@@ -414,5 +415,80 @@ test('stale(): a record held while over 100,000 later ones were read is due to b
   assert.equal(m.q.stale(seq), false, '100,000 read since: still kept')
   for (const x of await take(m, 1)) release(x)
   assert.equal(m.q.stale(seq), true)
+  await m.q.close()
+})
+
+test('a later sync with the hold still at the end of a removed file records the next file\'s start (nsqd reads it)', async (t) => {
+  const dir = tmp(t)
+  const size = record(0).length
+  const m = make(dir, {maxBytesPerFile: size * 2, syncEvery: 1_000_000, syncTimeout: 1_000_000})
+  for (let i = 0; i < 6; i++) m.q.put(msg(i))
+  m.q.flush()
+  const got = await take(m, 6)
+  for (const x of got.slice(0, 4)) release(x) // files 0 and 1 done; m-4 (first of file 2) still held
+  m.q.flush()
+  await m.q.close() // a second sync, file 1's size forgotten with the file
+  assert.equal(readFileSync(join(dir, 't:c.diskqueue.meta.dat'), 'latin1').split('\n')[1], '2,0')
+  const lines: string[] = []
+  const b = make(dir, {}, lines)
+  assert.deepEqual(bodies(await take(b, 2)), ['m-4', 'm-5'])
+  assert.deepEqual(lines.filter((l) => /ERROR/.test(l)), [])
+  await b.q.close()
+})
+
+test('an EMFILE while counting the records a crash left at the tail: depth stays above 0 and the count is made from tick()', async (t) => {
+  const dir = tmp(t)
+  const a = make(dir)
+  for (let i = 0; i < 5; i++) a.q.put(msg(i))
+  a.q.write() // written, no metadata: a kill -9 now
+  let fail = true
+  const io: DiskIO = {
+    ...fs,
+    openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      if (fail && String(path).endsWith('.000000.dat') && flags === 'r') throw Object.assign(new Error('EMFILE: too many open files, open'), {code: 'EMFILE'})
+      return fs.openSync(path, flags, mode)
+    }) as typeof fs.openSync,
+  }
+  const b = make(dir, {io})
+  assert.ok(b.q.depth() > 0, 'nothing may overtake the records not yet counted')
+  fail = false
+  b.q.tick(Date.now())
+  assert.equal(b.q.depth(), 5)
+  assert.deepEqual(bodies(await take(b, 5)), range(0, 5).map((i) => `m-${i}`))
+  await b.q.close()
+})
+
+test('the write segment missing at start: the reader does not run past the writer, and a new record is read', async (t) => {
+  const dir = tmp(t)
+  writeFileSync(join(dir, 't:c.diskqueue.meta.dat'), '3\n0,0\n0,100\n')
+  const lines: string[] = []
+  const b = make(dir, {}, lines)
+  assert.equal(b.q.read(), undefined, 'returns (it used to spin for ever)')
+  assert.ok(lines.some((l) => /t:c\.diskqueue\.000000\.dat is missing/.test(l)), lines.join('\n'))
+  b.q.put(msg(7))
+  b.q.flush()
+  assert.deepEqual(bodies(await take(b, 1)), ['m-7'])
+  assert.equal(b.q.depth(), 0)
+  await b.q.close()
+})
+
+test('a reader waiting on a failed write is woken once tick() writes it', async (t) => {
+  const dir = tmp(t)
+  const a = make(dir)
+  a.q.put(msg(0))
+  await a.q.close()
+  const disk = fullDisk(false)
+  const m = make(dir, {io: disk.io})
+  assert.equal(m.q.read(), undefined) // the read of m-0 is on its way: m-1 will not be written through
+  disk.full = true
+  m.q.put(msg(1))
+  m.q.flush() // ENOSPC: m-1 waits in memory
+  assert.deepEqual(bodies(await take(m, 1)), ['m-0'])
+  assert.equal(m.q.read(), undefined, 'm-1 is not written yet')
+  disk.full = false
+  const woken = new Promise<void>((resolve) => m.wakes.push(resolve))
+  m.q.tick(Date.now())
+  await woken
+  assert.deepEqual(bodies(await take(m, 1)), ['m-1'])
   await m.q.close()
 })
