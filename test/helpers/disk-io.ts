@@ -20,3 +20,24 @@ export function fullDisk(full: boolean): FullDisk {
   }
   return disk
 }
+
+export interface NoFds {
+  /** opens for reading of a path ending in `suffix` fail with EMFILE while set */
+  failing: boolean
+  io: DiskIO
+}
+
+/** A DiskIO out of file descriptors (EMFILE) for reads of the files ending in `suffix`, while `failing`. */
+export function noFdsFor(suffix: string): NoFds {
+  const d: NoFds = {
+    failing: true,
+    io: {
+      ...fs,
+      openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+        if (d.failing && String(path).endsWith(suffix) && flags === 'r') throw Object.assign(new Error('EMFILE: too many open files, open'), {code: 'EMFILE'})
+        return fs.openSync(path, flags, mode)
+      }) as typeof fs.openSync,
+    },
+  }
+  return d
+}

@@ -15,7 +15,7 @@ import {BrokerMessage, MESSAGE_RECORDS} from '../../../../src/core/broker/delive
 import {release} from '../../../../src/core/broker/queue/backend.js'
 import {DiskQueue, type DiskIO, type DiskQueueOptions} from '../../../../src/core/broker/queue/disk-queue.js'
 import {createLogger} from '../../../../src/core/util/logger.js'
-import {fullDisk} from '../../../helpers/disk-io.js'
+import {fullDisk, noFdsFor} from '../../../helpers/disk-io.js'
 
 const MAX_MSG = 1024
 
@@ -348,21 +348,14 @@ test('an open that fails with EMFILE keeps the segment and is tried again from t
   const a = make(dir)
   for (let i = 0; i < 3; i++) a.q.put(msg(i))
   await a.q.close()
-  let fail = true
-  const io: DiskIO = {
-    ...fs,
-    openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
-      if (fail && String(path).endsWith('.000000.dat') && flags === 'r') throw Object.assign(new Error('EMFILE: too many open files, open'), {code: 'EMFILE'})
-      return fs.openSync(path, flags, mode)
-    }) as typeof fs.openSync,
-  }
+  const fds = noFdsFor('.000000.dat')
   const lines: string[] = []
-  const b = make(dir, {io}, lines)
+  const b = make(dir, {io: fds.io}, lines)
   assert.equal(b.q.read(), undefined)
   assert.ok(lines.some((l) => /ERROR: DISKQUEUE\(t:c\) failed to open t:c\.diskqueue\.000000\.dat - EMFILE.*trying again/.test(l)), lines.join('\n'))
   assert.deepEqual(files(dir), ['t:c.diskqueue.000000.dat', 't:c.diskqueue.meta.dat'], 'not renamed *.bad')
   assert.equal(b.q.depth(), 3)
-  fail = false
+  fds.failing = false
   b.q.tick(Date.now())
   assert.deepEqual(bodies(await take(b, 3)), ['m-0', 'm-1', 'm-2'])
   await b.q.close()
@@ -441,17 +434,10 @@ test('an EMFILE while counting the records a crash left at the tail: depth stays
   const a = make(dir)
   for (let i = 0; i < 5; i++) a.q.put(msg(i))
   a.q.write() // written, no metadata: a kill -9 now
-  let fail = true
-  const io: DiskIO = {
-    ...fs,
-    openSync: ((path: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
-      if (fail && String(path).endsWith('.000000.dat') && flags === 'r') throw Object.assign(new Error('EMFILE: too many open files, open'), {code: 'EMFILE'})
-      return fs.openSync(path, flags, mode)
-    }) as typeof fs.openSync,
-  }
-  const b = make(dir, {io})
+  const fds = noFdsFor('.000000.dat')
+  const b = make(dir, {io: fds.io})
   assert.ok(b.q.depth() > 0, 'nothing may overtake the records not yet counted')
-  fail = false
+  fds.failing = false
   b.q.tick(Date.now())
   assert.equal(b.q.depth(), 5)
   assert.deepEqual(bodies(await take(b, 5)), range(0, 5).map((i) => `m-${i}`))
