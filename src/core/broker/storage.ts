@@ -90,18 +90,19 @@ export class Storage {
       },
       wake,
       io: this.io,
-      canSync: () => this.syncAllowed ?? !this.anyUnwritten(),
+      canSync: (self) => this.failure === null || !this.othersFailing(self),
     })
     this.queues.add(q)
     return q
   }
 
   /**
-   * Some queue holds records it could not write (a full disk): then no queue's metadata may move,
-   * since it could let go of a record whose new copy is among them.
+   * Another queue holds records it could not write (a full disk): then this queue's metadata may
+   * not move, since it could let go of a record whose new copy is among them. (Records merely
+   * buffered are written by the flush before any sync, or by the closing queue's own sync.)
    */
-  private anyUnwritten(): boolean {
-    for (const q of this.queues) if (q.unwritten) return true
+  private othersFailing(self: DiskQueue<BrokerMessage>): boolean {
+    for (const q of this.queues) if (q !== self && q.failing) return true
     return false
   }
 
@@ -122,14 +123,13 @@ export class Storage {
     // every queue's records first, then the syncs: a queue's metadata may record that it let go
     // of a record (FIN, fan-out to a channel) only once the record's new place is written
     for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).write()
+    this.checkHealth() // a write that failed just now holds every other queue's metadata back
     let due = false
     for (let i = 0; i < d.length && !due; i++) due = (d[i] as DiskQueue<BrokerMessage>).syncIsDue
-    if (due && !this.anyUnwritten()) {
+    if (due) {
       // and on the disk before any metadata lets go of what they replace (a power loss)
       this.fsyncAll()
-      this.syncAllowed = true
       for (let i = 0; i < d.length; i++) (d[i] as DiskQueue<BrokerMessage>).syncDue()
-      this.syncAllowed = null
     }
     d.length = 0
     this.checkHealth()
@@ -142,22 +142,20 @@ export class Storage {
 
   /** The scan loop: syncs due by --sync-timeout, failed writes tried again. */
   tick(now: number): void {
-    // failed writes first (each queue tries its own again), then the syncs --sync-timeout asks for
+    // what is buffered first (a failed write tried again), then the syncs --sync-timeout asks for
     for (const q of this.queues) {
       if (q.isClosed) this.queues.delete(q) // closed or deleted with its topic or channel
-      else q.retry()
+      else q.writePending()
     }
-    const allowed = !this.anyUnwritten()
+    this.checkHealth()
     let synced = false
-    this.syncAllowed = allowed
     for (const q of this.queues) {
-      if (allowed && !synced && q.tickSyncDue(now)) {
+      if (!synced && q.tickSyncDue(now)) {
         this.fsyncAll()
         synced = true
       }
       q.tick(now)
     }
-    this.syncAllowed = null
     if (this.failure !== null) this.checkHealth()
   }
 
@@ -165,9 +163,6 @@ export class Storage {
   get error(): Error | null {
     return this.failure
   }
-
-  /** set while a flush or tick has already asked anyUnwritten(); null: ask it */
-  private syncAllowed: boolean | null = null
 
   private checkHealth(): void {
     let err: Error | null = null

@@ -81,7 +81,7 @@ export interface DiskQueueOptions<T extends Held> {
    * may this queue's metadata move now? (false while another queue holds records it could not
    * write: the metadata could let go of a record whose new copy is among them)
    */
-  canSync?(): boolean
+  canSync?(self: DiskQueue<T>): boolean
 }
 
 /** bytes asked for per read */
@@ -328,21 +328,21 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     return !this.closed && (this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout
   }
 
-  /** Records put but not written (a write failed, or a flush has not run yet). */
-  get unwritten(): boolean {
-    return !this.closed && (this.wlen > 0 || this.error !== null)
+  /** The last write or sync failed (a full disk): records may be waiting that are not on it. */
+  get failing(): boolean {
+    return !this.closed && this.error !== null
   }
 
-  /** The scan loop, first: a failed write is tried again (and a reader waiting on it woken). */
-  retry(): void {
-    if (this.closed || this.error === null) return
+  /** The scan loop, first: what is buffered is written (a failed write tried again, a reader waiting on it woken). */
+  writePending(): void {
+    if (this.closed || this.wlen === 0) return
     if (this.flushWrites()) this.fill()
   }
 
   /** The scan loop: sync when there was activity and --sync-timeout has passed. */
   tick(now: number): void {
     if (this.closed) return
-    this.retry()
+    this.writePending()
     if (this.uncounted.length > 0) this.countUncounted()
     if (this.readError !== null) this.fill(true)
     if ((this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout) this.sync()
@@ -424,7 +424,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** fsync the write file, then the metadata (temp file, fsync, rename), as go-diskqueue's sync. */
   private sync(): void {
     if (!this.flushWrites()) return
-    if (this.o.canSync?.() === false) return
+    if (this.o.canSync?.(this) === false) return
     try {
       if (this.unsynced && this.writeFd >= 0) this.io.fsyncSync(this.writeFd)
       this.unsynced = false
@@ -441,6 +441,11 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.ops = 0
     this.needSync = false
     this.syncedAt = this.o.now()
+    if (this.error !== null) {
+      // an fsync that failed before (a write failing clears it itself once it succeeds)
+      this.o.log.info(`DISKQUEUE(${this.name}): syncs succeed again`)
+      this.error = null
+    }
   }
 
   /**
