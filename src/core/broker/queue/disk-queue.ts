@@ -44,6 +44,9 @@ import {MIN_RECORD_DATA_SIZE, RECORD_PREFIX_SIZE, formatDiskQueueMeta, metaFileN
 import type {Logger} from '../../util/logger.js'
 import type {BackendQueue, Held, HoldingLog, RecordHolder} from './backend.js'
 import {Deque} from './deque.js'
+import type {DiskIO} from './disk-io.js'
+import {HoldCursor} from './hold-cursor.js'
+import {scanSegment} from './segment-scan.js'
 
 /** How items become records and back. */
 export interface RecordCodec<T> {
@@ -55,8 +58,7 @@ export interface RecordCodec<T> {
   read(data: Buffer): T
 }
 
-/** The file calls a disk queue makes (node:fs; a test injects failures through it). */
-export type DiskIO = Pick<typeof fs, 'openSync' | 'closeSync' | 'writeSync' | 'fsyncSync' | 'readSync' | 'read' | 'renameSync' | 'unlinkSync' | 'statSync' | 'readFileSync'>
+export type {DiskIO} from './disk-io.js'
 
 export interface DiskQueueOptions<T extends Held> {
   /** the data path */
@@ -124,13 +126,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** bumped by empty(): a read issued before it is dropped */
   private generation = 0
   // hold side
-  private holdFileNum = 0
-  private holdPos = 0
-  private nextSeq = 0
-  private holdBase = 0
-  private readonly heldEndFile = new Deque<number>(64)
-  private readonly heldEndPos = new Deque<number>(64)
-  private readonly releasedAhead = new Set<number>()
+  private readonly hold = new HoldCursor()
   // counts
   /** records stored and not handed out */
   private count = 0
@@ -215,10 +211,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     const endFile = this.readyEndFile.shift() as number
     const endPos = this.readyEndPos.shift() as number
     this.readyBytes -= this.o.codec.size(item)
-    this.heldEndFile.push(endFile)
-    this.heldEndPos.push(endPos)
     item.holder = this
-    item.holdSeq = this.nextSeq++
+    item.holdSeq = this.hold.hold(endFile, endPos)
     this.count--
     this.ops++
     if (this.ops >= this.o.syncEvery) this.mark()
@@ -228,24 +222,19 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
 
   /** RecordHolder: the item read as `seq` is done with its record. */
   release(seq: number): void {
-    if (seq < this.holdBase || this.closed) return
-    if (seq !== this.holdBase) {
-      this.releasedAhead.add(seq)
-      return
-    }
-    const fromFile = this.holdFileNum
-    this.advanceHold()
-    while (this.releasedAhead.size > 0 && this.releasedAhead.delete(this.holdBase)) this.advanceHold()
+    if (this.closed) return
+    const fromFile = this.hold.file
+    if (!this.hold.release(seq)) return
     // the segments left behind go once the metadata no longer points into them (sync), and only
     // after the records that replaced theirs in other queues are written (the flush barrier)
-    if (this.holdFileNum !== fromFile) this.needSync = true
+    if (this.hold.file !== fromFile) this.needSync = true
     this.ops++
     if (this.ops >= this.o.syncEvery || this.needSync) this.mark()
   }
 
   /** RecordHolder: a record held while this many later ones were read pins too much of the queue. */
   stale(seq: number): boolean {
-    return this.nextSeq - 1 - seq > STALE_HOLD_RECORDS
+    return this.hold.readSince(seq) > STALE_HOLD_RECORDS
   }
 
   empty(): void {
@@ -253,20 +242,17 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.generation++
     this.wlen = 0
     this.closeFds()
-    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
+    this.removeSegments(Math.min(this.hold.file, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
     this.writeFileNum++
     this.removedBelow = this.writeFileNum
     this.writePos = this.flushedPos = 0
-    this.readFileNum = this.holdFileNum = this.writeFileNum
-    this.readPos = this.holdPos = 0
+    this.readFileNum = this.writeFileNum
+    this.readPos = 0
+    this.hold.reset(this.writeFileNum, 0)
     this.ready.clear()
     this.readyEndFile.clear()
     this.readyEndPos.clear()
     this.readyBytes = 0
-    this.heldEndFile.clear()
-    this.heldEndPos.clear()
-    this.releasedAhead.clear()
-    this.holdBase = this.nextSeq
     this.count = 0
     this.needSync = true
     this.mark()
@@ -291,7 +277,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.closed = true
     if (this.writeFd >= 0) this.closeFd(this.writeFd)
     this.writeFd = -1
-    this.removeSegments(Math.min(this.holdFileNum, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
+    this.removeSegments(Math.min(this.hold.file, this.readFileNum, this.removedBelow), this.writeFileNum + 1)
     this.unlink(join(this.o.dir, metaFileName(this.name)))
     await this.settleRead()
     this.closeFds()
@@ -453,8 +439,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
    * of the next one (go-diskqueue would take a read position at a file's end for a bad file).
    */
   private metaHold(): [number, number] {
-    let f = this.holdFileNum
-    let pos = this.holdPos
+    let f = this.hold.file
+    let pos = this.hold.pos
     if (f < this.removedBelow) {
       // in a file already removed: only its end was left, the next file's start
       f = this.removedBelow
@@ -488,7 +474,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   private writeMeta(): void {
     // every record from the hold position on is read again at the next start: unread and held
     const [holdFile, holdPos] = this.metaHold()
-    const text = formatDiskQueueMeta({depth: this.count + this.heldEndPos.length, readFileNum: holdFile, readPos: holdPos, writeFileNum: this.writeFileNum, writePos: this.flushedPos})
+    const text = formatDiskQueueMeta({depth: this.count + this.hold.size, readFileNum: holdFile, readPos: holdPos, writeFileNum: this.writeFileNum, writePos: this.flushedPos})
     const path = join(this.o.dir, metaFileName(this.name))
     const tmp = `${path}.${Math.floor(Math.random() * 2 ** 53)}.tmp`
     const fd = this.io.openSync(tmp, 'w', 0o600)
@@ -684,14 +670,6 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     return new Promise((resolve) => (this.readDone = resolve))
   }
 
-  // ---- hold side ----------------------------------------------------------------------------
-
-  private advanceHold(): void {
-    this.holdFileNum = this.heldEndFile.shift() as number
-    this.holdPos = this.heldEndPos.shift() as number
-    this.holdBase++
-  }
-
   /** Remove segment files [from, to): fully read and released. */
   private removeSegments(from: number, to: number): void {
     for (let n = from; n < to; n++) {
@@ -739,8 +717,9 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         this.o.log.error(`DISKQUEUE(${this.name}) failed to retrieveMetaData - cannot parse ${metaFileName(this.name)}; starting empty`)
       } else {
         this.count = Math.max(0, m.depth)
-        this.readFileNum = this.holdFileNum = this.removedBelow = m.readFileNum
-        this.readPos = this.holdPos = m.readPos
+        this.readFileNum = this.removedBelow = m.readFileNum
+        this.readPos = m.readPos
+        this.hold.reset(m.readFileNum, m.readPos)
         this.writeFileNum = m.writeFileNum
         this.writePos = this.flushedPos = m.writePos
       }
@@ -814,37 +793,11 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     }
   }
 
-  /**
-   * Whole records in [pos, size) of segment `n`: how many, and where the last one ends; `failed`
-   * when the file could not be read (counted again from tick(): `uncounted`).
-   */
+  /** Whole records in [pos, size) of segment `n` (scanSegment); `failed`: counted again from tick(). */
   private countRecords(n: number, pos: number, size: number): {records: number; end: number; failed: boolean} {
-    if (pos >= size) return {records: 0, end: pos, failed: false}
-    let fd: number
-    try {
-      fd = this.io.openSync(this.segment(n), 'r')
-    } catch (err) {
-      // unreadable now: writing goes on in a new file, and the count is tried again from tick()
-      if (this.uncounted.length === 0) this.o.log.error(`DISKQUEUE(${this.name}) failed to open ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}; trying again`)
-      return {records: 0, end: pos, failed: true}
-    }
-    let failed = false
-    const head = Buffer.allocUnsafe(RECORD_PREFIX_SIZE)
-    let records = 0
-    try {
-      while (pos + RECORD_PREFIX_SIZE <= size) {
-        if (this.io.readSync(fd, head, 0, RECORD_PREFIX_SIZE, pos) < RECORD_PREFIX_SIZE) break
-        const len = head.readInt32BE(0)
-        if (len < MIN_RECORD_DATA_SIZE || len > this.o.maxRecordDataSize || pos + RECORD_PREFIX_SIZE + len > size) break
-        pos += RECORD_PREFIX_SIZE + len
-        records++
-      }
-    } catch (err) {
-      if (this.uncounted.length === 0) this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, n)} to recover its tail - ${(err as Error).message}; trying again`)
-      failed = true
-    } finally {
-      this.closeFd(fd)
-    }
-    return {records, end: pos, failed}
+    const r = scanSegment(this.io, this.segment(n), pos, size, this.o.maxRecordDataSize)
+    // unreadable now: writing goes on in a new file, and the count is tried again from tick()
+    if (r.error !== null && this.uncounted.length === 0) this.o.log.error(`DISKQUEUE(${this.name}) failed to read ${segmentFileName(this.name, n)} to recover its tail - ${r.error.message}; trying again`)
+    return {records: r.records, end: r.end, failed: r.error !== null}
   }
 }
