@@ -18,7 +18,8 @@
  *
  * With --sync-every 1 (every batch fsynced before its OK) and with the default --sync-every (a
  * process crash keeps what was written: the kernel has it), three seeds each (test/helpers/prng.ts).
- * And a DPUB'd message keeps its release time across a kill.
+ * And a DPUB'd message keeps its release time across a kill; a topic's backlog moved to a new
+ * channel is not copied to it again by a kill.
  */
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -206,6 +207,26 @@ describe('serve --mem-queue-size 0: kill -9 loses no acknowledged message', () =
       })
     }
   }
+
+  test('a topic\'s backlog moved to a channel just created, then a kill: each message in the channel once, not copied again', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'nsqkit-crash-'))
+    dirs.push(d)
+    const flags = ['--mem-queue-size=0']
+    const a = await serveOn(d, flags)
+    const p = await RawClient.connect(a.tcpPort)
+    p.send(mpub('crash_backlog', [body(0), body(1), body(2)]))
+    assert.equal(await p.response(), 'OK') // no channel yet: they wait in the topic's queue
+    await createChannel(a.httpPort, 'crash_backlog', 'c') // ...and move to the channel
+    p.send(mpub('crash_backlog', [body(3)]))
+    assert.equal(await p.response(), 'OK')
+    await a.channelWhen('crash_backlog', 'c', (ch) => ch.depth === 4, 'the backlog moved')
+    await kill(a)
+    p.close()
+    const b = await serveOn(d, flags)
+    assert.deepEqual([(await b.topic('crash_backlog'))?.depth, (await b.channel('crash_backlog', 'c'))?.depth], [0, 4])
+    await b.stop()
+    running.delete(b)
+  })
 
   test('a DPUB acknowledged before the kill is delivered after the restart, not before its time', async () => {
     const d = mkdtempSync(join(tmpdir(), 'nsqkit-crash-'))

@@ -90,6 +90,9 @@ export class Storage {
       },
       wake,
       io: this.io,
+      // a topic's queue lets go of records only as it moves them to its channels: its metadata
+      // follows at the next barrier, or a crash would copy them to the channels again
+      syncOnRelease: !name.includes(':'),
       canSync: (self) => this.failure === null || !this.othersFailing(self),
     })
     this.queues.add(q)

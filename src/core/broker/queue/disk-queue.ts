@@ -84,6 +84,8 @@ export interface DiskQueueOptions<T extends Held> {
    * write: the metadata could let go of a record whose new copy is among them)
    */
   canSync?(self: DiskQueue<T>): boolean
+  /** sync at the next flush whenever the hold cursor moves (a topic's queue), not only per --sync-every */
+  syncOnRelease?: boolean
 }
 
 /** bytes asked for per read */
@@ -227,7 +229,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     if (!this.hold.release(seq)) return
     // the segments left behind go once the metadata no longer points into them (sync), and only
     // after the records that replaced theirs in other queues are written (the flush barrier)
-    if (this.hold.file !== fromFile) this.needSync = true
+    if (this.hold.file !== fromFile || this.o.syncOnRelease === true) this.needSync = true
     this.ops++
     if (this.ops >= this.o.syncEvery || this.needSync) this.mark()
   }
