@@ -56,8 +56,8 @@ export function checkAddress(flag: string, addr: string): void {
  * then every --consumer-opt/--producer-opt in order (nsq.ConfigFlag's cfg.Set while flags are
  * parsed), then the tool's own settings in `base` (nsq_tail: `cfg.UserAgent = …;
  * cfg.MaxInFlight = *maxInFlight` after parsing), so a dedicated flag and the tool's user agent
- * win over an opt of the same key, and an opt wins over a tool default. An option asking for
- * TLS, snappy or deflate is refused here, before anything connects. Every error is misuse
+ * win over an opt of the same key, and an opt wins over a tool default. Snappy or deflate, or a
+ * TLS setting without tls_v1, is refused here, before anything connects. Every error is misuse
  * (exit 2) and names the flag and the option as typed.
  */
 export function clientConfig(

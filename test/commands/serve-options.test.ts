@@ -9,7 +9,10 @@ import {execFile} from 'node:child_process'
 import {join} from 'node:path'
 
 import {BROKER_OPTIONS} from '../../src/core/broker/options.js'
+import {testCerts} from '../helpers/certs.js'
 import {REPO_ROOT, RUN_JS, startServe, type ServeChild} from '../helpers/serve.js'
+
+const certs = testCerts()
 
 const NSQD = join(REPO_ROOT, 'bin', 'nsqd')
 const serves: ServeChild[] = []
@@ -55,6 +58,14 @@ const GIVEN: [string, string, string][] = [
   ['-deflate=false', 'deflate', 'false'],
   ['-max-deflate-level=7', 'max_deflate_level', '7'],
   ['-snappy=f', 'snappy', 'false'],
+  ['-https-address=127.0.0.1:0', 'https_address', '127.0.0.1:0'],
+  [`-tls-cert=${certs.serverCert}`, 'tls_cert', certs.serverCert],
+  [`-tls-key=${certs.serverKey}`, 'tls_key', certs.serverKey],
+  ['-tls-client-auth-policy=require', 'tls_client_auth_policy', 'require'],
+  [`-tls-root-ca-file=${certs.caCert}`, 'tls_root_ca_file', certs.caCert],
+  // a client auth policy makes TLS required unless it is tcp-https, which keeps plain HTTP (/config)
+  ['-tls-required=tcp-https', 'tls_required', '1'],
+  ['-tls-min-version=tls1.2', 'tls_min_version', '771'],
 ]
 
 describe('every table flag reaches the broker', () => {
@@ -76,15 +87,15 @@ describe('every table flag reaches the broker', () => {
   })
 
   test('a flag accepted for compatibility warns once; the bools among them take --no-', async () => {
-    const s = await startServe(['-statsd-address=127.0.0.1:8125', '-tls-required=tcp-https', '--no-statsd-mem-stats', '-auth-http-address=a:1', '-auth-http-address=b:2'], {shim: NSQD})
+    const s = await startServe(['-statsd-address=127.0.0.1:8125', '-statsd-prefix=x.%s', '--no-statsd-mem-stats', '-auth-http-address=a:1', '-auth-http-address=b:2'], {shim: NSQD})
     serves.push(s)
-    for (const f of ['statsd-address', 'tls-required', 'statsd-mem-stats', 'auth-http-address']) {
+    for (const f of ['statsd-address', 'statsd-prefix', 'statsd-mem-stats', 'auth-http-address']) {
       const n = s.stderr().split('\n').filter((l) => l.includes(`WARNING: --${f} is not supported by nsqkit serve yet; ignored`)).length
       assert.equal(n, 1, `${f}:\n${s.stderr()}`)
     }
     // /config still answers nsqd's defaults for them
     assert.equal(await (await fetch(`http://127.0.0.1:${s.httpPort}/config/statsd_address`)).text(), '')
-    assert.equal(await (await fetch(`http://127.0.0.1:${s.httpPort}/config/tls_required`)).text(), '0')
+    assert.equal(await (await fetch(`http://127.0.0.1:${s.httpPort}/config/statsd_mem_stats`)).text(), 'true')
     assert.equal(await s.stop(), 0)
   })
 })

@@ -50,6 +50,7 @@ interface Running {
   proc: ChildProcess
   tcpPort: number
   httpPort: number
+  httpsPort: number
   dataPath: string
   ownData: boolean
   exited: Promise<number | null>
@@ -95,7 +96,7 @@ export class ServeChild {
     })
     proc.stdout?.resume()
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
-    const ports = await new Promise<{tcp: number; http: number}>((resolve, reject) => {
+    const ports = await new Promise<{tcp: number; http: number; https: number}>((resolve, reject) => {
       const t = setTimeout(() => {
         proc.kill('SIGKILL')
         reject(new Error(`serve did not start in time:\n${this.err}`))
@@ -108,7 +109,9 @@ export class ServeChild {
         if (tcp && http) {
           clearTimeout(t)
           proc.stderr?.off('data', check)
-          resolve({tcp: Number(tcp[1]), http: Number(http[1])})
+          // logged before the HTTP line when TLS is configured
+          const https = new RegExp(`^${prefix}.*HTTPS: listening on [^\\s]+:(\\d+)`, 'm').exec(this.err)
+          resolve({tcp: Number(tcp[1]), http: Number(http[1]), https: https ? Number(https[1]) : 0})
         }
       }
       proc.stderr?.on('data', check)
@@ -120,7 +123,7 @@ export class ServeChild {
       if (ownData) rmSync(dataPath, {recursive: true, force: true})
       throw err
     })
-    this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, dataPath, ownData, exited}
+    this.running = {proc, tcpPort: ports.tcp, httpPort: ports.http, httpsPort: ports.https, dataPath, ownData, exited}
     return this
   }
 
@@ -139,6 +142,11 @@ export class ServeChild {
 
   get httpPort(): number {
     return this.r.httpPort
+  }
+
+  /** the HTTPS API's port (only with --tls-cert and --tls-key; 0 otherwise) */
+  get httpsPort(): number {
+    return this.r.httpsPort
   }
 
   /** `127.0.0.1:<tcp port>`, as a --nsqd-tcp-address */

@@ -51,7 +51,10 @@ describe('GET /config/:opt', () => {
       const want = key === 'broadcastTcpPort' ? b.tcpPort : key === 'broadcastHttpPort' ? b.httpPort : BROKER_OPTIONS.json(key, o[key])
       assert.deepEqual(await get(cfg), {status: 200, text: wire(want)}, cfg)
     }
-    assert.equal(n, 28)
+    assert.equal(n, 35)
+    assert.equal((await get('tls_min_version')).text, '769')
+    assert.equal((await get('tls_required')).text, '0')
+    assert.equal((await get('https_address')).text, '127.0.0.1:4152')
     assert.equal((await get('mem_queue_size')).text, '7')
     assert.equal((await get('msg_timeout')).text, '30000000000')
     assert.equal((await get('max_msg_size')).text, '4096')
@@ -67,8 +70,6 @@ describe('GET /config/:opt', () => {
       if (cfg === null || key === 'statsdPrefix') continue
       assert.deepEqual(await get(cfg), {status: 200, text: wire(NSQD_COMPAT_OPTIONS.json(key, NSQD_COMPAT_OPTIONS.defaults[key]))}, cfg)
     }
-    assert.equal((await get('tls_min_version')).text, '769')
-    assert.equal((await get('tls_required')).text, '0')
     assert.equal((await get('e2e_processing_latency_window_time')).text, '600000000000')
   })
 

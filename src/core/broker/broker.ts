@@ -22,14 +22,19 @@
  * and restores them, `close()` writes what is in memory, in flight and deferred to disk. Without
  * one (an embedder's Broker) the queues stay in memory. Disk writes are flushed before any
  * client output of the same turn (`commit()`), so an OK follows its records' write.
- * TLS, compression and AUTH are reported as unavailable in IDENTIFY (the session upgrade
- * slots in behind SessionIO, issue 10).
+ * TLS (--tls-cert/--tls-key, transport/tls.ts) is built once here: sessions upgrade with it after
+ * IDENTIFY, and --https-address serves the HTTP API over it. With TLS required, a plain TCP
+ * client may only IDENTIFY, and plain HTTP gets nsqd's 403 TLS_REQUIRED (--tls-required true).
+ * Compression and AUTH are reported as unavailable in IDENTIFY.
  */
-import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
+import {createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
 import {createServer as createTcpServer, type Server as TcpServer, type Socket} from 'node:net'
 import {hostname} from 'node:os'
 import type {Duplex} from 'node:stream'
 import {nowNs, systemClock, type Clock, type Timer} from '../util/clock.js'
+import {buildTlsServer, type TlsServer} from '../transport/tls.js'
+import {send} from '../http-api/index.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import {closeListener, listenOn} from '../util/listen.js'
 import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLevel} from '../util/logger.js'
@@ -74,6 +79,8 @@ export interface BrokerDeps {
 export interface ListenResult {
   tcp: {host: string; port: number}
   http: {host: string; port: number} | null
+  /** only with TLS configured */
+  https: {host: string; port: number} | null
 }
 
 export class Broker implements BrokerContext, HttpBroker {
@@ -100,14 +107,34 @@ export class Broker implements BrokerContext, HttpBroker {
   private readonly scanTimer: Timer
   private tcpServer: TcpServer | null = null
   private httpServer: HttpServer | null = null
+  private httpsServer: HttpServer | null = null
   private tcpPort = 0
   private httpPort = 0
+  private httpsPort = 0
+  /** what sessions upgrade with (tls_v1) and HTTPS serves with; null without a cert and key */
+  readonly tls: TlsServer | null
+  /** TCP clients must use TLS (--tls-required true or tcp-https, or a client auth policy) */
+  readonly tlsRequired: boolean
+  /** plain HTTP is refused (--tls-required true, or a client auth policy) */
+  private readonly httpsRequired: boolean
   private closed = false
   /** the lookupds this broker registers with (--lookupd-tcp-address), connected once listening */
   readonly lookupd: LookupdPeers
 
   constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
     this.opts = BROKER_OPTIONS.resolve(options)
+    // nsqd: a client auth policy makes TLS required; requiring it needs a cert and key
+    const required = this.opts.tlsClientAuthPolicy !== '' && this.opts.tlsRequired === 'false' ? 'true' : this.opts.tlsRequired
+    this.tls = buildTlsServer({
+      cert: this.opts.tlsCert,
+      key: this.opts.tlsKey,
+      rootCaFile: this.opts.tlsRootCaFile,
+      clientAuthPolicy: this.opts.tlsClientAuthPolicy,
+      minVersion: this.opts.tlsMinVersion,
+    })
+    if (this.tls === null && required !== 'false') throw new Error('cannot require TLS client connections without TLS key and cert')
+    this.tlsRequired = required !== 'false'
+    this.httpsRequired = required === 'true'
     this.clock = deps.clock ?? systemClock
     const clock = this.clock
     this.now = () => clock.now()
@@ -404,22 +431,41 @@ export class Broker implements BrokerContext, HttpBroker {
     this.tcpServer = tcp
     const tcpInfo = await listenOn(tcp, tcpAddr.host, tcpAddr.port)
     this.tcpPort = tcpInfo.port
+    const api = createHttpHandler(this)
+    let https: ListenResult['https'] = null
+    if (this.tls !== null) {
+      const httpsAddr = parseHostPort(this.opts.httpsAddress)
+      const srv = createHttpsServer({...this.tls.options, requestCert: this.tls.requestCert, rejectUnauthorized: this.tls.verifyCert}, api)
+      srv.keepAliveTimeout = 65_000
+      this.httpsServer = srv
+      const info = await listenOn(srv, httpsAddr.host, httpsAddr.port)
+      this.httpsPort = info.port
+      https = {host: info.address, port: info.port}
+    }
     let http: ListenResult['http'] = null
     if (this.opts.httpAddress !== '') {
       const httpAddr = parseHostPort(this.opts.httpAddress)
-      const srv = createHttpServer(createHttpHandler(this))
+      const srv = createHttpServer(this.httpsRequired ? (req, res) => this.tlsRequiredAnswer(req, res) : api)
       srv.keepAliveTimeout = 65_000
       this.httpServer = srv
       const info = await listenOn(srv, httpAddr.host, httpAddr.port)
       this.httpPort = info.port
       http = {host: info.address, port: info.port}
     }
-    // both bound before either is announced, as nsqd: a busy port is one error line, no more
+    // all bound before any is announced, as nsqd: a busy port is one error line, no more
     this.log.info(`TCP: listening on ${formatHostPort({host: tcpInfo.address, port: tcpInfo.port})}`)
+    if (https) this.log.info(`HTTPS: listening on ${formatHostPort(https)}`)
     if (http) this.log.info(`HTTP: listening on ${formatHostPort(http)}`)
     // the ports are known now: lookupd is told them in IDENTIFY
     this.lookupd.setAddresses(this.opts.lookupdTcpAddresses)
-    return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http}
+    return {tcp: {host: tcpInfo.address, port: tcpInfo.port}, http, https}
+  }
+
+  /** nsqd's answer on plain HTTP when TLS is required: 403 and where HTTPS listens. */
+  private tlsRequiredAnswer(req: IncomingMessage, res: ServerResponse): void {
+    req.resume()
+    this.log.info(`403 ${req.method ?? 'GET'} ${req.url ?? '/'} (plain HTTP while TLS is required)`)
+    send(res, 403, `{"message": "TLS_REQUIRED", "https_port": ${this.httpsPort}}`, 'application/json; charset=utf-8', true)
   }
 
   /**
@@ -439,6 +485,10 @@ export class Broker implements BrokerContext, HttpBroker {
     if (this.httpServer) {
       waits.push(closeListener(this.log, 'HTTP', this.httpServer))
       this.httpServer.closeAllConnections()
+    }
+    if (this.httpsServer) {
+      waits.push(closeListener(this.log, 'HTTPS', this.httpsServer))
+      this.httpsServer.closeAllConnections()
     }
     await Promise.all(waits)
     await Promise.all([...this.topicMap.values()].map((t) => t.close()))

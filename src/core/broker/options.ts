@@ -58,6 +58,21 @@ const BROKER_OPTION_SPECS = {
   deflate: option.bool({flag: 'deflate', default: true, description: 'allow deflate negotiation (not available yet: reported as false)'}),
   maxDeflateLevel: option.int({flag: 'max-deflate-level', default: 6, min: 1, max: 9, description: 'largest deflate level a client may ask for, 1-9'}),
   snappy: option.bool({flag: 'snappy', default: true, description: 'allow snappy negotiation (not available yet: reported as false)'}),
+  httpsAddress: option.address({flag: 'https-address', default: '127.0.0.1:4152', description: '<addr>:<port> to listen on for HTTPS clients (only with --tls-cert and --tls-key)'}),
+  tlsCert: option.string({flag: 'tls-cert', default: '', description: 'path to the certificate file (with --tls-key: TLS is offered)'}),
+  tlsKey: option.string({flag: 'tls-key', default: '', description: 'path to the key file'}),
+  tlsClientAuthPolicy: option.enum({flag: 'tls-client-auth-policy', default: '', values: ['require', 'require-verify'], allowEmpty: true, description: "client certificate auth policy ('', require, require-verify); setting it makes --tls-required true"}),
+  tlsRootCaFile: option.string({flag: 'tls-root-ca-file', default: '', description: 'path to a certificate authority file'}),
+  /** nsqd's TLSRequired: 0 not required, 1 for TCP but not HTTP, 2 required */
+  tlsRequired: option.enum({flag: 'tls-required', default: 'false', values: ['false', 'tcp-https', 'true'], json: (v) => ({false: 0, 'tcp-https': 1, true: 2})[v], description: 'require TLS for client connections (true, false, tcp-https)'}),
+  /** Go's tls.VersionTLS1x numbers */
+  tlsMinVersion: option.enum({
+    flag: 'tls-min-version',
+    default: 'tls1.0',
+    values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'],
+    json: (v) => ({'ssl3.0': 0x0300, 'tls1.0': 0x0301, 'tls1.1': 0x0302, 'tls1.2': 0x0303, 'tls1.3': 0x0304})[v],
+    description: 'minimum TLS version (ssl3.0, tls1.0, tls1.1, tls1.2, tls1.3)',
+  }),
 }
 
 /** The options of the broker, typed from the table (durations in ms). */
@@ -78,7 +93,7 @@ export const BROKER_OPTIONS = new OptionTable(BROKER_OPTION_SPECS, {
 export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = BROKER_OPTIONS.defaults
 
 /**
- * nsqd's options that `serve` accepts but does not act on yet (TLS, auth, statsd, e2e latency,
+ * nsqd's options that `serve` accepts but does not act on yet (auth, statsd, e2e latency,
  * the queue-scan workers, the log prefix, the config file): their flags are taken and warned
  * about, and `/config` shows nsqd's defaults for them. Only their names, defaults and Go JSON
  * matter here; their values are never parsed.
@@ -86,7 +101,6 @@ export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = BROKER_OPTIONS.de
 const NSQD_COMPAT_SPECS = {
   config: option.string({flag: 'config', cfg: null, default: '', description: 'path to a TOML config file'}),
   logPrefix: option.string({flag: 'log-prefix', default: '[nsqd] ', description: 'log message prefix'}),
-  httpsAddress: option.address({flag: 'https-address', default: '0.0.0.0:4152', description: '<addr>:<port> to listen on for HTTPS clients'}),
   authHttpAddresses: option.strings({flag: 'auth-http-address', cfg: 'auth_http_addresses', default: [], description: '<addr>:<port> to query auth server (repeatable)'}),
   httpClientConnectTimeout: option.duration({flag: 'http-client-connect-timeout', default: 2 * SEC, description: 'timeout for HTTP connect'}),
   httpClientRequestTimeout: option.duration({flag: 'http-client-request-timeout', default: 5 * SEC, description: 'timeout for HTTP request'}),
@@ -101,20 +115,6 @@ const NSQD_COMPAT_SPECS = {
   statsdExcludeEphemeral: option.bool({flag: 'statsd-exclude-ephemeral', default: false, description: 'skip ephemeral topics and channels when sending stats to statsd'}),
   e2eProcessingLatencyPercentiles: option.strings({flag: 'e2e-processing-latency-percentile', cfg: 'e2e_processing_latency_percentiles', default: [], description: 'message processing time percentiles to track (repeatable)'}),
   e2eProcessingLatencyWindowTime: option.duration({flag: 'e2e-processing-latency-window-time', default: 10 * MIN, description: 'window of the e2e latency percentiles'}),
-  tlsCert: option.string({flag: 'tls-cert', default: '', description: 'path to the certificate file'}),
-  tlsKey: option.string({flag: 'tls-key', default: '', description: 'path to the key file'}),
-  tlsClientAuthPolicy: option.string({flag: 'tls-client-auth-policy', default: '', description: 'client certificate auth policy (require, require-verify)'}),
-  tlsRootCaFile: option.string({flag: 'tls-root-ca-file', default: '', description: 'path to a certificate authority file'}),
-  /** nsqd's TLSRequired: 0 not required, 1 for TCP but not HTTP, 2 required */
-  tlsRequired: option.enum({flag: 'tls-required', default: 'false', values: ['false', 'tcp-https', 'true'], json: (v) => ({false: 0, 'tcp-https': 1, true: 2})[v], description: 'require TLS for client connections (true, false, tcp-https)'}),
-  /** Go's tls.VersionTLS1x numbers */
-  tlsMinVersion: option.enum({
-    flag: 'tls-min-version',
-    default: 'tls1.0',
-    values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'],
-    json: (v) => ({'ssl3.0': 0x0300, 'tls1.0': 0x0301, 'tls1.1': 0x0302, 'tls1.2': 0x0303, 'tls1.3': 0x0304})[v],
-    description: 'minimum TLS version (ssl3.0, tls1.0, tls1.1, tls1.2, tls1.3)',
-  }),
 }
 
 export const NSQD_COMPAT_OPTIONS = new OptionTable(NSQD_COMPAT_SPECS, {label: flagLabel})

@@ -51,10 +51,10 @@ export function clientStats(c: SessionState, topicFilter = ''): ClientStats {
     snappy: c.snappy,
     user_agent: c.userAgent,
     tls: c.tls,
-    tls_cipher_suite: '',
-    tls_version: '',
-    tls_negotiated_protocol: '',
-    tls_negotiated_protocol_is_mutual: false,
+    tls_cipher_suite: c.tlsInfo?.cipherSuite ?? '',
+    tls_version: c.tlsInfo?.version ?? '',
+    tls_negotiated_protocol: c.tlsInfo?.negotiatedProtocol ?? '',
+    tls_negotiated_protocol_is_mutual: c.tlsInfo?.negotiatedProtocolIsMutual ?? false,
   }
   if (c.pubCounts.size > 0) {
     for (const [topic, count] of c.pubCounts) {

@@ -4,7 +4,8 @@
  * delegate (docs/ARCHITECTURE.md, "Seams"):
  *
  *   connect(): dial (dial_timeout) → "  V2" → IDENTIFY (feature_negotiation) → read the answer
- *              (JSON or OK, within read_timeout) → AUTH if the broker requires it
+ *              (JSON or OK, within read_timeout) → TLS (tls_v1) and its OK → AUTH if the
+ *              broker requires it
  *   then:      message frames → delegate.message, responses → delegate.response,
  *              error frames → delegate.error, `_heartbeat_` → NOP (and delegate.heartbeat),
  *              socket closed → delegate.close (once)
@@ -18,14 +19,15 @@
  * (measured: flushing at the end of each tick instead wrote one FIN per syscall there, and
  * to-http spent ~15% more CPU per message).
  *
- * Transport seam: the socket is made by `dial` (plain TCP by default); asking for TLS, snappy
- * or deflate is refused before dialling. Writes go through `this.stream`, but the read, error
- * and close listeners are bound once, in connect(), to the stream `dial` returned: swapping
- * `this.stream` alone would not move them. The upgrade after IDENTIFY (issue 10) must rebind
- * them to the new layer and hand it the bytes the decoder already holds past the IDENTIFY
- * answer (docs/ARCHITECTURE.md, "Seams").
+ * Transport: the socket is made by `dial` (plain TCP by default) and read and written through
+ * a Wire (transport/wire.ts). With tls_v1, the IDENTIFY answer must say tls_v1 too: the wire
+ * is then wrapped in TLS (the bytes the decoder held past the answer go to the TLS layer) and
+ * the broker's OK read over it. A broker that does not agree to TLS fails the connection, loudly
+ * (go-nsq and nsqjs would go on in plain text). Then deflate or snappy, when asked for and
+ * granted: the wire gets the codec (loaded then, not at start-up) and the OK is read through it.
  */
-import {Socket, connect as netConnect} from 'node:net'
+import {connect as netConnect} from 'node:net'
+import {TLSSocket} from 'node:tls'
 import type {Duplex} from 'node:stream'
 import {
   FrameDecoder,
@@ -43,9 +45,12 @@ import {
   type Frame,
   type IdentifyResponse,
 } from '../protocol/index.js'
+import {readFileSync} from 'node:fs'
+import {secureVersion, upgradeToTlsClient, type TlsClientSettings} from '../transport/tls.js'
+import {Wire} from '../transport/wire.js'
 import {parseHostPort} from '../util/hostport.js'
 import {silentLogger, type Logger} from '../util/logger.js'
-import {BadResponseError, ConnectionRefusedError, NotConnectedError, ProtocolResponseError, TimeoutError} from './errors.js'
+import {BadResponseError, ConfigError, ConnectionRefusedError, NotConnectedError, ProtocolResponseError, TimeoutError} from './errors.js'
 import {assertSupported, type ClientConfig} from './options.js'
 
 export interface ConnectionDelegate {
@@ -99,7 +104,7 @@ export class Connection {
   identity: IdentifyResponse | null = null
   /** the broker's max RDY (2500 unless IDENTIFY said otherwise) */
   maxRdyCount = 2500
-  private stream: Duplex | null = null
+  private wire: Wire | null = null
   private readonly decoder = new FrameDecoder()
   /** what was written since the last flush (created at the handshake's end) */
   private out: OutputSlab | null = null
@@ -138,8 +143,10 @@ export class Connection {
   async connect(): Promise<void> {
     if (this.state !== 'init') throw new NotConnectedError(this.addr, `connection is ${this.state}`)
     const c = this.config
-    // TLS, snappy and deflate: refused before dialling (a ConfigError naming the option)
+    // snappy and deflate: refused before dialling (a ConfigError naming the option); so is a
+    // TLS file that cannot be read
     assertSupported(c)
+    const tls = c.tls_v1 ? tlsSettings(c, this.host) : null
     this.state = 'connecting'
     let stream: Duplex
     try {
@@ -148,27 +155,34 @@ export class Connection {
       this.state = 'closed'
       throw err
     }
-    this.stream = stream
+    const wire = new Wire(stream, {
+      data: (chunk) => {
+        this.readTimer?.refresh()
+        this.onData(chunk)
+      },
+      drain: () => {
+        if (this.writeTimer) clearTimeout(this.writeTimer)
+        this.writeTimer = null
+      },
+      end: () => undefined,
+      close: () => this.onClose(),
+      error: (err) => {
+        this.closeErr ??= err
+      },
+    })
+    this.wire = wire
     // a read deadline, pushed back by what is read only (a socket's idle timeout would also be
     // pushed back by our own writes, so a producer publishing to a frozen broker never timed out)
     if (c.read_timeout > 0) {
       this.readTimer = setTimeout(() => {
         this.closeErr ??= new TimeoutError('read', this.addr)
-        stream.destroy()
+        wire.destroy()
       }, c.read_timeout)
       this.readTimer.unref()
     }
-    stream.on('data', (chunk: Buffer) => {
-      this.readTimer?.refresh()
-      this.onData(chunk)
-    })
-    stream.on('error', (err: Error) => {
-      this.closeErr ??= err
-    })
-    stream.on('close', () => this.onClose())
     try {
-      stream.write(MAGIC_V2)
-      stream.write(
+      wire.write(MAGIC_V2)
+      wire.write(
         identify({
           client_id: c.client_id,
           hostname: c.hostname,
@@ -195,11 +209,29 @@ export class Connection {
           throw new BadResponseError(this.addr, 'IDENTIFY answer is not JSON')
         }
         if (this.identity.max_rdy_count > 0) this.maxRdyCount = this.identity.max_rdy_count
-        if (this.identity.auth_required) {
-          if (!c.auth_secret) throw new ProtocolResponseError('E_AUTH_REQUIRED', 'Auth Required', this.addr)
-          stream.write(authCmd(c.auth_secret).encode())
-          await this.nextHandshakeFrame()
-        }
+      }
+      if (tls !== null) {
+        // asked for TLS: never on in plain text
+        if (this.identity?.tls_v1 !== true) throw new NotConnectedError(this.addr, 'nsqd did not agree to TLS (tls_v1 is set): not connecting in plain text')
+        await upgradeToTlsClient(wire, tls, this.decoder.takeRest()).catch((err: unknown) => {
+          throw new NotConnectedError(this.addr, `TLS handshake failed: ${(err as Error).message}`)
+        })
+        const ok = await this.nextHandshakeFrame()
+        if (ok.data.toString('latin1') !== 'OK') throw new BadResponseError(this.addr, 'invalid response from TLS upgrade')
+      }
+      // go-nsq's order: deflate, then snappy (a broker grants one at most); a broker that does not
+      // agree to compression is used without it, as go-nsq does
+      const codec = this.identity?.deflate === true && c.deflate ? 'deflate' : this.identity?.snappy === true && c.snappy ? 'snappy' : null
+      if (codec !== null) {
+        const make = codec === 'deflate' ? (await import('../transport/deflate.js')).deflateCodec(this.identity?.deflate_level || c.deflate_level) : (await import('../transport/snappy.js')).snappyCodec()
+        wire.addCodec(make, this.decoder.takeRest())
+        const ok = await this.nextHandshakeFrame()
+        if (ok.data.toString('latin1') !== 'OK') throw new BadResponseError(this.addr, `invalid response from ${codec} upgrade`)
+      }
+      if (this.identity?.auth_required) {
+        if (!c.auth_secret) throw new ProtocolResponseError('E_AUTH_REQUIRED', 'Auth Required', this.addr)
+        wire.write(authCmd(c.auth_secret).encode())
+        await this.nextHandshakeFrame()
       }
       this.state = 'connected'
       // frames that came in the same read as the IDENTIFY answer wait for the owner to be ready
@@ -207,10 +239,20 @@ export class Connection {
       this.log.debug(`(${this.addr}) connected: ${f.data.toString('utf8')}`)
     } catch (err) {
       this.closeErr ??= err as Error
-      stream.destroy()
+      wire.destroy()
       this.state = 'closed'
       throw err
     }
+  }
+
+  /** Is the connection encrypted (TLS negotiated)? */
+  get tls(): boolean {
+    return this.wire?.current instanceof TLSSocket
+  }
+
+  /** The compression in effect: 'deflate', 'snappy' or null. */
+  get compression(): string | null {
+    return this.wire?.codecName ?? null
   }
 
   /** The next non-heartbeat frame during the handshake; an error frame rejects. */
@@ -229,7 +271,10 @@ export class Connection {
   private drain(): void {
     let f: Frame | undefined
     try {
-      while ((f = this.decoder.next()) !== undefined) {
+      for (;;) {
+        // between handshake steps no frame is taken: it waits for the next step (or the owner)
+        if (this.handshake === null && this.state !== 'connected' && this.state !== 'closing') return
+        if ((f = this.decoder.next()) === undefined) return
         if (f.type === FrameType.Response && f.data.length === 11 && f.data.toString('latin1') === '_heartbeat_') {
           this.write(NOP)
           this.delegate.heartbeat?.(this)
@@ -254,19 +299,19 @@ export class Connection {
     } catch (err) {
       // a framing error: this peer is not speaking NSQ
       this.closeErr ??= new BadResponseError(this.addr, (err as Error).message)
-      this.stream?.destroy()
+      this.wire?.destroy()
     }
   }
 
   private onClose(): void {
-    if (this.state === 'closed' && this.stream === null) return
+    if (this.state === 'closed' && this.wire === null) return
     const wasConnected = this.state === 'connected' || this.state === 'closing'
     if (this.readTimer) clearTimeout(this.readTimer)
     if (this.writeTimer) clearTimeout(this.writeTimer)
     this.readTimer = null
     this.writeTimer = null
     this.state = 'closed'
-    this.stream = null
+    this.wire = null
     const err = this.closeErr
     if (this.handshake) {
       const hs = this.handshake
@@ -295,7 +340,7 @@ export class Connection {
 
   /** The output slab, its flush queued for after this turn's I/O callbacks. */
   private slab(): OutputSlab {
-    const s = this.stream
+    const s = this.wire
     if (s === null || s.destroyed) throw new NotConnectedError(this.addr)
     const out = (this.out ??= new OutputSlab((chunk) => this.send(chunk), OUT_CHUNK))
     if (!this.flushQueued) {
@@ -307,21 +352,18 @@ export class Connection {
 
   /** The slab's sink: one socket write (a socket copies the bytes out: the slab is reused). */
   private send(chunk: Buffer): void {
-    const s = this.stream
+    const s = this.wire
     if (s === null || s.destroyed) return
     const out = this.out
-    const ok = s instanceof Socket && out !== null ? s.write(chunk, () => out.written(chunk)) : s.write(chunk)
+    const ok = s.reusable && out !== null ? s.write(chunk, () => out.written(chunk)) : s.write(chunk)
     if (!ok && this.writeTimer === null && this.config.write_timeout > 0) {
-      // the socket is backed up: it must drain within write_timeout (go-nsq's write deadline)
+      // the socket is backed up: it must drain within write_timeout (go-nsq's write deadline;
+      // the wire's drain clears it)
       this.writeTimer = setTimeout(() => {
         this.closeErr ??= new TimeoutError('write', this.addr)
         s.destroy()
       }, this.config.write_timeout)
       this.writeTimer.unref()
-      s.once('drain', () => {
-        if (this.writeTimer) clearTimeout(this.writeTimer)
-        this.writeTimer = null
-      })
     }
   }
 
@@ -330,7 +372,7 @@ export class Connection {
    * broker has not closed its side within `graceMs`. The delegate's close() follows.
    */
   close(graceMs = 1000): void {
-    const s = this.stream
+    const s = this.wire
     if (s === null) {
       this.state = 'closed'
       return
@@ -340,12 +382,33 @@ export class Connection {
     s.end()
     const t = setTimeout(() => s.destroy(), graceMs)
     t.unref()
-    s.once('close', () => clearTimeout(t))
+    s.current.once('close', () => clearTimeout(t))
   }
 
   /** Close at once, dropping anything not yet written. */
   destroy(err?: Error): void {
     if (err) this.closeErr ??= err
-    this.stream?.destroy()
+    this.wire?.destroy()
+  }
+}
+
+/** go-nsq's TLS settings from the tls_* keys; a file that cannot be read is a ConfigError naming its key. */
+function tlsSettings(c: ClientConfig, host: string): TlsClientSettings {
+  const file = (key: 'tls_root_ca_file' | 'tls_cert' | 'tls_key'): Buffer | undefined => {
+    const path = c[key]
+    if (path === '') return undefined
+    try {
+      return readFileSync(path)
+    } catch (err) {
+      throw new ConfigError(key, `${key}: cannot read ${path}: ${(err as Error).message}`)
+    }
+  }
+  return {
+    host,
+    ca: file('tls_root_ca_file'),
+    cert: file('tls_cert'),
+    key: file('tls_key'),
+    verify: !c.tls_insecure_skip_verify,
+    minVersion: c.tls_min_version === '' ? undefined : secureVersion(c.tls_min_version),
   }
 }

@@ -26,9 +26,10 @@
  *   net.ResolveTCPAddr, which needs the port too; use port 0 for "any").
  * - tls_config (a Go *tls.Config) is not an option; the TLS file options stand in for it.
  *   tls_min_version '' means the default (TLS 1.0 once TLS is configured).
- * - tls_v1, the tls_* settings, snappy and deflate take go-nsq's names and types here, but until
- *   TLS and compression land, unsupportedOption names any of them set to other than its default
- *   (the tools refuse it as misuse, Consumer and Connection refuse it before dialling).
+ * - tls_v1 and the tls_* settings are go-nsq's. go-nsq keeps a tls_* setting without tls_v1 and
+ *   never uses it (plain text, a certificate silently ignored); here that is refused, and so is
+ *   tls_cert without tls_key or the other way round. go-nsq caps TLS at 1.2; this does not.
+ * - snappy and deflate both set is refused (nsqd would answer E_IDENTIFY_FAILED).
  */
 import {hostname} from 'node:os'
 import {formatDuration} from '../util/duration.js'
@@ -43,7 +44,6 @@ export {ConfigError}
 
 const SEC = 1000
 const MIN = 60 * SEC
-const NO_TLS = 'TLS is not supported by nsqkit yet'
 const HOSTNAME = hostname()
 
 const CLIENT_OPTION_SPECS = {
@@ -68,12 +68,12 @@ const CLIENT_OPTION_SPECS = {
   user_agent: option.string({default: USER_AGENT, description: 'user_agent sent in IDENTIFY'}),
   heartbeat_interval: option.duration({default: 30 * SEC, min: SEC, max: 5 * MIN, disable: true, description: 'heartbeat interval asked of nsqd; -1ms disables heartbeats (nsqd then refuses SUB)'}),
   sample_rate: option.int({default: 0, min: 0, max: 99, description: 'percentage of messages to receive; 0 = all'}),
-  tls_v1: option.bool({default: false, unsupported: NO_TLS, description: 'negotiate TLS'}),
-  tls_root_ca_file: option.string({default: '', unsupported: NO_TLS, description: 'CA file to verify nsqd with'}),
-  tls_insecure_skip_verify: option.bool({default: false, unsupported: NO_TLS, description: "do not verify nsqd's certificate"}),
-  tls_cert: option.string({default: '', unsupported: NO_TLS, description: 'client certificate file'}),
-  tls_key: option.string({default: '', unsupported: NO_TLS, description: 'client key file'}),
-  tls_min_version: option.enum<string>({default: '', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, unsupported: NO_TLS, description: "oldest TLS version; '' = TLS 1.0 once TLS is configured"}),
+  tls_v1: option.bool({default: false, description: 'negotiate TLS'}),
+  tls_root_ca_file: option.string({default: '', description: 'CA file to verify nsqd with'}),
+  tls_insecure_skip_verify: option.bool({default: false, description: "do not verify nsqd's certificate"}),
+  tls_cert: option.string({default: '', description: 'client certificate file'}),
+  tls_key: option.string({default: '', description: 'client key file'}),
+  tls_min_version: option.enum<string>({default: '', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, description: "oldest TLS version; '' = TLS 1.0 once TLS is configured"}),
   deflate: option.bool({default: false, unsupported: 'deflate compression is not supported by nsqkit yet', description: 'negotiate deflate compression'}),
   // only used with deflate: checked (1-9) and otherwise harmless
   deflate_level: option.int({default: 6, min: 1, max: 9, description: 'deflate level'}),
@@ -155,17 +155,26 @@ export function applyOptFlags(base: ClientConfig, flags: readonly string[]): Cli
 }
 
 /**
- * The first option of `cfg` that asks for a feature nsqkit does not have yet (TLS, snappy,
- * deflate), with why; null when there is none. Such an option at its default (`tls_v1` false,
- * `tls_cert` '') is fine: it asks for nothing. The tls_* settings only configure TLS, so any of
- * them set is refused like `tls_v1` itself (go-nsq would keep them and use them only with
- * tls_v1; silently ignoring a certificate is worse than saying no).
+ * The first option of `cfg` that cannot work as set, with why; null when there is none: a tls_*
+ * setting without tls_v1 (go-nsq would keep it and never use it; silently ignoring a certificate
+ * is worse than saying no), tls_cert without tls_key or the other way round, snappy with deflate
+ * (nsqd refuses both), and an option the table marks unsupported.
  */
 export function unsupportedOption(cfg: ClientConfig): {key: keyof ClientConfig; reason: string} | null {
-  return CLIENT_OPTIONS.unsupported(cfg)
+  const u = CLIENT_OPTIONS.unsupported(cfg)
+  if (u !== null) return u
+  if (!cfg.tls_v1) {
+    for (const key of TLS_SETTINGS) if (cfg[key] !== CLIENT_OPTIONS.defaults[key]) return {key, reason: 'is used only with tls_v1=true (set it too, or drop this one)'}
+  }
+  if (cfg.snappy && cfg.deflate) return {key: 'snappy', reason: 'cannot be used with deflate (nsqd refuses both at once)'}
+  if ((cfg.tls_cert === '') !== (cfg.tls_key === '')) return cfg.tls_cert === '' ? {key: 'tls_key', reason: 'needs tls_cert too'} : {key: 'tls_cert', reason: 'needs tls_key too'}
+  return null
 }
 
-/** Throw a ConfigError ("tls_v1: TLS is not supported by nsqkit yet") if unsupportedOption finds one. */
+/** What configures TLS without asking for it. */
+const TLS_SETTINGS = ['tls_root_ca_file', 'tls_insecure_skip_verify', 'tls_cert', 'tls_key', 'tls_min_version'] as const
+
+/** Throw a ConfigError ("tls_cert: needs tls_key too") if unsupportedOption finds one. */
 export function assertSupported(cfg: ClientConfig): void {
   const u = unsupportedOption(cfg)
   if (u !== null) throw new ConfigError(u.key, `${u.key}: ${u.reason}`)

@@ -110,6 +110,13 @@ export class Accumulator {
     this.owned = true
   }
 
+  /** Hand out everything buffered past the cursor (zero-copy) and forget it: a stream upgrade's leftover. */
+  takeRest(): Buffer {
+    const rest = this.buf.subarray(this.off, this.end)
+    this.clear()
+    return rest
+  }
+
   /** Drop everything buffered. */
   clear(): void {
     this.buf = Buffer.alloc(0)

@@ -276,6 +276,15 @@ export class CommandDecoder {
     return this.acc.available
   }
 
+  /**
+   * The bytes read past the last whole command, taken out (a stream upgrade hands them to the
+   * new layer). Only between commands: after next() returned undefined or a command.
+   */
+  takeRest(): Buffer {
+    this.scanned = 0
+    return this.acc.takeRest()
+  }
+
   next(): ReceivedCommand | undefined {
     const acc = this.acc
     for (;;) {

@@ -77,6 +77,11 @@ export class FrameDecoder {
     return this.acc.available
   }
 
+  /** The bytes read past the last whole frame, taken out (a stream upgrade hands them to the new layer). */
+  takeRest(): Buffer {
+    return this.acc.takeRest()
+  }
+
   next(): Frame | undefined {
     const acc = this.acc
     if (acc.available < 4) return undefined

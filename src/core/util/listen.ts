@@ -24,7 +24,7 @@ export function closeServer(server: TcpServer | HttpServer): Promise<void> {
  * Stop a daemon's listener with nsqd's and nsqlookupd's line (`TCP: closing 127.0.0.1:4150`,
  * `HTTP: closing …`); resolves once it has closed.
  */
-export function closeListener(log: Logger, proto: 'TCP' | 'HTTP', server: TcpServer | HttpServer): Promise<void> {
+export function closeListener(log: Logger, proto: 'TCP' | 'HTTP' | 'HTTPS', server: TcpServer | HttpServer): Promise<void> {
   const a = server.address()
   if (a !== null && typeof a === 'object') log.info(`${proto}: closing ${formatHostPort({host: a.address, port: a.port})}`)
   return closeServer(server)

@@ -38,13 +38,19 @@ const NSQD_FLAGS: [string, string, string][] = [
   ['deflate', 'deflate', 'true'],
   ['max-deflate-level', 'max_deflate_level', '6'],
   ['snappy', 'snappy', 'true'],
+  ['https-address', 'https_address', '127.0.0.1:4152'],
+  ['tls-cert', 'tls_cert', ''],
+  ['tls-key', 'tls_key', ''],
+  ['tls-client-auth-policy', 'tls_client_auth_policy', ''],
+  ['tls-root-ca-file', 'tls_root_ca_file', ''],
+  ['tls-required', 'tls_required', 'false'],
+  ['tls-min-version', 'tls_min_version', 'tls1.0'],
 ]
 
 /** The flags nsqkit takes without acting on them, with nsqd's defaults. */
 const NSQD_COMPAT_FLAGS: [string, string | null, string][] = [
   ['config', null, ''],
   ['log-prefix', 'log_prefix', '[nsqd] '],
-  ['https-address', 'https_address', '0.0.0.0:4152'],
   ['auth-http-address', 'auth_http_addresses', ''],
   ['http-client-connect-timeout', 'http_client_connect_timeout', '2s'],
   ['http-client-request-timeout', 'http_client_request_timeout', '5s'],
@@ -58,12 +64,6 @@ const NSQD_COMPAT_FLAGS: [string, string | null, string][] = [
   ['statsd-exclude-ephemeral', 'statsd_exclude_ephemeral', 'false'],
   ['e2e-processing-latency-percentile', 'e2e_processing_latency_percentiles', ''],
   ['e2e-processing-latency-window-time', 'e2e_processing_latency_window_time', '10m0s'],
-  ['tls-cert', 'tls_cert', ''],
-  ['tls-key', 'tls_key', ''],
-  ['tls-client-auth-policy', 'tls_client_auth_policy', ''],
-  ['tls-root-ca-file', 'tls_root_ca_file', ''],
-  ['tls-required', 'tls_required', 'false'],
-  ['tls-min-version', 'tls_min_version', 'tls1.0'],
 ]
 
 test("the broker's flags: nsqd's names, config names and defaults, each declared once", () => {
@@ -101,10 +101,10 @@ test("/config's Go JSON: durations in ns, the log level as lg.LogLevel's number,
   assert.equal(BROKER_OPTIONS.json('msgTimeout', DEFAULT_BROKER_OPTIONS.msgTimeout), 60e9)
   assert.equal(BROKER_OPTIONS.json('logLevel', 'info'), 2)
   assert.equal(BROKER_OPTIONS.json('logLevel', 'fatal'), 5)
-  assert.equal(NSQD_COMPAT_OPTIONS.json('tlsMinVersion', 'tls1.0'), 0x0301)
-  assert.equal(NSQD_COMPAT_OPTIONS.json('tlsRequired', 'false'), 0)
-  assert.equal(NSQD_COMPAT_OPTIONS.json('tlsRequired', 'tcp-https'), 1)
-  assert.equal(NSQD_COMPAT_OPTIONS.json('tlsRequired', 'true'), 2)
+  assert.equal(BROKER_OPTIONS.json('tlsMinVersion', 'tls1.0'), 0x0301)
+  assert.equal(BROKER_OPTIONS.json('tlsRequired', 'false'), 0)
+  assert.equal(BROKER_OPTIONS.json('tlsRequired', 'tcp-https'), 1)
+  assert.equal(BROKER_OPTIONS.json('tlsRequired', 'true'), 2)
 })
 
 test('only the lookupd addresses and the log level are settable at run time (nsqd\'s PUT /config)', () => {

@@ -1,6 +1,7 @@
 /**
- * One client's protocol V2 session on the broker, over any Duplex (a socket, a TLS socket, or
- * `duplexPair()` in tests): the connection that carries it. It owns the bytes and the timers
+ * One client's protocol V2 session on the broker, over any Duplex (a socket, or `duplexPair()`
+ * in tests) through a Wire (transport/wire.ts), which a TLS upgrade wraps: the connection that
+ * carries it. It owns the bytes and the timers
  * (the magic, the command decoder on the way in, the output buffer on the way out, the
  * heartbeat ticker and the read deadline) and the session's SessionState (state.ts), which the
  * verbs (protocol-v2.ts) change through execCommand. To a channel it is a Subscriber; to the
@@ -16,8 +17,14 @@
  * message frame at once. While the socket is backed up (write() returned false) the client is
  * not ready for messages and its input is paused, so a peer that stops reading cannot make the
  * broker buffer without bound.
+ *
+ * Upgrades: IDENTIFY answers a Negotiation (protocol-v2.ts). The JSON leaves on the plain layer;
+ * then, with no command read meanwhile (`held`), the stream is wrapped — TLS first (its
+ * handshake awaited, 5 s), each upgrade followed by `OK` on the new layer — and the bytes the
+ * decoder already held past IDENTIFY go to the new layer. A failed upgrade is nsqd's fatal
+ * E_IDENTIFY_FAILED. No heartbeat is written while an upgrade is under way (it would come before
+ * the OK the client waits for).
  */
-import {Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
   CommandDecoder,
@@ -30,12 +37,14 @@ import {
   writeFrameHeader,
   writeMessageFrame,
 } from '../../protocol/index.js'
+import {describeTls, upgradeToTlsServer} from '../../transport/tls.js'
+import {Wire} from '../../transport/wire.js'
 import type {Timer} from '../../util/clock.js'
 import {formatDuration} from '../../util/duration.js'
 import type {Subscriber} from '../delivery/channel.js'
 import type {BrokerMessage} from '../delivery/message.js'
 import type {BrokerContext} from './context.js'
-import {execCommand, checkLine, checkSize, type SessionIO} from './protocol-v2.js'
+import {execCommand, checkLine, checkSize, isNegotiation, type Negotiation, type SessionIO} from './protocol-v2.js'
 import {ClientState, SessionState, type ClientInfo} from './state.js'
 
 const OUT_CHUNK = 64 * 1024
@@ -60,8 +69,10 @@ export class ClientSession implements Subscriber, SessionIO {
   private magic: Buffer | null = Buffer.alloc(0)
   private phase: Phase = 'magic'
   private readonly out: OutputSlab
-  private readonly reuseOut: boolean
+  private readonly wire: Wire
   private blocked = false
+  /** an upgrade is under way: no command is read until it is done */
+  private held = false
   private closed = false
   private heartbeatTimer: Timer | null = null
   /** the read deadline: 2 × heartbeat after the last bytes read (refreshed per chunk) */
@@ -74,33 +85,33 @@ export class ClientSession implements Subscriber, SessionIO {
 
   constructor(
     readonly id: number,
-    readonly stream: Duplex,
+    stream: Duplex,
     readonly ctx: BrokerContext,
     readonly info: ClientInfo,
   ) {
     const state = new SessionState(id, info, ctx)
     this.state = state
     this.out = new OutputSlab((chunk) => this.write(chunk), OUT_CHUNK)
-    // a socket has copied a chunk out once its write callback ran; an in-memory pipe keeps it
-    this.reuseOut = stream instanceof Socket
     this.decoder = new CommandDecoder({
       checkLine: (name, params) => checkLine(state, name, params),
       checkSize: (name, params, size) => checkSize(state, name, params, size),
     })
-    stream.on('data', (chunk: Buffer) => this.onData(chunk))
-    stream.on('drain', () => {
-      this.blocked = false
-      stream.resume()
-      this.state.channel?.dispatch()
-    })
-    stream.on('end', () => this.end())
-    stream.on('close', () => {
-      this.linger?.cancel()
-      this.destroy()
-    })
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // nsqd's wording for a failed read or write in its command loop
-      this.destroy(`${err.syscall === 'write' ? 'failed to send response' : 'failed to read command'} - ${err.message}`)
+    this.wire = new Wire(stream, {
+      data: (chunk) => this.onData(chunk),
+      drain: () => {
+        this.blocked = false
+        this.wire.resume()
+        this.state.channel?.dispatch()
+      },
+      end: () => this.end(),
+      close: () => {
+        this.linger?.cancel()
+        this.destroy()
+      },
+      error: (err) => {
+        // nsqd's wording for a failed read or write in its command loop
+        this.destroy(`${err.syscall === 'write' ? 'failed to send response' : 'failed to read command'} - ${err.message}`)
+      },
     })
     this.startHeartbeat()
   }
@@ -193,14 +204,16 @@ export class ClientSession implements Subscriber, SessionIO {
   /** Execute every whole command read so far. */
   private runCommands(): void {
     for (;;) {
+      if (this.held) return
       let cmd
       try {
         cmd = this.decoder.next()
         if (cmd === undefined) return
         // nsqd logs every command at debug as Go prints its [][]byte params: [SUB topic channel]
         if (this.ctx.log.level === 'debug') this.ctx.log.debug(`PROTOCOL(V2): [${this.info.remoteAddress}] [${cmd.params.join(' ')}]`)
-        const response = execCommand(this.state, cmd, this)
-        if (response !== null) this.sendResponse(response)
+        const reply = execCommand(this.state, cmd, this)
+        if (isNegotiation(reply)) this.negotiate(reply)
+        else if (reply !== null) this.sendResponse(reply)
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
           // a defect, not the client's fault: drop this client, keep serving the others
@@ -216,6 +229,70 @@ export class ClientSession implements Subscriber, SessionIO {
         this.sendFrame(FrameType.Error, err.frameText())
       }
       if (this.closed) return
+    }
+  }
+
+  // ---- upgrades ------------------------------------------------------------------------
+
+  private negotiate(n: Negotiation): void {
+    this.sendResponse(n.response)
+    if (!n.tls && !n.snappy && n.deflateLevel === 0) return
+    this.held = true
+    // the JSON leaves on the layer it was asked on
+    this.flush()
+    this.upgrade(n).then(
+      () => {
+        this.held = false
+        if (this.closed) return
+        this.runCommands()
+        if (this.dispatchWanted) {
+          this.dispatchWanted = false
+          if (!this.closed) this.state.channel?.dispatch()
+        }
+      },
+      (err: unknown) => {
+        if (this.closed) return
+        this.ctx.log.error(`[${this.info.remoteAddress}] - IDENTIFY failed ${(err as Error).message}`)
+        this.fail(new ProtocolError('E_IDENTIFY_FAILED', `IDENTIFY failed ${(err as Error).message}`))
+      },
+    )
+  }
+
+  /**
+   * The upgrades in nsqd's order, each followed by OK on its new layer. Each takes the bytes the
+   * decoder holds (read past the last step) as the first bytes of its layer. The codecs are
+   * loaded when first asked for: a start-up never pays for zlib-sync or snappy.
+   */
+  private async upgrade(n: Negotiation): Promise<void> {
+    const addr = this.info.remoteAddress
+    const log = this.ctx.log
+    const tls = this.ctx.tls
+    if (n.tls && tls !== null) {
+      log.info(`PROTOCOL(V2): [${addr}] upgrading connection to TLS`)
+      const sock = await upgradeToTlsServer(this.wire, tls, this.decoder.takeRest())
+      if (this.closed) return
+      this.state.tls = true
+      this.state.tlsInfo = describeTls(sock)
+      this.sendResponse('OK')
+      this.flush()
+    }
+    if (n.snappy) {
+      log.info(`PROTOCOL(V2): [${addr}] upgrading connection to snappy`)
+      const {snappyCodec} = await import('../../transport/snappy.js')
+      if (this.closed) return
+      this.wire.addCodec(snappyCodec(), this.decoder.takeRest())
+      this.state.snappy = true
+      this.sendResponse('OK')
+      this.flush()
+    }
+    if (n.deflateLevel > 0) {
+      log.info(`PROTOCOL(V2): [${addr}] upgrading connection to deflate (level ${n.deflateLevel})`)
+      const {deflateCodec} = await import('../../transport/deflate.js')
+      if (this.closed) return
+      this.wire.addCodec(deflateCodec(n.deflateLevel), this.decoder.takeRest())
+      this.state.deflate = true
+      this.sendResponse('OK')
+      this.flush()
     }
   }
 
@@ -258,11 +335,12 @@ export class ClientSession implements Subscriber, SessionIO {
     if (this.closed) return
     // the barrier: records put this turn are written before an OK for them can leave
     this.ctx.commit()
-    if (!(this.reuseOut ? this.stream.write(chunk, () => this.out.written(chunk)) : this.stream.write(chunk))) {
+    const wire = this.wire
+    if (!(wire.reusable ? wire.write(chunk, () => this.out.written(chunk)) : wire.write(chunk))) {
       // the peer is not reading: no more messages, and (as nsqd, blocked on its write) no more
       // commands read from it until the socket drains, so its output cannot grow without bound
       this.blocked = true
-      this.stream.pause()
+      wire.pause()
     }
   }
 
@@ -290,7 +368,7 @@ export class ClientSession implements Subscriber, SessionIO {
   }
 
   private heartbeat(): void {
-    if (this.closed) return
+    if (this.closed || this.held) return
     this.out.append(HEARTBEAT_FRAME)
     this.flush()
   }
@@ -309,13 +387,13 @@ export class ClientSession implements Subscriber, SessionIO {
     if (this.closed) return
     this.flush()
     this.cleanup(reason)
-    this.stream.end()
-    this.linger = this.ctx.clock.setTimeout(() => this.stream.destroy(), LINGER_MS)
+    this.wire.end()
+    this.linger = this.ctx.clock.setTimeout(() => this.wire.destroy(), LINGER_MS)
   }
 
   destroy(reason: string | null = null): void {
     if (!this.closed) this.cleanup(reason)
-    this.stream.destroy()
+    this.wire.destroy()
   }
 
   /** nsqd's lines when a connection ends: `exiting ioloop`, then the error that ended it, if any. */

@@ -4,6 +4,7 @@ import type {Logger} from '../../util/logger.js'
 import type {BrokerOptions} from '../options.js'
 import type {Topic} from '../delivery/topic.js'
 import type {GuidFactory} from '../delivery/guid.js'
+import type {TlsServer} from '../../transport/tls.js'
 
 export interface BrokerContext {
   readonly opts: BrokerOptions
@@ -12,6 +13,10 @@ export interface BrokerContext {
   readonly version: string
   /** ms time and the timers behind heartbeats and read deadlines */
   readonly clock: Clock
+  /** what TLS upgrades use; null without --tls-cert/--tls-key */
+  readonly tls: TlsServer | null
+  /** TCP clients must upgrade to TLS before any command but IDENTIFY (--tls-required true or tcp-https, or a client auth policy) */
+  readonly tlsRequired: boolean
   /** the wall clock in ns (message timestamps) */
   nowNs(): bigint
   /** get or create */

@@ -10,8 +10,9 @@
  *
  * A verb never touches bytes or timers: what it needs of the connection is the narrow
  * SessionIO below (the session as a channel's subscriber; "the heartbeat interval changed").
- * The TLS/snappy/deflate upgrade after IDENTIFY (issue 10) slots in there: nsqd answers
- * IDENTIFY in plain, then wraps the stream and says OK on the new layer.
+ * IDENTIFY's upgrades are asked for, not done, here: it answers a Negotiation, and the
+ * connection sends the JSON on the plain layer, wraps the stream (TLS, then snappy or deflate)
+ * and says OK on each new layer, as nsqd does.
  */
 import {
   ProtocolError,
@@ -41,9 +42,32 @@ export interface SessionIO {
   dispatchSoon(): void
 }
 
-type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => string | Buffer | null
+/**
+ * IDENTIFY's answer when features were negotiated: the JSON response goes out on the current
+ * layer, then each upgrade in nsqd's order (TLS, snappy, deflate), each followed by `OK` on the
+ * new layer. The connection does the upgrades (they wait for the peer) and reads no command
+ * until they are done.
+ */
+export interface Negotiation {
+  readonly response: string
+  readonly tls: boolean
+  readonly snappy: boolean
+  /** 0 = no deflate */
+  readonly deflateLevel: number
+}
+
+/** What a verb answers: response data, nothing (null), or IDENTIFY's negotiation. */
+export type Reply = string | Buffer | null | Negotiation
+
+export function isNegotiation(r: Reply): r is Negotiation {
+  return r !== null && typeof r === 'object' && !Buffer.isBuffer(r)
+}
+
+type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => Reply
 
 const OK = 'OK'
+/** snappy and deflate are built (transport/) but not offered until their interop tests land */
+const COMPRESSION = false
 const invalid = (text: string): ProtocolError => new ProtocolError('E_INVALID', text)
 
 /** Go's protocol.ByteToBase10: digits only ('' is 0); anything else fails. */
@@ -102,7 +126,13 @@ function dpubDelay(c: SessionState, params: string[]): number {
 
 // ---- body verbs: line and size checks, before the body is read ------------------------------
 
+/** nsqd's enforceTLSPolicy: with TLS required, a plain connection may only IDENTIFY (and upgrade). */
+function enforceTls(c: SessionState, name: string): void {
+  if (c.ctx.tlsRequired && !c.tls && name !== 'IDENTIFY') throw invalid(`cannot ${name} in current state (TLS required)`)
+}
+
 export function checkLine(c: SessionState, name: string, params: string[]): void {
+  enforceTls(c, name)
   switch (name) {
     case 'IDENTIFY':
       if (c.state !== ClientState.Init) throw invalid('cannot IDENTIFY in current state')
@@ -249,24 +279,30 @@ const VERBS: Record<string, Handler> = {
     io.heartbeatChanged()
 
     if (data.feature_negotiation !== true) return OK
-    // deflate is not negotiated yet, so the level is nsqd's default (capped), whatever was asked
-    const deflateLevel = Math.min(6, o.maxDeflateLevel)
+    const tls = c.ctx.tls !== null && data.tls_v1 === true
+    const deflate = COMPRESSION && o.deflate && data.deflate === true
+    // nsqd: 6, or what was asked when deflate is on, capped at --max-deflate-level (reported either way)
+    let deflateLevel = 6
+    if (deflate && (data.deflate_level ?? 0) > 0) deflateLevel = data.deflate_level as number
+    if (o.maxDeflateLevel < deflateLevel) deflateLevel = o.maxDeflateLevel
+    const snappy = COMPRESSION && o.snappy && data.snappy === true
+    if (deflate && snappy) throw new ProtocolError('E_IDENTIFY_FAILED', 'cannot enable both deflate and snappy compression')
     const res: IdentifyResponse = {
       max_rdy_count: o.maxRdyCount,
       version: c.ctx.version,
       max_msg_timeout: Math.floor(o.maxMsgTimeout),
       msg_timeout: Math.floor(msgTimeout),
-      tls_v1: false,
-      deflate: false,
+      tls_v1: tls,
+      deflate,
       deflate_level: deflateLevel,
       max_deflate_level: o.maxDeflateLevel,
-      snappy: false,
+      snappy,
       sample_rate: sr,
       auth_required: false,
       output_buffer_size: bufSize,
       output_buffer_timeout: Math.floor(bufTimeout),
     }
-    return JSON.stringify(res)
+    return {response: JSON.stringify(res), tls, snappy, deflateLevel: deflate ? deflateLevel : 0}
   },
 
   AUTH() {
@@ -381,7 +417,8 @@ const VERBS: Record<string, Handler> = {
 }
 
 /** Run one command; returns the response data, or null when the verb answers nothing. */
-export function execCommand(c: SessionState, cmd: ReceivedCommand, io: SessionIO): string | Buffer | null {
+export function execCommand(c: SessionState, cmd: ReceivedCommand, io: SessionIO): Reply {
+  enforceTls(c, cmd.name)
   const h = VERBS[cmd.name]
   if (h === undefined || !Object.hasOwn(VERBS, cmd.name)) throw invalid(`invalid command ${cmd.name}`)
   return h(c, cmd, io)

@@ -6,6 +6,7 @@
  * the connection that carries the session (client-session.ts) reads it, stats.ts reports it.
  * No bytes, no timers.
  */
+import type {TlsDescription} from '../../transport/tls.js'
 import {splitHostPort} from '../../util/hostport.js'
 import type {Channel} from '../delivery/channel.js'
 import type {BrokerContext} from './context.js'
@@ -39,6 +40,8 @@ export class SessionState {
   deflate = false
   snappy = false
   tls = false
+  /** how TLS was negotiated (for /stats), once it was */
+  tlsInfo: TlsDescription | null = null
   readyCount = 0
   inFlightCount = 0
   messageCount = 0
