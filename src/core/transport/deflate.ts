@@ -11,7 +11,7 @@
  */
 import {constants, createDeflateRaw, type DeflateRaw} from 'node:zlib'
 import ZlibSync from 'zlib-sync'
-import type {Codec, CodecFactory} from './wire.js'
+import {joined, type Codec, type CodecFactory} from './wire.js'
 
 const INFLATE_CHUNK = 64 * 1024
 
@@ -50,8 +50,7 @@ export function deflateCodec(level: number): CodecFactory {
     return {
       name: 'deflate',
       decode(chunk) {
-        const out = inflater.push(chunk)
-        return out.length === 0 ? null : out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)
+        return joined(inflater.push(chunk))
       },
       encode(chunk, consumed) {
         deflater.write(chunk, () => consumed())

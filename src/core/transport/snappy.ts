@@ -18,7 +18,7 @@
  */
 import {crc32c} from '@node-rs/crc32'
 import {compressSync, uncompressSync} from 'snappy'
-import type {Codec, CodecFactory} from './wire.js'
+import {joined, type Codec, type CodecFactory} from './wire.js'
 
 /** The block format: snappy's own, or a stand-in in tests. */
 export interface SnappyBlocks {
@@ -131,8 +131,7 @@ export function snappyCodec(blocks: SnappyBlocks = SNAPPY_BLOCKS): CodecFactory 
     return {
       name: 'snappy',
       decode(chunk) {
-        const out = dec.push(chunk)
-        return out.length === 0 ? null : out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)
+        return joined(dec.push(chunk))
       },
       encode(chunk, consumed) {
         const framed = enc.encode(chunk)

@@ -55,6 +55,11 @@ export interface Codec {
 
 export type CodecFactory = (emit: (encoded: Buffer) => void) => Codec
 
+/** A codec's decoded pieces as one `decode` answer: null for none. */
+export function joined(pieces: Buffer[]): Buffer | null {
+  return pieces.length === 0 ? null : pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)
+}
+
 export class Wire {
   private stream: Duplex
   private codec: Codec | null = null
