@@ -143,8 +143,8 @@ export class Connection {
   async connect(): Promise<void> {
     if (this.state !== 'init') throw new NotConnectedError(this.addr, `connection is ${this.state}`)
     const c = this.config
-    // snappy and deflate: refused before dialling (a ConfigError naming the option); so is a
-    // TLS file that cannot be read
+    // snappy with deflate, a tls_* setting without tls_v1: refused before dialling (a ConfigError
+    // naming the option); so is a TLS file that cannot be read
     assertSupported(c)
     const tls = c.tls_v1 ? tlsSettings(c, this.host) : null
     this.state = 'connecting'

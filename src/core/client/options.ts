@@ -74,10 +74,10 @@ const CLIENT_OPTION_SPECS = {
   tls_cert: option.string({default: '', description: 'client certificate file'}),
   tls_key: option.string({default: '', description: 'client key file'}),
   tls_min_version: option.enum<string>({default: '', values: ['ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2'], allowEmpty: true, description: "oldest TLS version; '' = TLS 1.0 once TLS is configured"}),
-  deflate: option.bool({default: false, unsupported: 'deflate compression is not supported by nsqkit yet', description: 'negotiate deflate compression'}),
+  deflate: option.bool({default: false, description: 'negotiate deflate compression'}),
   // only used with deflate: checked (1-9) and otherwise harmless
   deflate_level: option.int({default: 6, min: 1, max: 9, description: 'deflate level'}),
-  snappy: option.bool({default: false, unsupported: 'snappy compression is not supported by nsqkit yet', description: 'negotiate snappy compression'}),
+  snappy: option.bool({default: false, description: 'negotiate snappy compression'}),
   output_buffer_size: option.int({default: 16384, min: 0, disable: true, description: 'output buffer size asked of nsqd, bytes; -1 disables buffering, 0 = the server default'}),
   output_buffer_timeout: option.duration({default: 250, min: 0, disable: true, description: 'output buffer flush timeout asked of nsqd; -1ms disables it, 0 = the server default'}),
   max_in_flight: option.int({default: 1, min: 0, description: 'messages in flight at once, over all connections'}),

@@ -66,8 +66,6 @@ export function isNegotiation(r: Reply): r is Negotiation {
 type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => Reply
 
 const OK = 'OK'
-/** snappy and deflate are built (transport/) but not offered until their interop tests land */
-const COMPRESSION = false
 const invalid = (text: string): ProtocolError => new ProtocolError('E_INVALID', text)
 
 /** Go's protocol.ByteToBase10: digits only ('' is 0); anything else fails. */
@@ -280,12 +278,12 @@ const VERBS: Record<string, Handler> = {
 
     if (data.feature_negotiation !== true) return OK
     const tls = c.ctx.tls !== null && data.tls_v1 === true
-    const deflate = COMPRESSION && o.deflate && data.deflate === true
+    const deflate = o.deflate && data.deflate === true
     // nsqd: 6, or what was asked when deflate is on, capped at --max-deflate-level (reported either way)
     let deflateLevel = 6
     if (deflate && (data.deflate_level ?? 0) > 0) deflateLevel = data.deflate_level as number
     if (o.maxDeflateLevel < deflateLevel) deflateLevel = o.maxDeflateLevel
-    const snappy = COMPRESSION && o.snappy && data.snappy === true
+    const snappy = o.snappy && data.snappy === true
     if (deflate && snappy) throw new ProtocolError('E_IDENTIFY_FAILED', 'cannot enable both deflate and snappy compression')
     const res: IdentifyResponse = {
       max_rdy_count: o.maxRdyCount,
