@@ -3,7 +3,7 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {duration} from '../cli/flags.js'
 import {startStatusLine} from '../cli/status-line.js'
 import {clientConfig, consumerOpt, lookupdHttpAddress, nsqdTcpAddress, requireOneSource, stderrLogger, toolLogLevel, userAgent, version, versionLine} from '../cli/tool-flags.js'
-import {goRegexp} from '../core/tools/to-file/topic-filter.js'
+import {goRegexp} from '../core/util/go-regexp.js'
 import {MISSING_REV, revRequired} from '../core/tools/to-file/naming.js'
 import type {RecordFormat} from '../core/tools/record-format.js'
 

@@ -65,6 +65,10 @@ const GIVEN: [string, string, string][] = [
   [`-tls-root-ca-file=${certs.caCert}`, 'tls_root_ca_file', certs.caCert],
   // a client auth policy makes TLS required unless it is tcp-https, which keeps plain HTTP (/config)
   ['-tls-required=tcp-https', 'tls_required', '1'],
+  ['-auth-http-address=127.0.0.1:4181', 'auth_http_addresses', '["127.0.0.1:4181","http://auth.example/a"]'],
+  ['-auth-http-address=http://auth.example/a', 'auth_http_addresses', '["127.0.0.1:4181","http://auth.example/a"]'],
+  ['-http-client-connect-timeout=3s', 'http_client_connect_timeout', '3000000000'],
+  ['-http-client-request-timeout=7s', 'http_client_request_timeout', '7000000000'],
   ['-tls-min-version=tls1.2', 'tls_min_version', '771'],
 ]
 
@@ -87,9 +91,9 @@ describe('every table flag reaches the broker', () => {
   })
 
   test('a flag accepted for compatibility warns once; the bools among them take --no-', async () => {
-    const s = await startServe(['-statsd-address=127.0.0.1:8125', '-statsd-prefix=x.%s', '--no-statsd-mem-stats', '-auth-http-address=a:1', '-auth-http-address=b:2'], {shim: NSQD})
+    const s = await startServe(['-statsd-address=127.0.0.1:8125', '-statsd-prefix=x.%s', '--no-statsd-mem-stats', '-e2e-processing-latency-percentile=0.99', '-e2e-processing-latency-percentile=0.5'], {shim: NSQD})
     serves.push(s)
-    for (const f of ['statsd-address', 'statsd-prefix', 'statsd-mem-stats', 'auth-http-address']) {
+    for (const f of ['statsd-address', 'statsd-prefix', 'statsd-mem-stats', 'e2e-processing-latency-percentile']) {
       const n = s.stderr().split('\n').filter((l) => l.includes(`WARNING: --${f} is not supported by nsqkit serve yet; ignored`)).length
       assert.equal(n, 1, `${f}:\n${s.stderr()}`)
     }

@@ -51,7 +51,10 @@ describe('GET /config/:opt', () => {
       const want = key === 'broadcastTcpPort' ? b.tcpPort : key === 'broadcastHttpPort' ? b.httpPort : BROKER_OPTIONS.json(key, o[key])
       assert.deepEqual(await get(cfg), {status: 200, text: wire(want)}, cfg)
     }
-    assert.equal(n, 35)
+    assert.equal(n, 38)
+    assert.equal((await get('auth_http_addresses')).text, '[]')
+    assert.equal((await get('http_client_connect_timeout')).text, '2000000000')
+    assert.equal((await get('http_client_request_timeout')).text, '5000000000')
     assert.equal((await get('tls_min_version')).text, '769')
     assert.equal((await get('tls_required')).text, '0')
     assert.equal((await get('https_address')).text, '127.0.0.1:4152')

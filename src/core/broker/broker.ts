@@ -41,6 +41,7 @@ import {createLogger, withLevel, type AdjustableLogger, type Logger, type LogLev
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {ClientSession} from './session/client-session.js'
 import type {BrokerContext} from './session/context.js'
+import {AuthServers, type AuthQuery} from './auth/authd.js'
 import type {ClientInfo, SessionState} from './session/state.js'
 import {GuidFactory} from './delivery/guid.js'
 import {createHttpHandler, type HttpBroker} from './http.js'
@@ -117,6 +118,8 @@ export class Broker implements BrokerContext, HttpBroker {
   readonly tlsRequired: boolean
   /** plain HTTP is refused (--tls-required true, or a client auth policy) */
   private readonly httpsRequired: boolean
+  /** the auth servers (--auth-http-address); null when auth is off */
+  readonly auth: AuthQuery | null
   private closed = false
   /** the lookupds this broker registers with (--lookupd-tcp-address), connected once listening */
   readonly lookupd: LookupdPeers
@@ -143,6 +146,8 @@ export class Broker implements BrokerContext, HttpBroker {
     this.levelled = withLevel(sink, this.opts.logLevel)
     this.log = this.levelled
     this.guid = new GuidFactory(this.opts.nodeId, this.now)
+    const timeouts = {connectTimeoutMs: this.opts.httpClientConnectTimeout, requestTimeoutMs: this.opts.httpClientRequestTimeout}
+    this.auth = this.opts.authHttpAddresses.length === 0 ? null : new AuthServers(this.opts.authHttpAddresses, timeouts, this.log, this.now, this.opts.tlsRootCaFile)
     this.storage = new Storage({...this.opts, dataPath: this.opts.dataPath || (deps.defaultDataPath ?? '')}, this.log, this.now, () => this.armFlush(), deps.diskIO)
     this.startTime = this.now()
     this.scanTimer = clock.setInterval(() => this.scan(), this.opts.queueScanInterval)
@@ -480,6 +485,7 @@ export class Broker implements BrokerContext, HttpBroker {
     this.scanTimer.cancel()
     this.lookupd.close()
     const waits: Promise<void>[] = []
+    if (this.auth) waits.push(this.auth.close())
     if (this.tcpServer) waits.push(closeListener(this.log, 'TCP', this.tcpServer))
     for (const c of [...this.clientMap.values()]) c.destroy()
     if (this.httpServer) {

@@ -55,9 +55,9 @@ const BROKER_OPTION_SPECS = {
   queueScanInterval: option.duration({default: 100, min: 1, description: 'how often in-flight and deferred deadlines are scanned'}),
   /** nsqd's ClientTimeout: the default heartbeat is half of it (no flag) */
   clientTimeout: option.duration({default: 60 * SEC, min: 2, description: 'client timeout; the default heartbeat interval is half of it'}),
-  deflate: option.bool({flag: 'deflate', default: true, description: 'allow deflate negotiation (not available yet: reported as false)'}),
+  deflate: option.bool({flag: 'deflate', default: true, description: 'enable deflate feature negotiation (client compression)'}),
   maxDeflateLevel: option.int({flag: 'max-deflate-level', default: 6, min: 1, max: 9, description: 'largest deflate level a client may ask for, 1-9'}),
-  snappy: option.bool({flag: 'snappy', default: true, description: 'allow snappy negotiation (not available yet: reported as false)'}),
+  snappy: option.bool({flag: 'snappy', default: true, description: 'enable snappy feature negotiation (client compression)'}),
   httpsAddress: option.address({flag: 'https-address', default: '127.0.0.1:4152', description: '<addr>:<port> to listen on for HTTPS clients (only with --tls-cert and --tls-key)'}),
   tlsCert: option.string({flag: 'tls-cert', default: '', description: 'path to the certificate file (with --tls-key: TLS is offered)'}),
   tlsKey: option.string({flag: 'tls-key', default: '', description: 'path to the key file'}),
@@ -65,6 +65,9 @@ const BROKER_OPTION_SPECS = {
   tlsRootCaFile: option.string({flag: 'tls-root-ca-file', default: '', description: 'path to a certificate authority file'}),
   /** nsqd's TLSRequired: 0 not required, 1 for TCP but not HTTP, 2 required */
   tlsRequired: option.enum({flag: 'tls-required', default: 'false', values: ['false', 'tcp-https', 'true'], json: (v) => ({false: 0, 'tcp-https': 1, true: 2})[v], description: 'require TLS for client connections (true, false, tcp-https)'}),
+  authHttpAddresses: option.strings({flag: 'auth-http-address', cfg: 'auth_http_addresses', default: [], description: '<addr>:<port> or a URL of an auth server to query (repeatable); clients must then AUTH'}),
+  httpClientConnectTimeout: option.duration({flag: 'http-client-connect-timeout', default: 2 * SEC, min: 0, description: 'timeout for HTTP connect (auth servers)'}),
+  httpClientRequestTimeout: option.duration({flag: 'http-client-request-timeout', default: 5 * SEC, min: 0, description: 'timeout for HTTP request (auth servers)'}),
   /** Go's tls.VersionTLS1x numbers */
   tlsMinVersion: option.enum({
     flag: 'tls-min-version',
@@ -93,7 +96,7 @@ export const BROKER_OPTIONS = new OptionTable(BROKER_OPTION_SPECS, {
 export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = BROKER_OPTIONS.defaults
 
 /**
- * nsqd's options that `serve` accepts but does not act on yet (auth, statsd, e2e latency,
+ * nsqd's options that `serve` accepts but does not act on yet (statsd, e2e latency,
  * the queue-scan workers, the log prefix, the config file): their flags are taken and warned
  * about, and `/config` shows nsqd's defaults for them. Only their names, defaults and Go JSON
  * matter here; their values are never parsed.
@@ -101,9 +104,6 @@ export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = BROKER_OPTIONS.de
 const NSQD_COMPAT_SPECS = {
   config: option.string({flag: 'config', cfg: null, default: '', description: 'path to a TOML config file'}),
   logPrefix: option.string({flag: 'log-prefix', default: '[nsqd] ', description: 'log message prefix'}),
-  authHttpAddresses: option.strings({flag: 'auth-http-address', cfg: 'auth_http_addresses', default: [], description: '<addr>:<port> to query auth server (repeatable)'}),
-  httpClientConnectTimeout: option.duration({flag: 'http-client-connect-timeout', default: 2 * SEC, description: 'timeout for HTTP connect'}),
-  httpClientRequestTimeout: option.duration({flag: 'http-client-request-timeout', default: 5 * SEC, description: 'timeout for HTTP request'}),
   queueScanSelectionCount: option.int({flag: 'queue-scan-selection-count', default: 20, description: 'channels sampled per queue scan'}),
   queueScanWorkerPoolMax: option.int({flag: 'queue-scan-worker-pool-max', default: 4, description: 'most queue scan workers'}),
   statsdAddress: option.string({flag: 'statsd-address', default: '', description: 'UDP <addr>:<port> of a statsd daemon for pushing stats'}),

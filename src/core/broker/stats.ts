@@ -34,6 +34,7 @@ export interface StatsSource {
 const noLatency = (): E2eLatency => ({count: 0, percentiles: null})
 
 export function clientStats(c: SessionState, topicFilter = ''): ClientStats {
+  // nsqd's ClientStats field order; authed, auth_identity(_url) and pub_counts are omitempty
   const s: ClientStats = {
     client_id: c.clientId,
     hostname: c.hostname,
@@ -50,24 +51,24 @@ export function clientStats(c: SessionState, topicFilter = ''): ClientStats {
     deflate: c.deflate,
     snappy: c.snappy,
     user_agent: c.userAgent,
-    tls: c.tls,
-    tls_cipher_suite: c.tlsInfo?.cipherSuite ?? '',
-    tls_version: c.tlsInfo?.version ?? '',
-    tls_negotiated_protocol: c.tlsInfo?.negotiatedProtocol ?? '',
-    tls_negotiated_protocol_is_mutual: c.tlsInfo?.negotiatedProtocolIsMutual ?? false,
+  } as ClientStats
+  const grant = c.auth
+  if (grant !== null) {
+    if (grant.hasAuthorizations) s.authed = true
+    if (grant.identity !== '') s.auth_identity = grant.identity
+    if (grant.identityUrl !== '') s.auth_identity_url = grant.identityUrl
   }
-  if (c.pubCounts.size > 0) {
-    for (const [topic, count] of c.pubCounts) {
-      if (topicFilter !== '' && topic !== topicFilter) continue
-      // nsqd's loop breaks after the first entry
-      const withPub: ClientStats = {} as ClientStats
-      for (const [k, v] of Object.entries(s)) {
-        if (k === 'tls') (withPub as unknown as Record<string, unknown>).pub_counts = [{topic, count}]
-        ;(withPub as unknown as Record<string, unknown>)[k] = v
-      }
-      return withPub
-    }
+  for (const [topic, count] of c.pubCounts) {
+    if (topicFilter !== '' && topic !== topicFilter) continue
+    // nsqd's loop breaks after the first entry
+    s.pub_counts = [{topic, count}]
+    break
   }
+  s.tls = c.tls
+  s.tls_cipher_suite = c.tlsInfo?.cipherSuite ?? ''
+  s.tls_version = c.tlsInfo?.version ?? ''
+  s.tls_negotiated_protocol = c.tlsInfo?.negotiatedProtocol ?? ''
+  s.tls_negotiated_protocol_is_mutual = c.tlsInfo?.negotiatedProtocolIsMutual ?? false
   return s
 }
 

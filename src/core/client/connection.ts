@@ -231,7 +231,15 @@ export class Connection {
       if (this.identity?.auth_required) {
         if (!c.auth_secret) throw new ProtocolResponseError('E_AUTH_REQUIRED', 'Auth Required', this.addr)
         wire.write(authCmd(c.auth_secret).encode())
-        await this.nextHandshakeFrame()
+        const auth = await this.nextHandshakeFrame()
+        // go-nsq: {"identity", "identity_url", "permission_count"}, logged (at debug, as the connect line)
+        let granted: {identity?: unknown; identity_url?: unknown; permission_count?: unknown}
+        try {
+          granted = JSON.parse(auth.data.toString('utf8')) as typeof granted
+        } catch {
+          throw new BadResponseError(this.addr, 'AUTH answer is not JSON')
+        }
+        this.log.debug(`(${this.addr}) Auth accepted. Identity: ${JSON.stringify(String(granted.identity ?? ''))} ${String(granted.identity_url ?? '')} Permissions: ${String(granted.permission_count ?? 0)}`)
       }
       this.state = 'connected'
       // frames that came in the same read as the IDENTIFY answer wait for the owner to be ready

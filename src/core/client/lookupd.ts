@@ -1,6 +1,6 @@
 /**
  * nsqlookupd HTTP queries (NSQ-SPEC §3.3, §4.3 "Discovery", §1.2 "Topic selection"), through
- * one undici Agent with keep-alive (the JSON GET of http-json.ts, shared with nsqd-http.ts). Its timeouts are one number (go-nsq's lookupd_poll_timeout,
+ * one undici Agent with keep-alive (the JSON GET of transport/http-json.ts, shared with nsqd-http.ts). Its timeouts are one number (go-nsq's lookupd_poll_timeout,
  * for connect, headers and body alike) or nsq_to_file's pair: a connect timeout and a request
  * timeout for the headers and the body (undici's headersTimeout and bodyTimeout: the body's is
  * the longest wait between two chunks, not a deadline for the whole body as Go's
@@ -20,7 +20,7 @@
  */
 import {formatHostPort} from '../util/hostport.js'
 import {LookupdError} from './errors.js'
-import {JsonGetter, baseUrl, type HttpTimeouts} from './http-json.js'
+import {JsonGetter, baseUrl, type HttpTimeouts} from '../transport/http-json.js'
 import {JsonShapeError} from '../protocol/json-shape.js'
 import {decodeLookup, decodeTopics, type LookupdProducer, type LookupResult} from '../protocol/lookupd-json.js'
 

@@ -1,6 +1,6 @@
 /**
  * nsqd HTTP queries (NSQ-SPEC §2.4), for the tools that read a cluster (nsq_stat), through the
- * JSON GET of http-json.ts (one undici Agent, loaded at the first query):
+ * JSON GET of transport/http-json.ts (one undici Agent, loaded at the first query):
  *
  *   GET /stats?format=json&topic=T&channel=C&include_clients=false
  *
@@ -10,7 +10,7 @@
  * the nsqd.
  */
 import {NsqdHttpError} from './errors.js'
-import {JsonGetter, baseUrl, type HttpTimeouts} from './http-json.js'
+import {JsonGetter, baseUrl, type HttpTimeouts} from '../transport/http-json.js'
 import {JsonShapeError} from '../protocol/json-shape.js'
 import {decodeStats, type StatsDoc} from '../protocol/stats-json.js'
 

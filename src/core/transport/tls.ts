@@ -82,6 +82,8 @@ export interface TlsDescription {
   negotiatedProtocol: string
   /** Go: "always true" since 1.16 */
   negotiatedProtocolIsMutual: boolean
+  /** the peer certificate's subject CN ('' without one): what nsqd tells its auth server */
+  commonName: string
 }
 
 export function describeTls(s: TLSSocket): TlsDescription {
@@ -93,7 +95,13 @@ export function describeTls(s: TLSSocket): TlsDescription {
     cipherSuite: cipher?.standardName ?? cipher?.name ?? '',
     negotiatedProtocol: typeof alpn === 'string' ? alpn : '',
     negotiatedProtocolIsMutual: true,
+    commonName: peerCommonName(s),
   }
+}
+
+function peerCommonName(s: TLSSocket): string {
+  const cn = (s.getPeerCertificate() as {subject?: {CN?: string | string[]}} | null)?.subject?.CN
+  return Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? '')
 }
 
 const HANDSHAKE_MS = 5000

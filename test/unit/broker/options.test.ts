@@ -44,6 +44,9 @@ const NSQD_FLAGS: [string, string, string][] = [
   ['tls-client-auth-policy', 'tls_client_auth_policy', ''],
   ['tls-root-ca-file', 'tls_root_ca_file', ''],
   ['tls-required', 'tls_required', 'false'],
+  ['auth-http-address', 'auth_http_addresses', ''],
+  ['http-client-connect-timeout', 'http_client_connect_timeout', '2s'],
+  ['http-client-request-timeout', 'http_client_request_timeout', '5s'],
   ['tls-min-version', 'tls_min_version', 'tls1.0'],
 ]
 
@@ -51,9 +54,6 @@ const NSQD_FLAGS: [string, string, string][] = [
 const NSQD_COMPAT_FLAGS: [string, string | null, string][] = [
   ['config', null, ''],
   ['log-prefix', 'log_prefix', '[nsqd] '],
-  ['auth-http-address', 'auth_http_addresses', ''],
-  ['http-client-connect-timeout', 'http_client_connect_timeout', '2s'],
-  ['http-client-request-timeout', 'http_client_request_timeout', '5s'],
   ['queue-scan-selection-count', 'queue_scan_selection_count', '20'],
   ['queue-scan-worker-pool-max', 'queue_scan_worker_pool_max', '4'],
   ['statsd-address', 'statsd_address', ''],

@@ -24,6 +24,11 @@
  * decoder already held past IDENTIFY go to the new layer. A failed upgrade is nsqd's fatal
  * E_IDENTIFY_FAILED. No heartbeat is written while an upgrade is under way (it would come before
  * the OK the client waits for).
+ *
+ * Answers later: a verb may answer with a promise (AUTH asks the auth server; so does a command
+ * whose grant expired). Until it settles no further command runs and the input is paused (what
+ * was read stays in the decoder, in order); then its answer or error is sent and the commands
+ * read meanwhile run. Heartbeats go on meanwhile, as nsqd's do.
  */
 import type {Duplex} from 'node:stream'
 import {
@@ -44,7 +49,7 @@ import {formatDuration} from '../../util/duration.js'
 import type {Subscriber} from '../delivery/channel.js'
 import type {BrokerMessage} from '../delivery/message.js'
 import type {BrokerContext} from './context.js'
-import {execCommand, checkLine, checkSize, isNegotiation, type Negotiation, type SessionIO} from './protocol-v2.js'
+import {execCommand, checkLine, checkSize, isNegotiation, type Answer, type Negotiation, type SessionIO} from './protocol-v2.js'
 import {ClientState, SessionState, type ClientInfo} from './state.js'
 
 const OUT_CHUNK = 64 * 1024
@@ -71,8 +76,12 @@ export class ClientSession implements Subscriber, SessionIO {
   private readonly out: OutputSlab
   private readonly wire: Wire
   private blocked = false
-  /** an upgrade is under way: no command is read until it is done */
+  /** a verb is answering later, or an upgrade is under way: no command is read until it is done */
   private held = false
+  /** an upgrade is under way: no heartbeat (it would come before the OK the client waits for) */
+  private upgrading = false
+  /** a verb is answering later: the input stays paused until it has */
+  private waiting = false
   private closed = false
   private heartbeatTimer: Timer | null = null
   /** the read deadline: 2 × heartbeat after the last bytes read (refreshed per chunk) */
@@ -100,7 +109,7 @@ export class ClientSession implements Subscriber, SessionIO {
       data: (chunk) => this.onData(chunk),
       drain: () => {
         this.blocked = false
-        this.wire.resume()
+        if (!this.waiting) this.wire.resume()
         this.state.channel?.dispatch()
       },
       end: () => this.end(),
@@ -194,14 +203,10 @@ export class ClientSession implements Subscriber, SessionIO {
       chunk = have.subarray(4)
     }
     this.decoder.push(chunk)
-    this.runCommands()
-    if (this.dispatchWanted) {
-      this.dispatchWanted = false
-      if (!this.closed) this.state.channel?.dispatch()
-    }
+    this.resumeCommands()
   }
 
-  /** Execute every whole command read so far. */
+  /** Execute every whole command read so far (until one answers later: then once it has). */
   private runCommands(): void {
     for (;;) {
       if (this.held) return
@@ -212,23 +217,69 @@ export class ClientSession implements Subscriber, SessionIO {
         // nsqd logs every command at debug as Go prints its [][]byte params: [SUB topic channel]
         if (this.ctx.log.level === 'debug') this.ctx.log.debug(`PROTOCOL(V2): [${this.info.remoteAddress}] [${cmd.params.join(' ')}]`)
         const reply = execCommand(this.state, cmd, this)
+        if (reply instanceof Promise) {
+          this.await(reply)
+          return
+        }
         if (isNegotiation(reply)) this.negotiate(reply)
         else if (reply !== null) this.sendResponse(reply)
       } catch (err) {
-        if (!(err instanceof ProtocolError)) {
-          // a defect, not the client's fault: drop this client, keep serving the others
-          this.ctx.log.error(`[${this.info.remoteAddress}] internal error, closing: ${(err as Error).stack ?? String(err)}`)
-          this.destroy(`internal error - ${(err as Error).message}`)
-          return
-        }
-        this.ctx.log.error(`[${this.info.remoteAddress}] - ${err.message}`)
-        if (err.fatal) {
-          this.fail(err)
-          return
-        }
-        this.sendFrame(FrameType.Error, err.frameText())
+        if (!this.failed(err)) return
       }
       if (this.closed) return
+    }
+  }
+
+  /**
+   * A verb's error: a defect of ours drops this client (the others go on), a fatal protocol
+   * error is sent and closes, any other is sent. True when the connection goes on.
+   */
+  private failed(err: unknown): boolean {
+    if (!(err instanceof ProtocolError)) {
+      this.ctx.log.error(`[${this.info.remoteAddress}] internal error, closing: ${(err as Error).stack ?? String(err)}`)
+      this.destroy(`internal error - ${(err as Error).message}`)
+      return false
+    }
+    this.ctx.log.error(`[${this.info.remoteAddress}] - ${err.message}`)
+    if (err.fatal) {
+      this.fail(err)
+      return false
+    }
+    this.sendFrame(FrameType.Error, err.frameText())
+    return true
+  }
+
+  /** A verb answering later: no command is read until it has; then reading goes on. */
+  private await(reply: Promise<Answer>): void {
+    this.held = true
+    this.waiting = true
+    this.wire.pause()
+    const settled = (): void => {
+      this.held = false
+      this.waiting = false
+      if (!this.blocked && !this.closed) this.wire.resume()
+    }
+    reply.then(
+      (answer) => {
+        settled()
+        if (this.closed) return
+        if (answer !== null) this.sendResponse(answer)
+        this.resumeCommands()
+      },
+      (err: unknown) => {
+        settled()
+        if (this.closed) return
+        if (this.failed(err)) this.resumeCommands()
+      },
+    )
+  }
+
+  /** The commands read so far (after a read, or a wait), then the dispatch a FIN among them asked for. */
+  private resumeCommands(): void {
+    this.runCommands()
+    if (this.dispatchWanted) {
+      this.dispatchWanted = false
+      if (!this.closed) this.state.channel?.dispatch()
     }
   }
 
@@ -238,19 +289,18 @@ export class ClientSession implements Subscriber, SessionIO {
     this.sendResponse(n.response)
     if (!n.tls && !n.snappy && n.deflateLevel === 0) return
     this.held = true
+    this.upgrading = true
     // the JSON leaves on the layer it was asked on
     this.flush()
     this.upgrade(n).then(
       () => {
         this.held = false
+        this.upgrading = false
         if (this.closed) return
-        this.runCommands()
-        if (this.dispatchWanted) {
-          this.dispatchWanted = false
-          if (!this.closed) this.state.channel?.dispatch()
-        }
+        this.resumeCommands()
       },
       (err: unknown) => {
+        this.upgrading = false
         if (this.closed) return
         this.ctx.log.error(`[${this.info.remoteAddress}] - IDENTIFY failed ${(err as Error).message}`)
         this.fail(new ProtocolError('E_IDENTIFY_FAILED', `IDENTIFY failed ${(err as Error).message}`))
@@ -368,7 +418,7 @@ export class ClientSession implements Subscriber, SessionIO {
   }
 
   private heartbeat(): void {
-    if (this.closed || this.held) return
+    if (this.closed || this.upgrading) return
     this.out.append(HEARTBEAT_FRAME)
     this.flush()
   }

@@ -5,6 +5,7 @@ import type {BrokerOptions} from '../options.js'
 import type {Topic} from '../delivery/topic.js'
 import type {GuidFactory} from '../delivery/guid.js'
 import type {TlsServer} from '../../transport/tls.js'
+import type {AuthQuery} from '../auth/authd.js'
 
 export interface BrokerContext {
   readonly opts: BrokerOptions
@@ -17,6 +18,8 @@ export interface BrokerContext {
   readonly tls: TlsServer | null
   /** TCP clients must upgrade to TLS before any command but IDENTIFY (--tls-required true or tcp-https, or a client auth policy) */
   readonly tlsRequired: boolean
+  /** the auth servers clients must AUTH with (--auth-http-address); null when auth is off */
+  readonly auth: AuthQuery | null
   /** the wall clock in ns (message timestamps) */
   nowNs(): bigint
   /** get or create */

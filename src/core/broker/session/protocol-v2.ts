@@ -25,6 +25,8 @@ import {
   type IdentifyResponse,
   type ReceivedCommand,
 } from '../../protocol/index.js'
+import type {AuthQuery} from '../auth/authd.js'
+import type {AuthGrant} from '../auth/grant.js'
 import type {Channel, Subscriber} from '../delivery/channel.js'
 import {ClientState, type SessionState} from './state.js'
 import {bodySizeFault, deferFault, messageSizeFault, publishMessages, topicNameFault, type PublishError} from '../delivery/publish.js'
@@ -56,11 +58,18 @@ export interface Negotiation {
   readonly deflateLevel: number
 }
 
-/** What a verb answers: response data, nothing (null), or IDENTIFY's negotiation. */
-export type Reply = string | Buffer | null | Negotiation
+/** Response data, or nothing (null). */
+export type Answer = string | Buffer | null
+
+/**
+ * What a verb answers: response data, nothing (null), IDENTIFY's negotiation, or the answer
+ * later (AUTH, and a command whose grant expired, wait for the auth server): the connection
+ * reads no further command until it settles, so one client's commands stay in order.
+ */
+export type Reply = Answer | Negotiation | Promise<Answer>
 
 export function isNegotiation(r: Reply): r is Negotiation {
-  return r !== null && typeof r === 'object' && !Buffer.isBuffer(r)
+  return r !== null && typeof r === 'object' && !Buffer.isBuffer(r) && !(r instanceof Promise)
 }
 
 type Handler = (c: SessionState, cmd: ReceivedCommand, io: SessionIO) => Reply
@@ -129,6 +138,55 @@ function enforceTls(c: SessionState, name: string): void {
   if (c.ctx.tlsRequired && !c.tls && name !== 'IDENTIFY') throw invalid(`cannot ${name} in current state (TLS required)`)
 }
 
+// ---- auth (NSQ-SPEC §2.6) -----------------------------------------------------------------
+
+/** Ask the auth servers for this connection's grant (AUTH, or a grant that expired). */
+async function queryGrant(c: SessionState): Promise<AuthGrant> {
+  const auth = c.ctx.auth as AuthQuery
+  const tls = c.tlsInfo
+  return auth.query({remoteIp: c.remoteIp, tls: c.tls, secret: c.authSecret, commonName: tls?.commonName ?? ''})
+}
+
+/** nsqd hides why the auth server failed from the client: logged, and a bare E_AUTH_FAILED */
+function authFailed(c: SessionState, err: unknown): ProtocolError {
+  c.ctx.log.warn(`PROTOCOL(V2): [${c.info.remoteAddress}] AUTH failed ${(err as Error).message}`)
+  return new ProtocolError('E_AUTH_FAILED', 'AUTH failed')
+}
+
+function allowed(grant: AuthGrant, verb: string, topic: string, channel: string): void {
+  if (!grant.isAllowed(topic, channel)) throw new ProtocolError('E_UNAUTHORIZED', `AUTH failed for ${verb} on ${goQuote(topic)} ${goQuote(channel)}`)
+}
+
+/**
+ * nsqd's CheckAuth for `verb` on topic/channel (channel '' for publishes): with auth off, or a
+ * grant that allows it, null (go on now); a grant that expired is asked for again, and the
+ * promise settles when the answer allows it (or rejects with nsqd's fatal error). No grant:
+ * E_AUTH_FIRST.
+ */
+function authorize(c: SessionState, verb: string, topic: string, channel: string): Promise<void> | null {
+  if (c.ctx.auth === null) return null
+  const grant = c.auth
+  if (grant === null || !grant.hasAuthorizations) throw new ProtocolError('E_AUTH_FIRST', `AUTH required before ${verb}`)
+  if (!grant.expired(c.ctx.clock.now())) {
+    allowed(grant, verb, topic, channel)
+    return null
+  }
+  return queryGrant(c).then(
+    (fresh) => {
+      c.auth = fresh
+      allowed(fresh, verb, topic, channel)
+    },
+    (err: unknown) => {
+      throw authFailed(c, err)
+    },
+  )
+}
+
+/** `then` now when `gate` is null, else once it settles. */
+function after(gate: Promise<void> | null, then: () => Answer): Answer | Promise<Answer> {
+  return gate === null ? then() : gate.then(then)
+}
+
 export function checkLine(c: SessionState, name: string, params: string[]): void {
   enforceTls(c, name)
   switch (name) {
@@ -142,9 +200,13 @@ export function checkLine(c: SessionState, name: string, params: string[]): void
     case 'PUB':
       topicParam('PUB', params, 2)
       return
-    case 'MPUB':
-      topicParam('MPUB', params, 2)
+    case 'MPUB': {
+      // nsqd checks MPUB's auth before it reads the body size (PUB and DPUB after the body);
+      // a grant that expired is asked for again when the command runs
+      const topic = topicParam('MPUB', params, 2)
+      if (c.ctx.auth !== null && (c.auth === null || !c.auth.expired(c.ctx.clock.now()))) authorize(c, 'MPUB', topic, '')
       return
+    }
     case 'DPUB':
       topicParam('DPUB', params, 3)
       dpubDelay(c, params)
@@ -296,16 +358,29 @@ const VERBS: Record<string, Handler> = {
       max_deflate_level: o.maxDeflateLevel,
       snappy,
       sample_rate: sr,
-      auth_required: false,
+      auth_required: c.ctx.auth !== null,
       output_buffer_size: bufSize,
       output_buffer_timeout: Math.floor(bufTimeout),
     }
     return {response: JSON.stringify(res), tls, snappy, deflateLevel: deflate ? deflateLevel : 0}
   },
 
-  AUTH() {
-    // the body was read (as nsqd does) before auth being disabled is reported
-    throw new ProtocolError('E_AUTH_DISABLED', 'AUTH disabled')
+  AUTH(c, cmd) {
+    // state and params were checked on the line, the size before the body was read (checkLine,
+    // checkSize); the body was read, as nsqd does, before "already set" or "disabled" is said
+    if (c.auth?.hasAuthorizations) throw invalid('AUTH already set')
+    if (c.ctx.auth === null) throw new ProtocolError('E_AUTH_DISABLED', 'AUTH disabled')
+    c.authSecret = (cmd.body as Buffer).toString('latin1')
+    return queryGrant(c).then(
+      (grant) => {
+        c.auth = grant
+        if (!grant.hasAuthorizations) throw new ProtocolError('E_UNAUTHORIZED', 'AUTH no authorizations found')
+        return JSON.stringify({identity: grant.identity, identity_url: grant.identityUrl, permission_count: grant.authorizations.length})
+      },
+      (err: unknown) => {
+        throw authFailed(c, err)
+      },
+    )
   },
 
   SUB(c, cmd, io) {
@@ -317,12 +392,16 @@ const VERBS: Record<string, Handler> = {
     if (!isValidTopicName(topicName)) throw new ProtocolError('E_BAD_TOPIC', `SUB topic name ${goQuote(topicName)} is not valid`)
     const channelName = params[2] as string
     if (!isValidChannelName(channelName)) throw new ProtocolError('E_BAD_CHANNEL', `SUB channel name ${goQuote(channelName)} is not valid`)
-    const channel = c.ctx.getTopic(topicName).getChannel(channelName)
-    const err = channel.addSubscriber(io.subscriber)
-    if (err !== null) throw new ProtocolError('E_SUB_FAILED', `SUB failed ${err}`)
-    c.state = ClientState.Subscribed
-    c.channel = channel
-    return OK
+    return after(authorize(c, 'SUB', topicName, channelName), () => {
+      // after a re-query the connection may have closed meanwhile (state Disconnected): no subscriber then
+      if (c.state !== ClientState.Init) throw invalid('cannot SUB in current state')
+      const channel = c.ctx.getTopic(topicName).getChannel(channelName)
+      const err = channel.addSubscriber(io.subscriber)
+      if (err !== null) throw new ProtocolError('E_SUB_FAILED', `SUB failed ${err}`)
+      c.state = ClientState.Subscribed
+      c.channel = channel
+      return OK
+    })
   },
 
   RDY(c, cmd) {
@@ -394,23 +473,31 @@ const VERBS: Record<string, Handler> = {
   },
 
   PUB(c, cmd) {
-    publish(c, 'PUB', cmd.params[1] as string, [cmd.body as Buffer], 0)
-    return OK
+    const topicName = cmd.params[1] as string
+    return after(authorize(c, 'PUB', topicName, ''), () => {
+      publish(c, 'PUB', topicName, [cmd.body as Buffer], 0)
+      return OK
+    })
   },
 
   MPUB(c, cmd) {
     const o = c.ctx.opts
     const topicName = cmd.params[1] as string
-    c.ctx.getTopic(topicName) // nsqd creates the topic before reading the messages
-    const bodies = decodeMpubBody(cmd.body as Buffer, {maxMsgSize: o.maxMsgSize, maxBodySize: o.maxBodySize})
-    publish(c, 'MPUB', topicName, bodies, 0)
-    return OK
+    return after(authorize(c, 'MPUB', topicName, ''), () => {
+      c.ctx.getTopic(topicName) // nsqd creates the topic before reading the messages
+      const bodies = decodeMpubBody(cmd.body as Buffer, {maxMsgSize: o.maxMsgSize, maxBodySize: o.maxBodySize})
+      publish(c, 'MPUB', topicName, bodies, 0)
+      return OK
+    })
   },
 
   DPUB(c, cmd) {
     const delay = dpubDelay(c, cmd.params)
-    publish(c, 'DPUB', cmd.params[1] as string, [cmd.body as Buffer], delay)
-    return OK
+    const topicName = cmd.params[1] as string
+    return after(authorize(c, 'DPUB', topicName, ''), () => {
+      publish(c, 'DPUB', topicName, [cmd.body as Buffer], delay)
+      return OK
+    })
   },
 }
 

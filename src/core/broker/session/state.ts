@@ -8,6 +8,7 @@
  */
 import type {TlsDescription} from '../../transport/tls.js'
 import {splitHostPort} from '../../util/hostport.js'
+import type {AuthGrant} from '../auth/grant.js'
 import type {Channel} from '../delivery/channel.js'
 import type {BrokerContext} from './context.js'
 
@@ -42,6 +43,9 @@ export class SessionState {
   tls = false
   /** how TLS was negotiated (for /stats), once it was */
   tlsInfo: TlsDescription | null = null
+  /** what the auth server granted (AUTH; asked again when it expires), and the secret it was granted for */
+  auth: AuthGrant | null = null
+  authSecret = ''
   readyCount = 0
   inFlightCount = 0
   messageCount = 0
@@ -51,6 +55,8 @@ export class SessionState {
   readonly connectTs: number
   readonly pubCounts = new Map<string, number>()
   channel: Channel | null = null
+  /** the remote address's host (what the auth server is told) */
+  readonly remoteIp: string
 
   constructor(
     readonly id: number,
@@ -59,6 +65,7 @@ export class SessionState {
   ) {
     const opts = ctx.opts
     const host = hostOf(info.remoteAddress)
+    this.remoteIp = host
     this.clientId = host
     this.hostname = host
     this.heartbeatInterval = opts.clientTimeout / 2

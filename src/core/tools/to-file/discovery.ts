@@ -30,6 +30,8 @@ export interface TopicDiscoveryOptions {
   connectTimeoutMs: number
   requestTimeoutMs: number
   logger: Logger
+  /** sent as `Authorization: Bearer …` to lookupd ('' = none), as the consumers' lookupd queries */
+  authSecret?: string
 }
 
 /**
@@ -52,7 +54,7 @@ export class TopicDiscoverer {
     private readonly opts: TopicDiscoveryOptions,
     private readonly onTopic: (topic: string) => void,
   ) {
-    this.client = new LookupdClient({connectTimeoutMs: opts.connectTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs})
+    this.client = new LookupdClient({connectTimeoutMs: opts.connectTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs}, opts.authSecret ?? '')
   }
 
   /** first refresh now; resolves after it (even if every lookupd failed: it logs and keeps polling) */

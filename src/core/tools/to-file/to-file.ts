@@ -185,6 +185,8 @@ class ToFileEngine implements ToFileRun {
               connectTimeoutMs: opts.httpConnectTimeoutMs,
               requestTimeoutMs: opts.httpRequestTimeoutMs,
               logger: ctx.log,
+              // beyond nsq_to_file (its topic discovery sends none): the consumers' lookupd header
+              authSecret: opts.config.skip_lookupd_authorization ? opts.config.auth_secret : '',
             },
             (topic) => {
               this.addTopic(topic).catch((err: unknown) => ctx.log.error(`[${topic}/${opts.channel}] cannot consume: ${(err as Error).message}`))

@@ -6,7 +6,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {goRegexp} from '../../../../src/core/tools/to-file/topic-filter.js'
+import {goRegexp} from '../../../src/core/util/go-regexp.js'
 
 function check(pattern: string, yes: string[], no: string[]): void {
   const re = goRegexp(pattern)

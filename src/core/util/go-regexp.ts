@@ -1,6 +1,7 @@
 /**
- * nsq_to_file's `--topic-pattern` (NSQ-SPEC §1.2 "Topic selection"): a Go RE2 pattern, matched
- * unanchored as regexp.MatchString does, turned into a JS RegExp. One pass over the pattern
+ * A Go RE2 pattern, matched unanchored as regexp.MatchString does, turned into a JS RegExp:
+ * nsq_to_file's `--topic-pattern` (NSQ-SPEC §1.2 "Topic selection") and the topic and channel
+ * regexes an auth server grants (§2.6). One pass over the pattern
  * rewrites what the two dialects spell differently and rejects what RE2 has and JS (without
  * the `u` flag, Node 20) would read otherwise or not at all, so a pattern either means the same
  * on both sides or fails with an Error naming it.
@@ -18,8 +19,8 @@
  * lookaround (?= (?! (?<= (?<!, backreferences \1 \k<n> (?P=n), escapes of letters RE2 does not
  * know. The rest (literals, . * + ? {n,m} | () (?:) [] \d \w \s \b ^ $) is passed to RegExp,
  * and whatever it cannot compile is rejected too.
- * Not covered: RE2's Unicode-aware case folding and \s without \v. Topic names are ASCII
- * ([.a-zA-Z0-9_-]), where the two agree.
+ * Not covered: RE2's Unicode-aware case folding and \s without \v. Topic and channel names
+ * are ASCII ([.a-zA-Z0-9_-]), where the two agree.
  */
 
 const POSIX: Readonly<Record<string, string>> = {

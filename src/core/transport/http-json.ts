@@ -1,11 +1,12 @@
 /**
- * One JSON GET over one undici Agent with keep-alive: what the lookupd queries (lookupd.ts) and
- * the nsqd /stats queries (nsqd-http.ts) share. Its timeouts are a connect timeout and a
+ * One JSON GET over one undici Agent with keep-alive: what the client's lookupd and nsqd /stats
+ * queries (client/lookupd.ts, client/nsqd-http.ts) and the broker's auth queries share. Its timeouts are a connect timeout and a
  * request timeout for the headers and the body (undici's headersTimeout and bodyTimeout); 0 is
  * none. The request sends `Accept: application/vnd.nsq; version=1.0` (NSQ-SPEC §3.3). Any
  * failure (connect, timeout, a status other than 200, not JSON) is the error `fail` makes,
- * naming the host. undici is loaded at the first request, never at module load: a tool that
- * never asks starts without it (~50 ms).
+ * naming the host; a 403 naming an `https_port` (nsqd's TLS_REQUIRED) is asked again over
+ * HTTPS, as nsq's own HTTP client does. undici is loaded at the first request, never at module
+ * load: a tool that never asks starts without it (~50 ms).
  */
 import type {Agent} from 'undici'
 
@@ -26,6 +27,21 @@ const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('u
 /** `host:port` or a URL → a URL (http:// when no scheme is given). */
 export const baseUrl = (addr: string): URL => new URL(addr.includes('://') ? addr : `http://${addr}`)
 
+/** What an https:// request trusts: a CA in PEM (default: the system's roots). */
+export interface HttpTls {
+  ca?: Buffer
+}
+
+/** The `https_port` of a TLS_REQUIRED answer, or null. */
+function httpsPortOf(text: string): number | null {
+  try {
+    const v = (JSON.parse(text) as {https_port?: unknown}).https_port
+    return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : null
+  } catch {
+    return null
+  }
+}
+
 export class JsonGetter {
   private agent: Agent | null = null
   private closed = false
@@ -34,6 +50,7 @@ export class JsonGetter {
     private readonly timeouts: HttpTimeouts,
     private readonly fail: HttpFailure,
     private readonly authSecret = '',
+    private readonly tls: HttpTls = {},
   ) {}
 
   /** GET `url` and its JSON answer; anything but a 200 with a JSON body is a `fail` error. */
@@ -46,7 +63,8 @@ export class JsonGetter {
       const positive = (ms: number): number | undefined => (ms > 0 ? ms : undefined)
       const connect = positive(this.timeouts.connectTimeoutMs)
       const t = positive(this.timeouts.requestTimeoutMs)
-      this.agent = new Agent({keepAliveTimeout: 30_000, connect: connect ? {timeout: connect} : {}, headersTimeout: t, bodyTimeout: t})
+      const tls = this.tls.ca ? {ca: this.tls.ca} : {}
+      this.agent = new Agent({keepAliveTimeout: 30_000, connect: {...tls, ...(connect ? {timeout: connect} : {})}, headersTimeout: t, bodyTimeout: t})
     }
     let res
     try {
@@ -60,7 +78,18 @@ export class JsonGetter {
     } catch (err) {
       throw this.fail(url.host, `reading the answer failed: ${(err as Error).message}`)
     }
-    if (res.statusCode !== 200) throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+    if (res.statusCode !== 200) {
+      // nsq's http_api client: a 403 from a plain-HTTP endpoint that names its https_port (nsqd's
+      // TLS_REQUIRED answer) is asked again over HTTPS, once
+      const https = url.protocol === 'http:' && res.statusCode === 403 ? httpsPortOf(text) : null
+      if (https !== null) {
+        const again = new URL(url)
+        again.protocol = 'https:'
+        again.port = String(https)
+        return this.get(again)
+      }
+      throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+    }
     try {
       return JSON.parse(text) as unknown
     } catch {
