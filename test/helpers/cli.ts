@@ -47,6 +47,8 @@ export interface RunOptions {
   sh?: string
   /** SIGKILL after this long (the result then has signal SIGKILL) */
   timeoutMs?: number
+  /** added to the child's environment */
+  env?: Record<string, string>
 }
 
 /** A running tool. */
@@ -63,7 +65,7 @@ export interface CliChild {
 export function spawnCli(argv: string[], opts: RunOptions & {keepStdin?: boolean} = {}): CliChild {
   const t0 = Date.now()
   const [cmd, args] = opts.sh === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', opts.sh, process.execPath, ...argv]]
-  const proc = spawn(cmd, args, {cwd: REPO_ROOT, stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+  const proc = spawn(cmd, args, {cwd: REPO_ROOT, stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', ...opts.env}})
   children.add(proc)
   const out: Buffer[] = []
   let err = ''

@@ -10,7 +10,8 @@ import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
-import {request} from 'node:https'
+import {once} from 'node:events'
+import {createServer as createHttpsServer, request} from 'node:https'
 import nsq from 'nsqjs'
 import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
@@ -175,6 +176,29 @@ describe('serve with --tls-cert/--tls-key', () => {
     const tailed = await runCli([...NSQKIT, 'tail', `--topic=${topic}`, `--nsqd-tcp-address=${serve.tcpAddress}`, '-n', '2', ...opts.map((o) => `--consumer-opt=${o}`)], {timeoutMs: 15_000})
     assertExit(tailed, 0, 'tail over TLS')
     assert.equal(tailed.stdout, 'one\ntwo\n')
+  })
+
+  test('tail finds it through an https:// lookupd (the CA trusted with NODE_EXTRA_CA_CERTS)', T, async () => {
+    const topic = names('https-lookupd')
+    await runCli([...NSQKIT, 'pub', `--topic=${topic}`, `--nsqd-tcp-address=${serve.tcpAddress}`, '--producer-opt=tls_v1,true', `--producer-opt=tls_root_ca_file,${certs.caCert}`], {input: 'found\n'})
+    const asked: string[] = []
+    const lookupd = createHttpsServer({cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey)}, (req, res) => {
+      asked.push(req.url ?? '')
+      const producer = {remote_address: serve.tcpAddress, hostname: 'h', broadcast_address: HOST, tcp_port: serve.tcpPort, http_port: serve.httpPort, version: '1.3.0'}
+      res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({channels: [], producers: [producer]}))
+    })
+    lookupd.listen(0, HOST)
+    await once(lookupd, 'listening')
+    try {
+      const port = (lookupd.address() as {port: number}).port
+      const env = {NODE_EXTRA_CA_CERTS: certs.caCert}
+      const tailed = await runCli([...NSQKIT, 'tail', `--topic=${topic}`, `--lookupd-http-address=https://${HOST}:${port}`, '-n', '1', '--consumer-opt=tls_v1,true', `--consumer-opt=tls_root_ca_file,${certs.caCert}`], {timeoutMs: 15_000, env})
+      assertExit(tailed, 0, 'tail through an https lookupd')
+      assert.equal(tailed.stdout, 'found\n')
+      assert.ok(asked.some((u) => u.startsWith(`/lookup?topic=${topic}`)), asked.join(', '))
+    } finally {
+      lookupd.close()
+    }
   })
 
   test('HTTPS serves the API with the same certificate', T, async () => {
