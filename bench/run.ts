@@ -22,6 +22,10 @@
  *    (bench/to-http.ts); relay: 100,000 messages copied by `nsqkit relay` to a second broker, in
  *    MPUB batches of 200 and one PUB each (bench/relay.ts); both timed until the last FIN.
  *
+ *  - wire: the client publish / consume again against a broker with TLS offered, once per
+ *    transport (plain, TLS, snappy, deflate, TLS+snappy, TLS+deflate), 400,000 half-compressible
+ *    200-byte records each (bench/wire.ts; --wire-messages N, --wire-only for that phase alone).
+ *
  *  - startup (first, on the quiet machine): the median of 10 runs of `nsqkit --version`,
  *    `nsq_tail --help`, `to_nsq -version` and the first line of `nsq_tail -n 1` (bench/startup.ts).
  *
@@ -44,6 +48,7 @@ import {startup} from './startup.js'
 import {relayBench} from './relay.js'
 import {toFileBench} from './to-file.js'
 import {toHttpBench} from './to-http.js'
+import {wireBench} from './wire.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -227,6 +232,10 @@ async function main(): Promise<void> {
       await toFilePhase(serve)
       return
     }
+    if (process.argv.includes('--wire-only')) {
+      for (const line of await wireBench(arg('wire-messages', 400_000), SIZE)) console.log(line)
+      return
+    }
     if (process.argv.includes('--fanout-only')) {
       await fanOutPhase(serve)
       return
@@ -281,6 +290,9 @@ async function main(): Promise<void> {
     dt = (performance.now() - t0) / 1000
     console.log(`client consume: ${total} msgs in ${dt.toFixed(2)}s = ${rate(total, dt)} msgs/s (Consumer, max_in_flight 2500, ${CONNS} consumers, FIN each)`)
     await Promise.all(consumers.map((c) => c.stop(5000)))
+
+    // the same client over TLS and compression
+    for (const line of await wireBench(arg('wire-messages', 400_000), SIZE)) console.log(line)
 
     // the tools, as a user runs them: the built CLI as a child process
     const lines = arg('lines', 1_000_000)

@@ -12,7 +12,6 @@ import {describe, test, before, after} from 'node:test'
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
-import nsq from 'nsqjs'
 import {Producer} from '../../src/core/client/producer.js'
 import {resolveClientConfig} from '../../src/core/client/options.js'
 import {identify, pub, sub, auth as authCmd, mpub, rdy} from '../../src/core/protocol/index.js'
@@ -20,6 +19,7 @@ import {testCerts} from '../helpers/certs.js'
 import {rejectionOf} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertOneLine, runCli, spawnCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
+import {nsqjsRoundTrip} from '../helpers/nsqjs.js'
 import {RawClient} from '../helpers/raw-client.js'
 import {startServe, type ServeChild} from '../helpers/serve.js'
 import {waitFor, withTimeout} from '../helpers/wait.js'
@@ -194,36 +194,11 @@ describe('serve --auth-http-address', () => {
     }
   })
 
-  test('nsqjs with authSecret publishes and consumes 1,000 messages', T, async () => {
-    const writer = new nsq.Writer(HOST, serve.tcpPort, {authSecret: 's3cret'})
-    try {
-      await withTimeout(new Promise<void>((resolve, reject) => {
-        writer.once('ready', () => resolve())
-        writer.once('error', reject)
-        writer.connect()
-      }), 5000, 'nsqjs writer with AUTH')
-      const bodies = Array.from({length: 1000}, (_, i) => `auth-${i}`)
-      for (let i = 0; i < bodies.length; i += 100) {
-        await new Promise<void>((resolve, reject) => writer.publish('allowed', bodies.slice(i, i + 100), (err) => (err ? reject(err) : resolve())))
-      }
-      const got = new Set<string>()
-      const reader = new nsq.Reader('allowed', 'c', {nsqdTCPAddresses: [serve.tcpAddress], authSecret: 's3cret', maxInFlight: 100})
-      try {
-        await withTimeout(new Promise<void>((resolve, reject) => {
-          reader.on('message', (m) => {
-            got.add(m.body.toString())
-            m.finish()
-            if (bodies.every((b) => got.has(b))) resolve()
-          })
-          reader.on('error', reject)
-          reader.connect()
-        }), 15_000, () => `nsqjs read ${got.size} with AUTH`)
-      } finally {
-        reader.close()
-      }
-    } finally {
-      writer.close()
-    }
+  test('nsqjs with authSecret publishes and consumes 1,000 messages; /stats shows the reader authed', T, async () => {
+    const bodies = Array.from({length: 1000}, (_, i) => `auth-${i}`)
+    const {got, result: clients} = await nsqjsRoundTrip(serve, 'allowed', 'c', {authSecret: 's3cret'}, bodies, () => serve.clients('allowed', 'c'))
+    for (const b of bodies) assert.ok(got.includes(b), b)
+    assert.ok(clients.some((c) => c.authed === true && c.auth_identity === 'ops'))
   })
 
   test('pub and tail with --producer-opt/--consumer-opt auth_secret; without it, one line and exit 1', T, async () => {

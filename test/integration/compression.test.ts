@@ -9,7 +9,6 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import nsq from 'nsqjs'
 import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {resolveClientConfig, type ClientConfig} from '../../src/core/client/options.js'
@@ -19,6 +18,7 @@ import {Cleanup} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, runCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
 import {topicNames} from '../helpers/names.js'
+import {nsqjsRoundTrip} from '../helpers/nsqjs.js'
 import {RawClient} from '../helpers/raw-client.js'
 import {startServe, useServe, type ServeChild} from '../helpers/serve.js'
 import {withTimeout} from '../helpers/wait.js'
@@ -39,50 +39,23 @@ async function clientFlags(serve: ServeChild, topic: string): Promise<Flags[]> {
   return clients.map((c) => ({tls: c.tls, deflate: c.deflate, snappy: c.snappy}))
 }
 
-/** Publish 1,000 messages with nsqjs (`opts` on both Writer and Reader) and read them back. */
-async function nsqjsRoundTrip(serve: ServeChild, topic: string, opts: {deflate?: boolean; snappy?: boolean}): Promise<Flags[]> {
-  const writer = new nsq.Writer(HOST, serve.tcpPort, opts)
-  try {
-    await withTimeout(new Promise<void>((resolve, reject) => {
-      writer.once('ready', () => resolve())
-      writer.once('error', reject)
-      writer.connect()
-    }), 5000, 'nsqjs writer')
-    const bodies = Array.from({length: 1000}, (_, i) => `nsqjs-${topic}-${i}-${'z'.repeat(i % 50)}`)
-    for (let i = 0; i < bodies.length; i += 100) {
-      await new Promise<void>((resolve, reject) => writer.publish(topic, bodies.slice(i, i + 100), (err) => (err ? reject(err) : resolve())))
-    }
-    const got: string[] = []
-    const reader = new nsq.Reader(topic, 'c', {nsqdTCPAddresses: [serve.tcpAddress], maxInFlight: 100, ...opts})
-    try {
-      await withTimeout(new Promise<void>((resolve, reject) => {
-        reader.on('message', (m) => {
-          got.push(m.body.toString())
-          m.finish()
-          if (got.length === bodies.length) resolve()
-        })
-        reader.on('error', reject)
-        reader.connect()
-      }), 15_000, () => `nsqjs read ${got.length} of 1000`)
-      assert.deepEqual([...got].sort(), [...bodies].sort())
-      return await clientFlags(serve, topic)
-    } finally {
-      reader.close()
-    }
-  } finally {
-    writer.close()
-  }
+/** Publish 1,000 messages with nsqjs (`opts` on both Writer and Reader), read them back, and the readers' flags in /stats. */
+async function nsqjsRoundTripFlags(serve: ServeChild, topic: string, opts: {deflate?: boolean; snappy?: boolean}): Promise<Flags[]> {
+  const bodies = Array.from({length: 1000}, (_, i) => `nsqjs-${topic}-${i}-${'z'.repeat(i % 50)}`)
+  const {got, result} = await nsqjsRoundTrip(serve, topic, 'c', opts, bodies, () => clientFlags(serve, topic))
+  assert.deepEqual([...got].sort(), [...bodies].sort())
+  return result
 }
 
 describe('nsqjs against serve', () => {
   const serve = useServe()
 
   test('deflate: true publishes and consumes 1,000 messages; /stats says deflate', T, async () => {
-    assert.deepEqual(await nsqjsRoundTrip(serve, names('nsqjs-deflate'), {deflate: true}), [{tls: false, deflate: true, snappy: false}])
+    assert.deepEqual(await nsqjsRoundTripFlags(serve, names('nsqjs-deflate'), {deflate: true}), [{tls: false, deflate: true, snappy: false}])
   })
 
   test('snappy: true publishes and consumes 1,000 messages; /stats says snappy', T, async () => {
-    assert.deepEqual(await nsqjsRoundTrip(serve, names('nsqjs-snappy'), {snappy: true}), [{tls: false, deflate: false, snappy: true}])
+    assert.deepEqual(await nsqjsRoundTripFlags(serve, names('nsqjs-snappy'), {snappy: true}), [{tls: false, deflate: false, snappy: true}])
   })
 })
 

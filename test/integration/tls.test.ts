@@ -12,7 +12,6 @@ import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {once} from 'node:events'
 import {createServer as createHttpsServer, request} from 'node:https'
-import nsq from 'nsqjs'
 import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {resolveClientConfig, type ClientConfig} from '../../src/core/client/options.js'
@@ -22,6 +21,7 @@ import {Cleanup, rejectionOf} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertOneLine, runCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
 import {topicNames} from '../helpers/names.js'
+import {nsqjsRoundTrip} from '../helpers/nsqjs.js'
 import {RawClient} from '../helpers/raw-client.js'
 import {startServe, useServe, type ServeChild} from '../helpers/serve.js'
 import {waitFor, withTimeout} from '../helpers/wait.js'
@@ -86,43 +86,15 @@ describe('serve with --tls-cert/--tls-key', () => {
 
   test('nsqjs with tls: true publishes and consumes 1,000 messages; /stats shows each client on TLS', T, async () => {
     const topic = names('nsqjs')
-    const writer = new nsq.Writer(HOST, serve.tcpPort, {tls: true, tlsVerification: false})
-    try {
-      await withTimeout(new Promise<void>((resolve, reject) => {
-        writer.once('ready', () => resolve())
-        writer.once('error', reject)
-        writer.connect()
-      }), 5000, 'nsqjs writer over TLS')
-      const bodies = Array.from({length: 1000}, (_, i) => `nsqjs-tls-${i}`)
-      for (let i = 0; i < bodies.length; i += 100) {
-        await new Promise<void>((resolve, reject) => writer.publish(topic, bodies.slice(i, i + 100), (err) => (err ? reject(err) : resolve())))
-      }
-      const got: string[] = []
-      const reader = new nsq.Reader(topic, 'c', {nsqdTCPAddresses: [serve.tcpAddress], tls: true, tlsVerification: false, maxInFlight: 100})
-      try {
-        await withTimeout(new Promise<void>((resolve, reject) => {
-          reader.on('message', (m) => {
-            got.push(m.body.toString())
-            m.finish()
-            if (got.length === bodies.length) resolve()
-          })
-          reader.on('error', reject)
-          reader.connect()
-        }), 15_000, () => `nsqjs read ${got.length} of 1000 over TLS`)
-        assert.deepEqual([...got].sort(), [...bodies].sort())
-        const clients = await clientsOf(serve.httpsPort, topic)
-        assert.equal(clients.length, 1)
-        const c = clients[0] as StatsClient
-        assert.equal(c.tls, true)
-        assert.match(c.tls_version, /^TLS1\.[23]$/)
-        assert.match(c.tls_cipher_suite, /^TLS_/)
-        assert.equal(c.tls_negotiated_protocol_is_mutual, true)
-      } finally {
-        reader.close()
-      }
-    } finally {
-      writer.close()
-    }
+    const bodies = Array.from({length: 1000}, (_, i) => `nsqjs-tls-${i}`)
+    const {got, result: clients} = await nsqjsRoundTrip(serve, topic, 'c', {tls: true, tlsVerification: false}, bodies, () => clientsOf(serve.httpsPort, topic))
+    assert.deepEqual([...got].sort(), [...bodies].sort())
+    assert.equal(clients.length, 1)
+    const c = clients[0] as StatsClient
+    assert.equal(c.tls, true)
+    assert.match(c.tls_version, /^TLS1\.[23]$/)
+    assert.match(c.tls_cipher_suite, /^TLS_/)
+    assert.equal(c.tls_negotiated_protocol_is_mutual, true)
   })
 
   test('our Producer and Consumer verify the broker against the CA; bodies up to max-msg-size arrive byte for byte', T, async () => {
