@@ -2,7 +2,8 @@
  * The wire phase of `npm run bench`: nsqkit's Producer and Consumer (this process) against a
  * `serve` child with TLS offered (certificates made for the run), once per transport: plain,
  * TLS, snappy, deflate (level 6 asked; the broker's --max-deflate-level 6), TLS+snappy and
- * TLS+deflate, and plain again (the two plain rows show the run's noise). Each publishes N messages (2 producers, MPUB ×200, each awaited), then consumes
+ * TLS+deflate, and plain again (the two plain rows show the run's noise), after an untimed
+ * plain warm-up pass. Each publishes N messages (2 producers, MPUB ×200, each awaited), then consumes
  * them (2 consumers, max_in_flight 2500, FIN each), on a fresh topic.
  *
  * The bodies are 200-byte JSON-like records with random ids and a random hex field: about half
@@ -73,6 +74,8 @@ export async function wireBench(n: number, size: number): Promise<string[]> {
   const batch = bodies(200, size)
   const out: string[] = []
   try {
+    // untimed: the JIT and both heaps warm up here, not in the first row
+    await onePass(serve.tcpAddress, 'wire_bench_warmup', resolveClientConfig({}), Math.min(n, 200_000), batch)
     for (const [name, extra] of combos) {
       const r = await onePass(serve.tcpAddress, `wire_bench_${name.replace(/\W/g, '_')}`, resolveClientConfig(extra), n, batch)
       out.push(`wire ${name}: publish ${rate(r.pub, 1)} msgs/s, consume ${rate(r.sub, 1)} msgs/s (${n} msgs of ${size} B, client Producer MPUB ×200 / Consumer max_in_flight 2500, 2 conns each)`)
