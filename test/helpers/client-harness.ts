@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {Consumer, type ConsumerMessage, type ConsumerOptions} from '../../src/core/client/consumer.js'
+import type {ClientConfig} from '../../src/core/client/options.js'
 import type {ChannelStats, ClientStats, TopicStats} from '../../src/core/protocol/stats-json.js'
 import type {ServeChild} from './serve.js'
 import {waitFor, withTimeout} from './wait.js'
@@ -107,4 +108,23 @@ export async function recordingConsumer(
     waitCount: (n, timeoutMs = 5000) =>
       waitFor(() => `${n} message(s) on ${topic}/${channel} (have ${received.length})`, () => (received.length >= n ? received : undefined), {timeoutMs}),
   }
+}
+
+/**
+ * Consume `n` messages of `topic` (channel `c`) from the nsqd at `addr` with nsqkit's Consumer
+ * and `config`; resolves with the bodies (copied) in order of arrival. The consumer is stopped
+ * by `cleanup`.
+ */
+export async function consumeBodies(cleanup: Cleanup, addr: string, topic: string, n: number, config: ClientConfig, what: string, timeoutMs = 15_000): Promise<Buffer[]> {
+  const got: Buffer[] = []
+  let done!: () => void
+  const all = new Promise<void>((r) => (done = r))
+  const c = new Consumer(topic, 'c', (m: ConsumerMessage) => {
+    got.push(Buffer.from(m.body))
+    if (got.length === n) done()
+  }, {config})
+  cleanup.add('consumer', () => c.stop(3000))
+  await withTimeout(c.connectToNsqd(addr), 5000, `${what}: consumer connect`)
+  await withTimeout(all, timeoutMs, () => `${got.length} of ${n} messages (${what})`)
+  return got
 }

@@ -9,12 +9,11 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {resolveClientConfig, type ClientConfig} from '../../src/core/client/options.js'
 import {identify, pub} from '../../src/core/protocol/index.js'
 import {testCerts} from '../helpers/certs.js'
-import {Cleanup} from '../helpers/client-harness.js'
+import {Cleanup, consumeBodies} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, runCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
 import {topicNames} from '../helpers/names.js'
@@ -84,17 +83,7 @@ describe('our client in every combination, bodies up to --max-msg-size', () => {
         cleanup.add('producer', () => p.stop())
         for (const b of bodies) await p.publish(topic, b)
         await p.multiPublish(topic, bodies.slice(0, 4))
-        const expected = bodies.length + 4
-        const got: Buffer[] = []
-        let done!: () => void
-        const all = new Promise<void>((r) => (done = r))
-        const c = new Consumer(topic, 'c', (m: ConsumerMessage) => {
-          got.push(Buffer.from(m.body))
-          if (got.length === expected) done()
-        }, {config: {...config, max_in_flight: 50}})
-        cleanup.add('consumer', () => c.stop(3000))
-        await withTimeout(c.connectToNsqd(serve.tcpAddress), 5000, `${name} consumer connect`)
-        await withTimeout(all, 20_000, () => `${got.length} of ${expected} messages (${name})`)
+        const got = await consumeBodies(cleanup, serve.tcpAddress, topic, bodies.length + 4, {...config, max_in_flight: 50}, name, 20_000)
         const hex = (bs: Buffer[]): string[] => bs.map((b) => b.toString('hex')).sort()
         assert.deepEqual(hex(got), hex([...bodies, ...bodies.slice(0, 4)]))
         assert.deepEqual(await clientFlags(serve, topic), [want])

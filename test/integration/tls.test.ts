@@ -12,18 +12,17 @@ import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {once} from 'node:events'
 import {createServer as createHttpsServer, request} from 'node:https'
-import {Consumer, type ConsumerMessage} from '../../src/core/client/consumer.js'
 import {Producer} from '../../src/core/client/producer.js'
 import {resolveClientConfig, type ClientConfig} from '../../src/core/client/options.js'
 import {identify, pub} from '../../src/core/protocol/index.js'
 import {testCerts} from '../helpers/certs.js'
-import {Cleanup, rejectionOf} from '../helpers/client-harness.js'
+import {Cleanup, consumeBodies, rejectionOf} from '../helpers/client-harness.js'
 import {NSQKIT, assertExit, assertOneLine, runCli} from '../helpers/cli.js'
 import {HOST} from '../helpers/net.js'
 import {topicNames} from '../helpers/names.js'
 import {nsqjsRoundTrip} from '../helpers/nsqjs.js'
 import {RawClient} from '../helpers/raw-client.js'
-import {startServe, useServe, type ServeChild} from '../helpers/serve.js'
+import {startServe, useServe} from '../helpers/serve.js'
 import {waitFor, withTimeout} from '../helpers/wait.js'
 
 const certs = testCerts()
@@ -66,21 +65,6 @@ function tlsConfig(extra: Partial<ClientConfig> = {}): ClientConfig {
   return resolveClientConfig({tls_v1: true, tls_root_ca_file: certs.caCert, ...extra})
 }
 
-/** Consume `n` messages of `topic` with our Consumer over TLS; resolves with the bodies in order of arrival. */
-async function consumeTls(cleanup: Cleanup, serve: ServeChild, topic: string, n: number, config: ClientConfig): Promise<Buffer[]> {
-  const got: Buffer[] = []
-  let done!: () => void
-  const all = new Promise<void>((r) => (done = r))
-  const c = new Consumer(topic, 'c', (m: ConsumerMessage) => {
-    got.push(Buffer.from(m.body))
-    if (got.length === n) done()
-  }, {config: {...config, max_in_flight: 200}})
-  cleanup.add('consumer', () => c.stop(3000))
-  await withTimeout(c.connectToNsqd(serve.tcpAddress), 5000, 'TLS consumer connect')
-  await withTimeout(all, 15_000, () => `${got.length} of ${n} messages over TLS`)
-  return got
-}
-
 describe('serve with --tls-cert/--tls-key', () => {
   const serve = useServe(serverTls)
 
@@ -106,7 +90,7 @@ describe('serve with --tls-cert/--tls-key', () => {
       cleanup.add('producer', () => p.stop())
       for (const b of bodies) await p.publish(topic, b)
       await p.multiPublish(topic, bodies.slice(0, 3))
-      const got = await consumeTls(cleanup, serve, topic, bodies.length + 3, tlsConfig())
+      const got = await consumeBodies(cleanup, serve.tcpAddress, topic, bodies.length + 3, {...tlsConfig(), max_in_flight: 200}, 'over TLS')
       const want = [...bodies, ...bodies.slice(0, 3)].map((b) => b.toString('hex')).sort()
       assert.deepEqual(got.map((b) => b.toString('hex')).sort(), want)
       const clients = await clientsOf(serve.httpsPort, topic)
