@@ -1,7 +1,7 @@
 /**
  * AUTH (NSQ-SPEC §2.6) against `nsqkit serve --auth-http-address` child processes and a small
  * node:http auth server of the test's own, which grants per secret: publish on one topic and
- * subscribe on one channel of it ("s3cret"), nothing ("empty"), a grant of 1 s that is revoked
+ * subscribe on one channel of it ("s3cret", and after 2.5 s "slow"), nothing ("empty"), a grant of 1 s that is revoked
  * when asked again ("short"), an answer nsqd refuses ("badperm"), and a 403 for anything else.
  * Raw protocol for nsqd's exact frames (E_AUTH_FIRST, E_AUTH_FAILED, E_UNAUTHORIZED, E_INVALID),
  * the real nsqjs client with `authSecret`, nsqkit's client and tools with `auth_secret`, /stats,
@@ -59,6 +59,7 @@ async function startAuthServer(): Promise<AuthServer> {
       res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(body))
     }
     if (secret === 's3cret') json(GRANT)
+    else if (secret === 'slow') setTimeout(() => json(GRANT), 2500)
     else if (secret === 'empty') json({ttl: 60, identity: 'nobody', authorizations: []})
     else if (secret === 'badperm') json({ttl: 60, authorizations: [{topic: '.*', channels: ['.*'], permissions: ['admin']}]})
     else if (secret === 'short') json(shortAsked++ === 0 ? {...GRANT, ttl: 1} : {...GRANT, authorizations: [{topic: '^elsewhere$', channels: ['.*'], permissions: ['publish']}]})
@@ -189,6 +190,20 @@ describe('serve --auth-http-address', () => {
       assert.equal((await raw.next()).text, 'E_UNAUTHORIZED AUTH failed for PUB on "allowed" ""')
       assert.equal(authd.queries.filter((q) => q.get('secret') === 'short').length, asked + 1)
       await closedAfter(raw, 'revoked')
+    } finally {
+      raw.socket.destroy()
+    }
+  })
+
+  test('a slow auth server: the client waits past its read deadline (2 x a 1 s heartbeat) and is not dropped', T, async () => {
+    const raw = await RawClient.connect(serve.tcpPort)
+    try {
+      raw.send(identify({feature_negotiation: true, heartbeat_interval: 1000}))
+      await raw.next()
+      raw.send(authCmd('slow'), pub('allowed', Buffer.from('after a slow AUTH')))
+      assert.match((await raw.next(5000)).text, /"identity":"ops"/)
+      assert.equal((await raw.next()).text, 'OK')
+      assert.equal(raw.closed, false)
     } finally {
       raw.socket.destroy()
     }

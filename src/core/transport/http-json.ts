@@ -97,8 +97,15 @@ export class JsonGetter {
     }
   }
 
+  /** Stop, after the requests under way have their answers. */
   async close(): Promise<void> {
     this.closed = true
     await this.agent?.close()
+  }
+
+  /** Stop now: the requests under way fail (a shutdown does not wait for a slow server). */
+  async destroy(): Promise<void> {
+    this.closed = true
+    await this.agent?.destroy()
   }
 }

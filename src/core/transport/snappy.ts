@@ -33,6 +33,8 @@ export const SNAPPY_BLOCKS: SnappyBlocks = {
 
 export const STREAM_IDENTIFIER = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])
 const MAX_BLOCK = 65536
+/** golang/snappy: maxEncodedLenOfMaxBlockSize (76490) + the checksum */
+const MAX_CHUNK = 76490 + 4
 const CHUNK_COMPRESSED = 0x00
 const CHUNK_UNCOMPRESSED = 0x01
 const CHUNK_IDENTIFIER = 0xff
@@ -44,6 +46,17 @@ export function maskedCrc(b: Buffer): number {
 }
 
 export class SnappyError extends Error {}
+
+/** A snappy block's uncompressed length (its leading varint); Infinity when it does not parse. */
+function declaredLength(b: Buffer, at: number): number {
+  let n = 0
+  for (let i = 0, shift = 1; i < 5 && at + i < b.length; i++, shift *= 128) {
+    const byte = b[at + i] as number
+    n += (byte & 0x7f) * shift
+    if ((byte & 0x80) === 0) return n
+  }
+  return Infinity
+}
 
 /** The incremental decoder: framed bytes in, the uncompressed bytes they complete out. */
 export class SnappyFrameDecoder {
@@ -59,6 +72,9 @@ export class SnappyFrameDecoder {
     while (buf.length - off >= 4) {
       const type = buf[off] as number
       const len = (buf[off + 1] as number) | ((buf[off + 2] as number) << 8) | ((buf[off + 3] as number) << 16)
+      // golang/snappy's reader refuses any chunk longer than its buffer: a peer cannot make us
+      // hold (and re-join at every read) 16 MiB of one chunk
+      if (len > MAX_CHUNK) throw new SnappyError(`snappy: a chunk of ${len} bytes is over the ${MAX_CHUNK} the format allows`)
       if (buf.length - off - 4 < len) break
       const data = buf.subarray(off + 4, off + 4 + len)
       off += 4 + len
@@ -73,6 +89,8 @@ export class SnappyFrameDecoder {
         const crc = data.readUInt32LE(0)
         let plain: Buffer
         if (type === CHUNK_COMPRESSED) {
+          // the block's declared length (a varint) is checked before anything is allocated for it
+          if (declaredLength(data, 4) > MAX_BLOCK) throw new SnappyError('snappy: chunk larger than 65536 bytes')
           try {
             plain = this.blocks.uncompress(data.subarray(4))
           } catch (err) {

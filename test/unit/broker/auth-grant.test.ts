@@ -92,5 +92,9 @@ test("the query: keys sorted, values escaped as Go's QueryEscape; a URL address 
     authUrl('auth.example:4181', req).toString(),
     'http://auth.example:4181/auth?common_name=client+one&remote_ip=%3A%3A1&secret=a+b%26c%3Dd%2Be%2Ff~g%2Ah%21i%27%28j%29&tls=true',
   )
+  // the secret is the AUTH body's bytes (a byte string); the CN is text: both go as UTF-8 %XX, as Go's
+  const utf8Secret = Buffer.from('pässword', 'utf8').toString('latin1')
+  assert.equal(authUrl('h:1', {remoteIp: '127.0.0.1', tls: false, secret: utf8Secret, commonName: 'Zoë'}).search, '?common_name=Zo%C3%AB&remote_ip=127.0.0.1&secret=p%C3%A4ssword&tls=false')
+  assert.equal(goQueryEscape('\xff', 'latin1'), '%FF')
   assert.equal(authUrl('https://auth.example/v1/check', {...req, secret: 's', commonName: ''}).toString(), 'https://auth.example/v1/check?common_name=&remote_ip=%3A%3A1&secret=s&tls=true')
 })

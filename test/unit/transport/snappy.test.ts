@@ -147,7 +147,9 @@ test('each way a stream can be wrong is an error', () => {
     ['a bad checksum', [STREAM_IDENTIFIER, chunk(0x01, Buffer.concat([Buffer.alloc(4), body]))], /checksum mismatch/],
     ['a reserved unskippable type', [STREAM_IDENTIFIER, chunk(0x02, Buffer.alloc(3))], /reserved unskippable chunk type 0x02/],
     ['a chunk too short for its checksum', [STREAM_IDENTIFIER, chunk(0x00, Buffer.alloc(3))], /chunk too short/],
-    ['a corrupt block', [STREAM_IDENTIFIER, chunk(0x00, Buffer.concat([crcLE(body), hex('ff ff ff ff 0f 00')]))], /corrupt block/],
+    ['a corrupt block', [STREAM_IDENTIFIER, chunk(0x00, Buffer.concat([crcLE(body), hex('05 10 61')]))], /corrupt block/],
+    ['a chunk longer than the format allows (76,494 bytes), refused at its header', [STREAM_IDENTIFIER, Buffer.from([0xfe, 0xff, 0xff, 0xff])], /a chunk of 16777215 bytes is over the 76494/],
+    ['a compressed block declaring more than 65,536 bytes', [STREAM_IDENTIFIER, chunk(0x00, Buffer.concat([Buffer.alloc(4), hex('80 80 80 80 01 00')]))], /larger than 65536/],
     ['an uncompressed chunk over 65,536 bytes', [STREAM_IDENTIFIER, chunk(0x01, Buffer.concat([crcLE(Buffer.alloc(65537)), Buffer.alloc(65537)]))], /larger than 65536/],
   ]
   for (const [what, parts, err] of cases) {

@@ -20,6 +20,7 @@ import {AuthError, parseAuthGrant, type AuthGrant} from './grant.js'
 export interface AuthRequest {
   remoteIp: string
   tls: boolean
+  /** the AUTH body as it came: a byte string (a char a byte) */
   secret: string
   /** the client certificate's subject CN over TLS; '' otherwise */
   commonName: string
@@ -31,23 +32,28 @@ export interface AuthQuery {
   close(): Promise<void>
 }
 
-/** Go's url.QueryEscape: unreserved bytes as they are, space as '+', everything else %XX. */
-export function goQueryEscape(s: string): string {
-  return encodeURIComponent(s)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+')
+/**
+ * Go's url.QueryEscape: unreserved bytes as they are, space as '+', every other byte %XX. `s` is
+ * text (its UTF-8 bytes), or with 'latin1' a byte string (the AUTH body as it came, a char a byte).
+ */
+export function goQueryEscape(s: string, encoding: 'utf8' | 'latin1' = 'utf8'): string {
+  let out = ''
+  for (const b of Buffer.from(s, encoding)) {
+    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e) out += String.fromCharCode(b)
+    else if (b === 0x20) out += '+'
+    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
 }
 
 /** The auth URL for one address: keys sorted, as url.Values.Encode writes them. */
 export function authUrl(addr: string, req: AuthRequest): URL {
   const q = [
-    ['common_name', req.commonName],
-    ['remote_ip', req.remoteIp],
-    ['secret', req.secret],
-    ['tls', req.tls ? 'true' : 'false'],
-  ]
-    .map(([k, v]) => `${k}=${goQueryEscape(v as string)}`)
-    .join('&')
+    `common_name=${goQueryEscape(req.commonName)}`,
+    `remote_ip=${goQueryEscape(req.remoteIp)}`,
+    `secret=${goQueryEscape(req.secret, 'latin1')}`,
+    `tls=${req.tls ? 'true' : 'false'}`,
+  ].join('&')
   const base = addr.includes('://') ? addr : `http://${addr}/auth`
   return new URL(`${base}${base.includes('?') ? '&' : '?'}${q}`)
 }
@@ -82,7 +88,8 @@ export class AuthServers implements AuthQuery {
     throw last
   }
 
+  /** At shutdown: queries under way fail at once (their sessions are closed by then). */
   close(): Promise<void> {
-    return this.http.close()
+    return this.http.destroy()
   }
 }

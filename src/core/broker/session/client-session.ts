@@ -257,6 +257,8 @@ export class ClientSession implements Subscriber, SessionIO {
     const settled = (): void => {
       this.held = false
       this.waiting = false
+      // the deadline counts from here (it may have come and gone while the verb waited)
+      this.readTimer?.refresh()
       if (!this.blocked && !this.closed) this.wire.resume()
     }
     reply.then(
@@ -404,6 +406,8 @@ export class ClientSession implements Subscriber, SessionIO {
     const clock = this.ctx.clock
     this.heartbeatTimer = clock.setInterval(() => this.heartbeat(), interval)
     this.readTimer = clock.setTimeout(() => {
+      // nsqd sets its read deadline only before it reads a line: never while a verb waits
+      if (this.waiting) return
       // nsqd's read deadline is 2 x heartbeat; Go reports it as `read tcp LOCAL->REMOTE: i/o timeout`
       const conn = this.info.localAddress === undefined ? '' : ` tcp ${this.info.localAddress}->${this.info.remoteAddress}`
       this.destroy(`failed to read command - read${conn}: i/o timeout (no data for ${formatDuration(2 * interval)})`)

@@ -153,6 +153,12 @@ function authFailed(c: SessionState, err: unknown): ProtocolError {
   return new ProtocolError('E_AUTH_FAILED', 'AUTH failed')
 }
 
+/** CheckAuth's wording when a grant could not be asked for again */
+function recheckFailed(c: SessionState, err: unknown): ProtocolError {
+  c.ctx.log.warn(`PROTOCOL(V2): [${c.info.remoteAddress}] auth failed - ${(err as Error).message}`)
+  return new ProtocolError('E_AUTH_FAILED', 'AUTH failed')
+}
+
 function allowed(grant: AuthGrant, verb: string, topic: string, channel: string): void {
   if (!grant.isAllowed(topic, channel)) throw new ProtocolError('E_UNAUTHORIZED', `AUTH failed for ${verb} on ${goQuote(topic)} ${goQuote(channel)}`)
 }
@@ -177,7 +183,7 @@ function authorize(c: SessionState, verb: string, topic: string, channel: string
       allowed(fresh, verb, topic, channel)
     },
     (err: unknown) => {
-      throw authFailed(c, err)
+      throw recheckFailed(c, err)
     },
   )
 }
@@ -204,7 +210,11 @@ export function checkLine(c: SessionState, name: string, params: string[]): void
       // nsqd checks MPUB's auth before it reads the body size (PUB and DPUB after the body);
       // a grant that expired is asked for again when the command runs
       const topic = topicParam('MPUB', params, 2)
-      if (c.ctx.auth !== null && (c.auth === null || !c.auth.expired(c.ctx.clock.now()))) authorize(c, 'MPUB', topic, '')
+      if (c.ctx.auth !== null) {
+        const grant = c.auth
+        if (grant === null || !grant.hasAuthorizations) throw new ProtocolError('E_AUTH_FIRST', 'AUTH required before MPUB')
+        if (!grant.expired(c.ctx.clock.now())) allowed(grant, 'MPUB', topic, '')
+      }
       return
     }
     case 'DPUB':
