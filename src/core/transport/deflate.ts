@@ -41,12 +41,12 @@ export class RawInflater {
 }
 
 export function deflateCodec(level: number): CodecFactory {
-  return (emit): Codec => {
+  return (emit, fail): Codec => {
     const inflater = new RawInflater()
     const deflater: DeflateRaw = createDeflateRaw({level})
     deflater.on('data', (b: Buffer) => emit(b))
-    // a deflate failure here is a defect of ours, not the peer's: surface it as the stream's
-    deflater.on('error', () => undefined)
+    // a deflate failure is a defect of ours, not the peer's: the connection ends with it
+    deflater.on('error', (err: Error) => fail(new InflateError(`deflate: ${err.message}`)))
     return {
       name: 'deflate',
       decode(chunk) {

@@ -53,7 +53,8 @@ export interface Codec {
   close(): void
 }
 
-export type CodecFactory = (emit: (encoded: Buffer) => void) => Codec
+/** `fail`: the codec cannot go on (its encoder failed): the wire reports the error and closes. */
+export type CodecFactory = (emit: (encoded: Buffer) => void, fail: (err: Error) => void) => Codec
 
 /** A codec's decoded pieces as one `decode` answer: null for none. */
 export function joined(pieces: Buffer[]): Buffer | null {
@@ -174,9 +175,16 @@ export class Wire {
   /** Encode and decode everything from here on with a codec; `leftover` (already read) is decoded first. */
   addCodec(make: CodecFactory, leftover: Buffer): void {
     const s = this.stream
-    this.codec = make((encoded) => {
-      if (!s.destroyed) s.write(encoded)
-    })
+    this.codec = make(
+      (encoded) => {
+        if (!s.destroyed) s.write(encoded)
+      },
+      (err) => {
+        if (s.destroyed) return
+        this.events.error(err as NodeJS.ErrnoException)
+        s.destroy()
+      },
+    )
     s.once('close', this.onCloseCodec)
     if (leftover.length > 0) this.receive(leftover)
   }

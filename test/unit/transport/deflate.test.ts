@@ -65,7 +65,8 @@ test('garbage, or a stream the peer ended, is an InflateError', () => {
 
 test('the codec: every write is flushed (inflatable at once); consumed is called after; finish flushes', async () => {
   const emitted: Buffer[] = []
-  const codec = deflateCodec(6)((b) => emitted.push(b))
+  const failures: Error[] = []
+  const codec = deflateCodec(6)((b) => emitted.push(b), (err) => failures.push(err))
   const reader = createInflateRaw()
   const inflated: Buffer[] = []
   reader.on('data', (b: Buffer) => inflated.push(b))
@@ -86,5 +87,6 @@ test('the codec: every write is flushed (inflatable at once); consumed is called
   assert.deepEqual(back, Buffer.from('back'))
   await new Promise<void>((r) => codec.finish(r))
   codec.close()
+  assert.deepEqual(failures, [])
   reader.close()
 })
