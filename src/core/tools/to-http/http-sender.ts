@@ -59,25 +59,42 @@ export class HttpSender {
   }
 
   /** Send `body` to `endpoint` (a POST URL or a GET template); rejects with HttpSendError. */
-  async send(endpoint: string, body: Buffer): Promise<void> {
-    const {method, requestTimeoutMs} = this.opts
-    const target = method === 'GET' ? fillTemplate(endpoint, body) : endpoint
-    const url = method === 'GET' ? parseTarget(target) : this.postTarget(target)
+  send(endpoint: string, body: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.dispatch(endpoint, body, (err) => (err === null ? resolve() : reject(err))))
+  }
+
+  /**
+   * send() with a callback: `done` gets null once the answer succeeded, or the HttpSendError.
+   * The engines' path (one message per request): no promise per request (measured: the
+   * promises between the answer and the FIN were ~8% of to-http's CPU).
+   */
+  dispatch(endpoint: string, body: Buffer, done: (err: HttpSendError | null) => void): void {
+    const {method} = this.opts
+    let target: string
+    let url: Target
+    try {
+      target = method === 'GET' ? fillTemplate(endpoint, body) : endpoint
+      url = method === 'GET' ? parseTarget(target) : this.postTarget(target)
+    } catch (err) {
+      done(err instanceof HttpSendError ? err : new HttpSendError(describe(err), endpoint, 0))
+      return
+    }
     // the request timeout bounds the wait for the headers and for each body read (undici's
     // headersTimeout, bodyTimeout): no timer of our own per request (measured: an
     // AbortSignal.timeout per request cost ~8% of to-http's CPU)
-    let status: number
-    try {
-      status = await new Promise<number>((resolve, reject) => {
-        const opts: DispatchOptions = {path: url.path, method, headers: this.headers, body: method === 'POST' ? body : null}
-        this.pool(url.origin).dispatch(opts, new Exchange(resolve, reject))
-      })
-    } catch (err) {
+    const opts: DispatchOptions = {path: url.path, method, headers: this.headers, body: method === 'POST' ? body : null}
+    this.pool(url.origin).dispatch(opts, new Exchange(this, target, done))
+  }
+
+  /** The answer's status judged, or the request's failure described. */
+  settle(target: string, status: number, err: Error | null, done: (err: HttpSendError | null) => void): void {
+    const {method, requestTimeoutMs} = this.opts
+    if (err !== null) {
       const code = (err as {code?: string}).code
       const why = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `timed out after ${requestTimeoutMs} ms` : describe(err)
-      throw new HttpSendError(`${method} ${target}: ${why}`, target, 0)
-    }
-    if (!this.opts.success(status)) throw new HttpSendError(`${method} ${target}: got status code ${status}`, target, status)
+      done(new HttpSendError(`${method} ${target}: ${why}`, target, 0))
+    } else if (!this.opts.success(status)) done(new HttpSendError(`${method} ${target}: got status code ${status}`, target, status))
+    else done(null)
   }
 
   async close(): Promise<void> {
@@ -132,10 +149,12 @@ function parseTarget(target: string): Target {
  */
 class Exchange implements DispatchHandler {
   private status = 0
+  private settled = false
 
   constructor(
-    private readonly resolve: (status: number) => void,
-    private readonly reject: (err: Error) => void,
+    private readonly sender: HttpSender,
+    private readonly target: string,
+    private readonly done: (err: HttpSendError | null) => void,
   ) {}
 
   onConnect(): void {}
@@ -150,11 +169,18 @@ class Exchange implements DispatchHandler {
   }
 
   onComplete(): void {
-    this.resolve(this.status)
+    this.settle(null)
   }
 
   onError(err: Error): void {
-    this.reject(err)
+    this.settle(err)
+  }
+
+  private settle(err: Error | null): void {
+    // undici calls one of onComplete / onError, once; the guard keeps a callback single
+    if (this.settled) return
+    this.settled = true
+    this.sender.settle(this.target, this.status, err, this.done)
   }
 }
 

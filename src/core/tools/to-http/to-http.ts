@@ -169,83 +169,94 @@ class ToHttpEngine implements ToHttpRun {
 
   // ---- one message ---------------------------------------------------------------------------
 
-  private async handle(msg: ConsumerMessage): Promise<void> {
+  /**
+   * One message. A promise per message (the consumer holds a -n slot until it settles) and
+   * callbacks below it: the answer → the mode's bookkeeping → FIN in one call chain.
+   */
+  private handle(msg: ConsumerMessage): Promise<void> | undefined {
     if (this.stopping) {
       msg.requeue(0, false)
-      return
+      return undefined
     }
-    this.active++
-    try {
-      if (this.maxAttempts > 0 && msg.attempts > this.maxAttempts) {
-        await this.giveUp(msg, this.lastFailure.get(msg.id) ?? null)
-        return
-      }
-      if (this.opts.sample < 1 && this.random() > this.opts.sample) {
-        this.stats_.skipped++
-        msg.finish()
-        return
-      }
-      const t0 = this.now()
-      try {
-        await this.deliver(msg)
-      } catch (err) {
-        const failure: DeadLetterFailure = {error: (err as Error).message, endpoint: err instanceof HttpSendError ? err.url : null}
-        this.ctx.log.error(`[${this.opts.topic}/${this.opts.channel}] msg ${msg.id} attempt ${msg.attempts}: ${failure.error}`)
-        if (this.maxAttempts > 0 && msg.attempts >= this.maxAttempts) {
-          await this.giveUp(msg, failure)
-        } else {
+    if (this.maxAttempts > 0 && msg.attempts > this.maxAttempts) return this.track(this.giveUp(msg, this.lastFailure.get(msg.id) ?? null))
+    if (this.opts.sample < 1 && this.random() > this.opts.sample) {
+      this.stats_.skipped++
+      msg.finish()
+      return undefined
+    }
+    return this.track(
+      new Promise<void>((resolve) => {
+        const t0 = this.now()
+        this.deliver(msg, (err) => {
+          if (err === null) {
+            this.aggregate.record(this.now() - t0)
+            if (this.lastFailure.size > 0) this.lastFailure.delete(msg.id)
+            this.ledger?.forget(msg.id)
+            this.stats_.delivered++
+            msg.finish()
+            resolve()
+            return
+          }
+          const failure: DeadLetterFailure = {error: err.message, endpoint: err instanceof HttpSendError ? err.url : null}
+          this.ctx.log.error(`[${this.opts.topic}/${this.opts.channel}] msg ${msg.id} attempt ${msg.attempts}: ${failure.error}`)
+          if (this.maxAttempts > 0 && msg.attempts >= this.maxAttempts) {
+            void this.giveUp(msg, failure).then(resolve)
+            return
+          }
           this.remember(msg.id, failure)
           this.stats_.requeued++
           msg.requeue(-1, true)
-        }
-        return
-      }
-      this.aggregate.record(this.now() - t0)
-      this.lastFailure.delete(msg.id)
-      this.ledger?.forget(msg.id)
-      this.stats_.delivered++
-      msg.finish()
-    } finally {
+          resolve()
+        })
+      }),
+    )
+  }
+
+  /** Counted as under way until `p` settles (the shutdown waits for them). */
+  private track(p: Promise<void>): Promise<void> {
+    this.active++
+    return p.finally(() => {
       if (--this.active === 0 && this.idle) {
         this.idle()
         this.idle = null
       }
-    }
+    })
   }
 
-  /** To the endpoint the mode picks, or (multicast) to every endpoint still owed. */
-  private async deliver(msg: ConsumerMessage): Promise<void> {
+  /** To the endpoint the mode picks, or (multicast) to every endpoint still owed; `done` once. */
+  private deliver(msg: ConsumerMessage, done: (err: Error | null) => void): void {
     if (this.pool !== null) {
       const pick = this.pool.pick()
-      try {
-        await this.sendTo(pick.index, msg.body)
-      } catch (err) {
+      this.sendTo(pick.index, msg.body, (err) => {
         pick.mark(err)
-        throw err
-      }
-      pick.mark(null)
+        done(err)
+      })
       return
     }
     const ledger = this.ledger as MulticastLedger
     const owed = ledger.owed(msg.id)
-    const results = await Promise.allSettled(owed.map((i) => this.sendTo(i, msg.body)))
-    let firstErr: unknown = null
-    results.forEach((r, k) => {
-      if (r.status === 'fulfilled') ledger.delivered(msg.id, owed[k] as number)
-      else firstErr ??= r.reason
-    })
-    if (firstErr !== null) throw firstErr
+    let left = owed.length
+    let firstErr: Error | null = null
+    if (left === 0) {
+      done(null)
+      return
+    }
+    for (const i of owed) {
+      this.sendTo(i, msg.body, (err) => {
+        if (err === null) ledger.delivered(msg.id, i)
+        else firstErr ??= err
+        if (--left === 0) done(firstErr)
+      })
+    }
   }
 
-  private async sendTo(index: number, body: Buffer): Promise<void> {
+  private sendTo(index: number, body: Buffer, done: (err: Error | null) => void): void {
     const t0 = this.now()
-    try {
-      await this.sender.send(this.opts.endpoints[index] as string, body)
-    } catch (err) {
-      this.stats_.failedRequests++
-      throw err
-    }
-    this.perEndpoint[index]?.record(this.now() - t0)
+    this.sender.dispatch(this.opts.endpoints[index] as string, body, (err) => {
+      if (err !== null) this.stats_.failedRequests++
+      else this.perEndpoint[index]?.record(this.now() - t0)
+      done(err)
+    })
   }
 
   /** the last failure of a message that is retried (bounded: the oldest forgotten first) */
