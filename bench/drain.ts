@@ -12,6 +12,8 @@ import {RUN_JS} from '../test/helpers/serve.js'
 export interface Broker {
   tcpPort: number
   httpPort: number
+  /** the broker's process, when it is a child of the bench (its CPU is read from /proc) */
+  pid?: number
 }
 
 interface ChannelStats {

@@ -174,9 +174,9 @@ async function toFilePhase(serve: {tcpPort: number; httpPort?: number}): Promise
 }
 
 /** to-http (a local sink answering 200, -n 100) and relay (broker to broker, MPUB batches and one PUB each). */
-async function fanOutPhase(serve: {tcpPort: number; httpPort?: number}): Promise<void> {
+async function fanOutPhase(serve: {tcpPort: number; httpPort?: number; proc?: {pid?: number}}): Promise<void> {
   if (serve.httpPort === undefined) return
-  const b = {tcpPort: serve.tcpPort, httpPort: serve.httpPort}
+  const b = {tcpPort: serve.tcpPort, httpPort: serve.httpPort, pid: serve.proc?.pid}
   const http = arg('tohttp-messages', 100_000)
   const relay = arg('relay-messages', 100_000)
   console.log(await toHttpBench(b, http, SIZE))
