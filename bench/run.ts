@@ -1,6 +1,10 @@
 /**
  * `npm run bench`: throughput of `nsqkit serve`, measured the way nsq's own bench tools do.
  *
+ *  - the loads real clients make (bench/nsq-phases.ts, --nsq-only for them alone, --runfor MS):
+ *    bench_writer for 8 s, bench_reader on the backlog it left, a go-nsq-like consumer and the
+ *    nsqjs Reader, each load in processes of its own, on a broker with nsq bench.sh's flags.
+ *
  *  - publish: like bench_writer, 2 connections each sending MPUB batches of 200 × 200-byte
  *    messages and waiting for each OK before the next (stop-and-wait), until N messages.
  *  - consume: like bench_reader, 2 connections SUB to the same channel with RDY 2500, FIN
@@ -32,8 +36,8 @@
  * The broker runs as a child process (the built CLI), the load generator here, so each gets
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
- * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
+ * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof, or a Go nsqd; --http-port P its HTTP port, default P + 1),
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --nsq-only (the real-client loads alone), --runfor MS (their bench_writer time, 8000), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -45,6 +49,7 @@ import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
 import {RUN_JS, startServe} from '../test/helpers/serve.js'
 import {startup} from './startup.js'
+import {nsqPhases} from './nsq-phases.js'
 import {relayBench} from './relay.js'
 import {toFileBench} from './to-file.js'
 import {toHttpBench} from './to-http.js'
@@ -224,7 +229,24 @@ async function diskPhase(): Promise<void> {
   }
 }
 
+/**
+ * The loads of nsq's bench tools and of real clients (bench/nsq-phases.ts) on a broker started as
+ * nsq's bench.sh starts nsqd, or on the one at --tcp-port (--http-port: its HTTP port, default
+ * the TCP port + 1).
+ */
+async function clientLoadPhase(): Promise<void> {
+  const external = arg('tcp-port', 0)
+  const broker = external > 0 ? null : await startServe(['--mem-queue-size=1000000'])
+  try {
+    const b = broker ? {tcpPort: broker.tcpPort, httpPort: broker.httpPort, pid: broker.proc.pid} : {tcpPort: external, httpPort: arg('http-port', external + 1)}
+    for (const line of await nsqPhases(b, arg('runfor', 8000), SIZE)) console.log(line)
+  } finally {
+    await broker?.stop()
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--nsq-only')) return clientLoadPhase()
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
@@ -248,6 +270,7 @@ async function main(): Promise<void> {
     // before the load phases warm (and heat) the machine
     await startup(10, 'httpPort' in serve ? serve : undefined)
     if (process.argv.includes('--startup-only')) return
+    await clientLoadPhase()
     const total = await brokerPhase(serve.tcpPort, TOTAL, '')
     if (!process.argv.includes('--no-disk')) await diskPhase()
 
