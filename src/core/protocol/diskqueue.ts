@@ -17,7 +17,7 @@
  *   nsqd.dat   {"topics":[{"name":"t","paused":false,"channels":[{"name":"c","paused":false}]}],"version":"1.3.0"}
  *              the non-ephemeral topics and channels, in Go's field order
  */
-import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH} from './message.js'
+import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, writeMessageId} from './message.js'
 import {isValidChannelName, isValidTopicName} from './names.js'
 
 /** the size prefix of a record */
@@ -54,8 +54,8 @@ export function writeRecord(target: Buffer, offset: number, tsHigh: number, tsLo
   target.writeUInt32BE(tsHigh, offset + 4)
   target.writeUInt32BE(tsLow, offset + 8)
   target.writeUInt16BE(attempts & 0xffff, offset + 12)
-  target.write(id, offset + 14, MSG_ID_LENGTH, 'latin1')
-  body.copy(target, offset + 14 + MSG_ID_LENGTH)
+  writeMessageId(target, offset + 14, id)
+  target.set(body, offset + 14 + MSG_ID_LENGTH)
   return offset + recordSize(body.length)
 }
 

@@ -24,7 +24,7 @@ import {diskQueueName} from '../../protocol/index.js'
 import {release, type BackendFactory, type HoldingLog} from '../queue/backend.js'
 import {MessageQueue} from '../queue/message-queue.js'
 import type {BrokerMessage} from './message.js'
-import {InFlightTable} from './in-flight.js'
+import {InFlightTable, NOT_OWNER} from './in-flight.js'
 import {TimeoutWheel} from './deferred.js'
 
 /** What a channel needs of a subscribed session. */
@@ -246,10 +246,9 @@ export class Channel {
   }
 
   private popInFlight(c: Subscriber, id: string): BrokerMessage | string {
-    const msg = this.inFlight.get(id, c.msgTimeout)
+    const msg = this.inFlight.take(id, c.msgTimeout, c.id)
     if (msg === undefined) return 'ID not in flight'
-    if (msg.clientId !== c.id) return 'client does not own message'
-    this.inFlight.delete(msg, c.msgTimeout)
+    if (msg === NOT_OWNER) return 'client does not own message'
     msg.clientId = 0
     return msg
   }

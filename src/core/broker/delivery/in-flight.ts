@@ -10,8 +10,16 @@
  */
 import type {BrokerMessage} from './message.js'
 
+/** take(): the message is in flight to another client */
+export const NOT_OWNER = 0
+
 export class InFlightTable {
   private readonly lanes = new Map<number, Map<string, BrokerMessage>>()
+  /** the lanes again, as an array: looked through without an iterator object per call */
+  private readonly laneList: Map<string, BrokerMessage>[] = []
+  /** the lane last asked for, and its timeout: nearly every call names the same one */
+  private lastTimeout = Number.NaN
+  private lastLane: Map<string, BrokerMessage> | undefined = undefined
   private readonly irregular = new Map<string, BrokerMessage>()
   private count = 0
 
@@ -19,11 +27,21 @@ export class InFlightTable {
     return this.count
   }
 
+  private lane(timeout: number): Map<string, BrokerMessage> | undefined {
+    if (timeout !== this.lastTimeout) {
+      this.lastTimeout = timeout
+      this.lastLane = this.lanes.get(timeout)
+    }
+    return this.lastLane
+  }
+
   add(msg: BrokerMessage, timeout: number, now: number): void {
-    let lane = this.lanes.get(timeout)
+    let lane = this.lane(timeout)
     if (lane === undefined) {
       lane = new Map()
       this.lanes.set(timeout, lane)
+      this.laneList.push(lane)
+      this.lastLane = lane
     }
     msg.deadline = now + timeout
     lane.set(msg.id, msg)
@@ -32,29 +50,49 @@ export class InFlightTable {
 
   /** Find a message, looking in `timeout`'s lane first. */
   get(id: string, timeout: number): BrokerMessage | undefined {
-    const m = this.lanes.get(timeout)?.get(id) ?? this.irregular.get(id)
-    if (m !== undefined) return m
-    for (const lane of this.lanes.values()) {
+    const m = this.lane(timeout)?.get(id) ?? (this.irregular.size > 0 ? this.irregular.get(id) : undefined)
+    if (m !== undefined || this.laneList.length === 1) return m
+    for (const lane of this.laneList) {
       const x = lane.get(id)
       if (x !== undefined) return x
     }
     return undefined
   }
 
+  /**
+   * FIN's and REQ's lookup: the message `id` removed and returned when client `owner` has it;
+   * NOT_OWNER (and left in flight) when another client has it; undefined when none has it.
+   */
+  take(id: string, timeout: number, owner: number): BrokerMessage | typeof NOT_OWNER | undefined {
+    const lane = this.lane(timeout)
+    const m = lane?.get(id)
+    if (m === undefined) {
+      const other = this.get(id, timeout)
+      if (other === undefined) return undefined
+      if (other.clientId !== owner) return NOT_OWNER
+      this.delete(other, timeout)
+      return other
+    }
+    if (m.clientId !== owner) return NOT_OWNER
+    ;(lane as Map<string, BrokerMessage>).delete(id)
+    this.count--
+    return m
+  }
+
   /** Is a message with this id in flight (in any lane)? */
   has(id: string): boolean {
-    if (this.irregular.has(id)) return true
-    for (const lane of this.lanes.values()) if (lane.has(id)) return true
+    if (this.irregular.size > 0 && this.irregular.has(id)) return true
+    for (const lane of this.laneList) if (lane.has(id)) return true
     return false
   }
 
   /** Remove a message found by get(). */
   delete(msg: BrokerMessage, timeout: number): void {
-    if (this.lanes.get(timeout)?.delete(msg.id) || this.irregular.delete(msg.id)) {
+    if (this.lane(timeout)?.delete(msg.id) || this.irregular.delete(msg.id)) {
       this.count--
       return
     }
-    for (const lane of this.lanes.values()) {
+    for (const lane of this.laneList) {
       if (lane.delete(msg.id)) {
         this.count--
         return
@@ -98,6 +136,9 @@ export class InFlightTable {
     for (const lane of this.lanes.values()) out.push(...lane.values())
     out.push(...this.irregular.values())
     this.lanes.clear()
+    this.laneList.length = 0
+    this.lastTimeout = Number.NaN
+    this.lastLane = undefined
     this.irregular.clear()
     this.count = 0
     return out

@@ -2,7 +2,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {InFlightTable} from '../../../../src/core/broker/delivery/in-flight.js'
+import {InFlightTable, NOT_OWNER} from '../../../../src/core/broker/delivery/in-flight.js'
 import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
 import {mulberry32u} from '../../../helpers/prng.js'
 
@@ -58,6 +58,30 @@ test('get() and delete() find a message asked for with another timeout', () => {
   t.delete(b, 60000)
   assert.equal(t.size, 0)
   assert.equal(t.get('b', 5000), undefined)
+})
+
+test('take(): removes and returns what the owner has, refuses another client, finds other lanes and capped ones', () => {
+  const t = new InFlightTable()
+  const a = msg('a')
+  const b = msg('b')
+  const c = msg('c')
+  a.clientId = 1
+  b.clientId = 2
+  c.clientId = 1
+  t.add(a, 1000, T0)
+  t.add(b, 5000, T0)
+  t.add(c, 1000, T0)
+  t.touch(c, 1000, T0 + 10, T0) // capped: now in the irregular map
+  assert.equal(t.take('a', 1000, 2), NOT_OWNER)
+  assert.equal(t.size, 3, 'refused: still in flight')
+  assert.equal(t.take('a', 1000, 1), a)
+  assert.equal(t.take('a', 1000, 1), undefined, 'gone once taken')
+  assert.equal(t.take('b', 1000, 1), NOT_OWNER, 'found in another lane, not the asker\'s')
+  assert.equal(t.take('b', 1000, 2), b, 'asked with the wrong lane: found in its own')
+  assert.equal(t.take('c', 1000, 1), c, 'a capped message')
+  assert.equal(t.take('zzz', 1000, 1), undefined)
+  assert.equal(t.size, 0)
+  assert.deepEqual(expired(t, T0 + 1e9), [])
 })
 
 test('expire(now) returns exactly the messages with deadline <= now across mixed 1000/5000 ms lanes', () => {
