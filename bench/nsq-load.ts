@@ -92,7 +92,8 @@ export async function runLoad(kind: LoadKind, port: number, opts: LoadOptions): 
 
 const now = (): number => performance.timeOrigin + performance.now()
 
-function open(port: number): Promise<Socket> {
+/** A TCP connection to 127.0.0.1:`port`, Nagle off (the bench's load generators share it). */
+export function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => resolve(s))
     s.setNoDelay(true)

@@ -41,7 +41,7 @@
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {FrameDecoder, FrameType, MAGIC_V2, identify, mpub, rdy, sub, decodeMessage} from '../src/core/protocol/index.js'
@@ -49,6 +49,7 @@ import {Consumer} from '../src/core/client/consumer.js'
 import {Producer} from '../src/core/client/producer.js'
 import {RUN_JS, startServe} from '../test/helpers/serve.js'
 import {startup} from './startup.js'
+import {open} from './nsq-load.js'
 import {nsqPhases} from './nsq-phases.js'
 import {relayBench} from './relay.js'
 import {toFileBench} from './to-file.js'
@@ -65,14 +66,6 @@ const SIZE = arg('size', 200)
 const BATCH = arg('batch', 200)
 const CONNS = arg('conns', 2)
 const TOPIC = 'sub_bench'
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s))
-    s.setNoDelay(true)
-    s.once('error', reject)
-  })
-}
 
 async function publisher(port: number, batches: number): Promise<void> {
   const s = await open(port)

@@ -65,8 +65,8 @@ export class HttpSender {
 
   /**
    * send() with a callback: `done` gets null once the answer succeeded, or the HttpSendError.
-   * The engines' path (one message per request): no promise per request (measured: the
-   * promises between the answer and the FIN were ~8% of to-http's CPU).
+   * The engine's path: the answer reaches the FIN in one call chain, without the four promise
+   * layers it had (a change within the noise of to-http's figures, simpler to follow).
    */
   dispatch(endpoint: string, body: Buffer, done: (err: HttpSendError | null) => void): void {
     const {method} = this.opts

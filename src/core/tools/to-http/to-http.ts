@@ -185,7 +185,7 @@ class ToHttpEngine implements ToHttpRun {
       return undefined
     }
     return this.track(
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         const t0 = this.now()
         this.deliver(msg, (err) => {
           if (err === null) {
@@ -200,7 +200,8 @@ class ToHttpEngine implements ToHttpRun {
           const failure: DeadLetterFailure = {error: err.message, endpoint: err instanceof HttpSendError ? err.url : null}
           this.ctx.log.error(`[${this.opts.topic}/${this.opts.channel}] msg ${msg.id} attempt ${msg.attempts}: ${failure.error}`)
           if (this.maxAttempts > 0 && msg.attempts >= this.maxAttempts) {
-            void this.giveUp(msg, failure).then(resolve)
+            // a failure to give up reaches the consumer as the handler's (logged there)
+            this.giveUp(msg, failure).then(resolve, reject)
             return
           }
           this.remember(msg.id, failure)
