@@ -23,8 +23,9 @@
  *    last one is fsynced and FINed (bench/to-file.ts).
  *
  *  - to-http: 100,000 messages POSTed by `nsqkit to-http -n 100` to a local sink answering 200
- *    (bench/to-http.ts); relay: 100,000 messages copied by `nsqkit relay` to a second broker, in
- *    MPUB batches of 200 and one PUB each (bench/relay.ts); both timed until the last FIN.
+ *    (bench/to-http.ts); relay: 500,000 messages copied by `nsqkit relay` to a second broker, in
+ *    MPUB batches of 50 (its default) and one PUB each (bench/relay.ts); both timed until the
+ *    last FIN (100,000 were ~0.6 s, mostly three processes warming up: not relay's steady rate).
  *
  *  - wire: the client publish / consume again against a broker with TLS offered, once per
  *    transport (plain, TLS, snappy, deflate, TLS+snappy, TLS+deflate), 400,000 half-compressible
@@ -37,7 +38,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof, or a Go nsqd; --http-port P its HTTP port, default P + 1),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (100,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --nsq-only (the real-client loads alone), --runfor MS (their bench_writer time, 8000), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (500,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --nsq-only (the real-client loads alone), --runfor MS (their bench_writer time, 8000), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -176,9 +177,9 @@ async function fanOutPhase(serve: {tcpPort: number; httpPort?: number; proc?: {p
   if (serve.httpPort === undefined) return
   const b = {tcpPort: serve.tcpPort, httpPort: serve.httpPort, pid: serve.proc?.pid}
   const http = arg('tohttp-messages', 100_000)
-  const relay = arg('relay-messages', 100_000)
+  const relay = arg('relay-messages', 500_000)
   console.log(await toHttpBench(b, http, SIZE))
-  for (const batch of [200, 1]) console.log(await relayBench(b, relay, SIZE, batch))
+  for (const batch of [50, 1]) console.log(await relayBench(b, relay, SIZE, batch))
 }
 
 /**

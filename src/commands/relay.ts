@@ -26,7 +26,7 @@ Messages go in MPUB batches of up to --batch-size per destination (1: one PUB ea
     'require-json-field': Flags.string({summary: 'for JSON messages: only pass messages that contain this field', default: ''}),
     'require-json-value': Flags.string({summary: 'for JSON messages: only pass messages in which the required field has this value', default: ''}),
     'whitelist-json-field': Flags.string({summary: 'for JSON messages: pass this field (repeatable; the others are removed)', multiple: true, multipleNonGreedy: true, helpValue: '<field>'}),
-    'batch-size': Flags.integer({summary: 'messages per MPUB to a destination (1 = one PUB per message, as nsq_to_nsq)', default: 200, min: 1}),
+    'batch-size': Flags.integer({summary: 'messages per MPUB to a destination (1 = one PUB per message, as nsq_to_nsq)', default: 50, min: 1}),
     'nsqd-tcp-address': nsqdTcpAddress,
     'lookupd-http-address': lookupdHttpAddress,
     'consumer-opt': consumerOpt,

@@ -13,7 +13,8 @@
  * Reads have a read_timeout deadline (2 heartbeats by default, so a dead broker is noticed);
  * a socket that backs up must drain within write_timeout.
  * Writes are encoded into one output slab and leave as one socket write once the event loop's
- * I/O callbacks of this turn have run (setImmediate; or when 64 KiB are pending): a burst of
+ * I/O callbacks of this turn have run (setImmediate; a command that leaves 4 KiB or more pending,
+ * a full MPUB say, goes at once: FLUSH_AT): a burst of
  * FINs is one syscall and no Buffer or stream write per command — also when the FINs come from
  * many separate I/O events, as to-http's, where each HTTP answer finishes one message
  * (measured: flushing at the end of each tick instead wrote one FIN per syscall there, and
@@ -75,6 +76,13 @@ export type ConnectionState = 'init' | 'connecting' | 'connected' | 'closing' | 
 
 const NOP = nop().encode()
 const OUT_CHUNK = 64 * 1024
+/**
+ * Pending bytes that go out at once instead of at the turn's end: a full MPUB, or a big burst of
+ * FINs, gains nothing by waiting — written now, the broker works on it while this process
+ * encodes the next (relay at max-in-flight 200: batches of 50 flushed as they fill overlap the
+ * three processes, ~175k → ~210k msgs/s, where batches left to the turn's end went in turn)
+ */
+const FLUSH_AT = 4096
 
 /** Plain TCP with dial_timeout, local_addr and TCP_NODELAY. */
 export const dialTcp: Dialer = (host, port, config) =>
@@ -337,6 +345,7 @@ export class Connection {
       out.reserve(cmd.byteLength)
       out.end = cmd.encodeInto(out.buf, out.end)
     }
+    if (out.pending >= FLUSH_AT) out.flush()
   }
 
   /** FIN the message whose frame payload is `data` (its id copied from the frame, no string made). */
