@@ -31,6 +31,9 @@
  *    transport (plain, TLS, snappy, deflate, TLS+snappy, TLS+deflate), 400,000 half-compressible
  *    200-byte records each (bench/wire.ts; --wire-messages N, --wire-only for that phase alone).
  *
+ *  - flood (last): a fresh broker's RSS idle, at the peak of 60 s of malformed input and 10 s and
+ *    30 s after it (bench/flood.ts).
+ *
  *  - startup (first, on the quiet machine): the median of 10 runs of `nsqkit --version`,
  *    `nsq_tail --help`, `to_nsq -version` and the first line of `nsq_tail -n 1` (bench/startup.ts).
  *
@@ -38,7 +41,7 @@
  * one of the machine's two cores. Figures are msgs/s; run it twice when comparing changes.
  * Options: --messages N (default 2,000,000), --size BYTES (200), --batch N (200), --conns N (2),
  * --tcp-port P (use a broker already running there, e.g. one started with --cpu-prof, or a Go nsqd; --http-port P its HTTP port, default P + 1),
- * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (500,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --nsq-only (the real-client loads alone), --runfor MS (their bench_writer time, 8000), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
+ * --lines N (pub/tail records, default 1,000,000), --tofile-messages N (1,000,000), --tofile-only (that phase alone), --tohttp-messages N and --relay-messages N (500,000), --fanout-only (to-http and relay alone), --startup-only (the start-up phase alone), --broker-only (publish/consume, memory and disk), --nsq-only (the real-client loads alone), --flood-only (memory after abuse alone), --flood-seconds N (its malformed input, 60), --runfor MS (their bench_writer time, 8000), --no-disk (skip the disk-bound runs), --disk-messages N (400,000).
  */
 import {spawn} from 'node:child_process'
 import {createWriteStream, mkdtempSync, openSync, rmSync} from 'node:fs'
@@ -52,6 +55,7 @@ import {RUN_JS, startServe} from '../test/helpers/serve.js'
 import {startup} from './startup.js'
 import {open} from './nsq-load.js'
 import {nsqPhases} from './nsq-phases.js'
+import {floodLine, floodPhase} from './flood.js'
 import {relayBench} from './relay.js'
 import {toFileBench} from './to-file.js'
 import {toHttpBench} from './to-http.js'
@@ -239,8 +243,14 @@ async function clientLoadPhase(): Promise<void> {
   }
 }
 
+/** Memory after abuse (bench/flood.ts): a fresh broker's RSS before, during and after --flood-seconds of malformed input. */
+async function memoryAbusePhase(): Promise<void> {
+  console.log(floodLine(await floodPhase(arg('flood-seconds', 60))))
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--nsq-only')) return clientLoadPhase()
+  if (process.argv.includes('--flood-only')) return memoryAbusePhase()
   const external = arg('tcp-port', 0)
   const serve = external > 0 ? {tcpPort: external, stop: async () => 0} : await startServe(['--mem-queue-size=10000000'])
   try {
@@ -331,6 +341,7 @@ async function main(): Promise<void> {
 
     await toFilePhase(serve)
     await fanOutPhase(serve)
+    await memoryAbusePhase()
   } finally {
     await serve.stop()
   }

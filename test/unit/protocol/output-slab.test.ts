@@ -71,8 +71,8 @@ test('writeFin: the bytes of fin(id), the id copied from the message payload', (
 
 test('OutputSlab.written: once every chunk handed out is written and nothing is pending, the slab is written from its start again', () => {
   const {slab, chunks} = collecting(16)
-  const first = slab.buf
   slab.append(Buffer.from('abc'))
+  const first = slab.buf
   slab.flush()
   slab.append(Buffer.from('de'))
   slab.flush()
@@ -102,4 +102,18 @@ test('OutputSlab.written: a chunk of an earlier slab does not rewind the current
     ['123456', '789', 'x'],
   )
   assert.equal(chunks[2]?.byteOffset, (chunks[1] as Buffer).byteOffset + 3, '789 not yet written: no rewind')
+})
+
+test('OutputSlab: no memory is taken before the first write (a connection that never writes costs no slab)', () => {
+  const {slab, chunks} = collecting(64)
+  assert.equal(slab.buf.length, 0)
+  slab.flush()
+  assert.equal(chunks.length, 0)
+  slab.append(Buffer.from('x'))
+  assert.equal(slab.buf.length, 64)
+  slab.flush()
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['x'],
+  )
 })
