@@ -4,6 +4,7 @@
  * durable broker otherwise at its defaults), or any broker already running (--tcp-port, with
  * --http-port, default the TCP port + 1, to create the topic and channel as bench.sh does):
  *
+ *   0. on the idle broker, a lone PUB's way to a consumer: p50 / p99 (latency.ts)
  *   1. bench_writer for --runfor ms (8,000): the backlog it leaves grows past the memory queue
  *      into the backend; then serve's RSS beside the message bytes it holds in memory
  *   2. bench_reader on that backlog
@@ -14,6 +15,7 @@
  * seconds, the load generator itself was the bound, not the broker).
  */
 import {readFileSync} from 'node:fs'
+import {forwarderLatency, latencyLine, loneLatency} from './latency.js'
 import {runLoad, type LoadKind, type LoadOptions, type LoadResult} from './nsq-load.js'
 import {rate} from './drain.js'
 
@@ -64,6 +66,8 @@ export async function nsqPhases(b: PhaseBroker, runfor: number, size: number): P
   await post(b, `/channel/create?topic=${topic}&channel=${channel}`)
   const o: LoadOptions = {topic, channel, runfor, size, batch: 200, rdy: 2500, idle: 1000, conns: 2}
   const out: string[] = []
+  // first, on the idle broker: what a lone message waits
+  out.push(latencyLine(await loneLatency(b.tcpPort, 'latency_bench'), await forwarderLatency()))
   const write = async (): Promise<void> => {
     const w = await runLoad('writer', b.tcpPort, o)
     out.push(line('bench_writer', w, `2 conns, MPUB ×200 of ${size} B, each after the last OK, for ${(runfor / 1000).toFixed(0)} s`))
