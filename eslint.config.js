@@ -32,7 +32,7 @@ const NOT_UP = [
   ['commands', 'core never imports the CLI layers'],
 ]
 
-const BROKER_BANS = [['client', 'client and broker never import each other'], ['tools', 'broker does not import tools'], ...NOT_UP]
+const BROKER_BANS = [['client', 'client and broker never import each other'], ['tools', 'broker does not import tools'], ['admin', 'the admin server sits above the daemons'], ...NOT_UP]
 /** the broker's top-level files (composition root, HTTP routes, stats), which its parts sit below */
 const BROKER_ROOT = (why) => [{group: ['../broker.js', '../http.js', '../stats.js', '../index.js'], message: why}]
 
@@ -59,15 +59,17 @@ export default tseslint.config(
   // client and broker meet only in protocol and transport
   // http-api: nsq's HTTP conventions, shared by the daemons (broker, lookupd, the admin UI)
   zone(['src/core/http-api/**/*.ts'], [['transport', 'http-api stands on protocol and util'], ['client', 'http-api stands on protocol and util'], ['broker', 'http-api stands on protocol and util'], ['lookupd', 'http-api stands on protocol and util'], ['tools', 'http-api stands on protocol and util'], ...NOT_UP]),
-  zone(['src/core/client/**/*.ts'], [['http-api', 'the HTTP conventions are the daemons\' side'], ['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
+  zone(['src/core/client/**/*.ts'], [['admin', 'client sits below admin'], ['http-api', 'the HTTP conventions are the daemons\' side'], ['broker', 'client and broker never import each other'], ['lookupd', 'client does not import lookupd'], ['tools', 'client sits below tools'], ...NOT_UP]),
   zone(['src/core/broker/**/*.ts'], BROKER_BANS),
   // inside the broker, downhill only: broker.ts, http, stats → session → delivery → queue
   zone(['src/core/broker/session/**/*.ts'], [...BROKER_BANS, ...BROKER_ROOT('a session sees the broker through BrokerContext')]),
   zone(['src/core/broker/delivery/**/*.ts'], [...BROKER_BANS, ['session', 'a channel sees a session only as a Subscriber'], ...BROKER_ROOT('delivery is below the broker')]),
   zone(['src/core/broker/queue/**/*.ts'], [...BROKER_BANS, ['session', 'a queue stores what it is given'], ['delivery', 'a queue stores what it is given'], ...BROKER_ROOT('queue is below the broker')]),
-  zone(['src/core/lookupd/**/*.ts'], [['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
+  zone(['src/core/lookupd/**/*.ts'], [['admin', 'lookupd does not import the admin server'], ['client', 'lookupd stands on protocol and util'], ['broker', 'lookupd stands on protocol and util'], ['tools', 'lookupd stands on protocol and util'], ...NOT_UP]),
   // tools use client, never broker
-  zone(['src/core/tools/**/*.ts'], [['http-api', 'tools use client, never the daemons\' HTTP side'], ['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
+  // admin: the cluster over HTTP (client, transport, http-api, protocol), never a daemon's insides
+  zone(['src/core/admin/**/*.ts'], [['broker', 'admin talks to nsqd over HTTP, never imports the broker'], ['lookupd', 'admin talks to lookupd over HTTP'], ['tools', 'admin is not a tool engine'], ...NOT_UP]),
+  zone(['src/core/tools/**/*.ts'], [['admin', 'tools do not import the admin server'], ['http-api', 'tools use client, never the daemons\' HTTP side'], ['broker', 'tools use client, never broker'], ['lookupd', 'tools use client, never lookupd'], ...NOT_UP]),
   // the package's entry points (package.json "exports") re-export the client and the codecs only
   zone(['src/index.ts', 'src/protocol.ts'], [['http-api', 'the public API is the client and the codecs'], ['broker', 'the public API is the client and the codecs'], ['tools', 'the public API is the client and the codecs'], ['lookupd', 'the public API is the client and the codecs'], ['transport', 'the public API is the client and the codecs'], ...NOT_UP]),
   // cli is shared by the commands, not the other way round

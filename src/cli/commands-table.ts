@@ -23,6 +23,7 @@ export const BUILT: readonly PlannedCommand[] = [
   {id: 'relay', goName: 'nsq_to_nsq'},
   {id: 'lookupd', goName: 'nsqlookupd'},
   {id: 'stat', goName: 'nsq_stat'},
+  {id: 'admin', goName: 'nsqadmin'},
 ]
 
 /** The Go name of the command `id` (built or planned), if it has one. */
@@ -41,9 +42,7 @@ export function versionLine(goName: string): string {
 }
 
 /** Commands of later releases. */
-export const PLANNED: readonly PlannedCommand[] = [
-  {id: 'admin', goName: 'nsqadmin'},
-]
+export const PLANNED: readonly PlannedCommand[] = []
 
 /** The planned command named `name` (its nsqkit id or its Go name), if any. */
 export function plannedCommand(name: string): PlannedCommand | undefined {

@@ -46,5 +46,6 @@ export function respondV1(res: ServerResponse, result: HttpResult): void {
 }
 
 export function respondError(res: ServerResponse, status: number, code: string): void {
-  send(res, status, `{"message":"${code}"}`, 'application/json; charset=utf-8', true)
+  // escaped: the admin API's codes carry upstream error texts (`UPSTREAM_ERROR: … "…"`)
+  send(res, status, JSON.stringify({message: code}), 'application/json; charset=utf-8', true)
 }

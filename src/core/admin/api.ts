@@ -1,0 +1,170 @@
+/**
+ * The admin server's read API: nsqadmin 1.3.0's routes under `/api`, their shapes and status
+ * codes (NSQADMIN-SPEC §2), so scripts written against nsqadmin keep working. Every answer is a
+ * fresh fan-out over the cluster (cluster.ts) merged as clusterinfo does (stats.ts), and carries
+ * `message`: '' or `WARNING: <errors>` when part of the cluster did not answer (one stage's
+ * errors joined by a newline, stages by `; `); when nothing answered, 502
+ * `UPSTREAM_ERROR: failed to query any nsqlookupd|nsqd: <errors>`.
+ *
+ *   GET /ping                   OK
+ *   GET /api/topics             {topics: [names]}; ?inactive=true {topics: {topic: [channels]}}
+ *   GET /api/topics/:t          the topic summed over its nodes, per node, its channels summed
+ *   GET /api/topics/:t/:c       the channel summed, per node, and its clients
+ *   GET /api/nodes              every nsqd, with its topics and out_of_date
+ *   GET /api/nodes/:node        one nsqd (`broadcast_address:http_port`): topics, channels, clients, totals
+ *   GET /api/counter            every channel's message_count per node
+ *
+ * One difference: an unknown channel is 404 CHANNEL_NOT_FOUND, where nsqadmin answers 200 with
+ * nothing but `message` (NSQADMIN-SPEC §6).
+ */
+import {HttpError, type HttpApi, type HttpRoute} from '../http-api/index.js'
+import type {Cluster, Partial, Producer} from './cluster.js'
+import {aggregateChannel, aggregateTopic, nodeChannel, nodeTopic, sortByHostname, type AdminChannel, type AdminTopic} from './stats.js'
+
+export interface AdminContext {
+  cluster: Cluster
+  now(): number
+}
+
+type Route = HttpRoute<AdminContext>
+
+/** 502 when nothing answered; else the stage's errors for the WARNING. */
+function stage<T>(p: Partial<T>): T {
+  if (p.none !== null) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${p.none}: ${p.errors.join('\n')}`)
+  return p.value
+}
+
+/** `message`: '' or the WARNING of every stage that had errors. */
+function message(...stages: Partial<unknown>[]): string {
+  const parts = stages.filter((s) => s.errors.length > 0).map((s) => s.errors.join('\n'))
+  return parts.length === 0 ? '' : `WARNING: ${parts.join('; ')}`
+}
+
+async function topics(ctx: AdminContext, inactive: boolean): Promise<object> {
+  if (inactive) {
+    const r = await ctx.cluster.inactiveTopics()
+    return {topics: stage(r), message: message(r)}
+  }
+  const r = await ctx.cluster.topics()
+  return {topics: stage(r), message: message(r)}
+}
+
+async function topic(ctx: AdminContext, name: string): Promise<object> {
+  const producers = await ctx.cluster.producers(name)
+  const stats = await ctx.cluster.statsOf(stage(producers), {topic: name, includeClients: false})
+  const now = ctx.now()
+  const nodes: AdminTopic[] = []
+  for (const {producer, doc} of stage(stats)) {
+    const t = doc.topics?.find((x) => x.topic_name === name)
+    if (t !== undefined) nodes.push(nodeTopic(producer, t, now))
+  }
+  return {...aggregateTopic(name, nodes), message: message(producers, stats)}
+}
+
+async function channel(ctx: AdminContext, topicName: string, name: string): Promise<object> {
+  const producers = await ctx.cluster.producers(topicName)
+  const stats = await ctx.cluster.statsOf(stage(producers), {topic: topicName, channel: name, includeClients: true})
+  const now = ctx.now()
+  const nodes: AdminChannel[] = []
+  for (const {producer, doc} of stage(stats)) {
+    const c = doc.topics?.find((x) => x.topic_name === topicName)?.channels.find((x) => x.channel_name === name)
+    if (c !== undefined) nodes.push(nodeChannel(producer, topicName, c, now))
+  }
+  if (nodes.length === 0) throw new HttpError(404, 'CHANNEL_NOT_FOUND')
+  return {...aggregateChannel(topicName, name, nodes), message: message(producers, stats)}
+}
+
+async function nodes(ctx: AdminContext): Promise<object> {
+  const r = await ctx.cluster.nodes()
+  const all = stage(r)
+  const newest = all.reduce((v, n) => (compareVersions(n.version, v) > 0 ? n.version : v), '')
+  const out = sortByHostname(all).map((n) => ({
+    remote_addresses: n.remote_addresses,
+    remote_address: n.remote_address,
+    hostname: n.hostname,
+    broadcast_address: n.broadcast_address,
+    tcp_port: n.tcp_port,
+    http_port: n.http_port,
+    version: n.version,
+    topics: n.topics,
+    out_of_date: compareVersions(n.version, newest) < 0,
+  }))
+  return {nodes: out.length === 0 ? null : out, message: message(r)}
+}
+
+async function node(ctx: AdminContext, name: string): Promise<object> {
+  const r = await ctx.cluster.nodes()
+  const p = stage(r).find((n) => n.node === name)
+  if (p === undefined) throw new HttpError(404, 'NODE_NOT_FOUND')
+  const stats = await ctx.cluster.statsOf([p], {includeClients: true})
+  const [one] = stage(stats)
+  const now = ctx.now()
+  const ts = (one?.doc.topics ?? []).map((t) => nodeTopic(p, t, now))
+  return {
+    node: name,
+    topics: ts,
+    total_messages: ts.reduce((s, t) => s + t.message_count, 0),
+    total_clients: ts.reduce((s, t) => s + (t.channels ?? []).reduce((c, ch) => c + ch.client_count, 0), 0),
+    message: message(r, stats),
+  }
+}
+
+async function counter(ctx: AdminContext): Promise<object> {
+  const r = await ctx.cluster.nodes()
+  const stats = await ctx.cluster.statsOf(stage(r), {includeClients: false})
+  const out: Record<string, {node: string; topic_name: string; channel_name: string; message_count: number}> = {}
+  for (const {producer, doc} of stage(stats)) {
+    for (const t of doc.topics ?? []) {
+      for (const c of t.channels) out[`${t.topic_name}:${c.channel_name}:${producer.node}`] = {node: producer.node, topic_name: t.topic_name, channel_name: c.channel_name, message_count: c.message_count}
+    }
+  }
+  return {stats: out, message: message(r, stats)}
+}
+
+/** `a` vs `b` as dotted versions (`1.3.0`); a missing part is 0, a non-number part compares as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/)
+  const pb = b.split(/[.-]/)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0'
+    const y = pb[i] ?? '0'
+    const nx = Number(x)
+    const ny = Number(y)
+    const d = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x < y ? -1 : x > y ? 1 : 0
+    if (d !== 0) return d < 0 ? -1 : 1
+  }
+  return 0
+}
+
+/** nsqadmin's read API under `basePath` ('' or `/prefix`). */
+export function adminApi(basePath: string): HttpApi<AdminContext> {
+  const get = (h: Route['methods']['GET']): Route => ({methods: {GET: h as NonNullable<typeof h>}, v1: true})
+  const routes: Record<string, Route> = {
+    [`${basePath}/ping`]: {methods: {GET: () => 'OK'}, v1: false},
+    [`${basePath}/api/topics`]: get((ctx, r) => topics(ctx, r.query.get('inactive') === 'true')),
+    [`${basePath}/api/nodes`]: get((ctx) => nodes(ctx)),
+    [`${basePath}/api/counter`]: get((ctx) => counter(ctx)),
+  }
+  const topicRoute = get((ctx, r) => topic(ctx, r.params.topic ?? ''))
+  const channelRoute = get((ctx, r) => channel(ctx, r.params.topic ?? '', r.params.channel ?? ''))
+  const nodeRoute = get((ctx, r) => node(ctx, r.params.node ?? ''))
+  const prefix = `${basePath}/api/`
+  return {
+    routes,
+    match: (path): {route: Route; params: Record<string, string>} | null => {
+      if (!path.startsWith(prefix)) return null
+      let parts: string[]
+      try {
+        parts = path.slice(prefix.length).split('/').map(decodeURIComponent)
+      } catch {
+        return null // a malformed escape: no such path
+      }
+      if (parts[0] === 'topics' && parts.length === 2 && parts[1] !== '') return {route: topicRoute, params: {topic: parts[1] as string}}
+      if (parts[0] === 'topics' && parts.length === 3 && parts[1] !== '' && parts[2] !== '') return {route: channelRoute, params: {topic: parts[1] as string, channel: parts[2] as string}}
+      if (parts[0] === 'nodes' && parts.length === 2 && parts[1] !== '') return {route: nodeRoute, params: {node: parts[1] as string}}
+      return null
+    },
+  }
+}
+
+export type {Producer}

@@ -1,0 +1,74 @@
+/**
+ * `nsqkit admin` (nsqadmin): an HTTP server over any NSQ cluster — Go nsqd/nsqlookupd and
+ * `serve` alike — that keeps no state of its own; every answer is a fresh fan-out
+ * (cluster.ts) through the read API (api.ts), answered with nsq's HTTP conventions
+ * (http-api/: V1 answers, {"message": CODE} errors, one log line per request).
+ *
+ * This is the API layer; the pages, the actions and the notifications come on top of it. The
+ * admin layer talks to the cluster over HTTP only: it never imports the broker.
+ */
+import {createServer, type Server} from 'node:http'
+import {createHttpHandler} from '../http-api/index.js'
+import {formatHostPort, parseHostPort} from '../util/hostport.js'
+import type {Logger} from '../util/logger.js'
+import {adminApi} from './api.js'
+import {Cluster} from './cluster.js'
+
+export interface AdminOptions {
+  /** where to listen, `host:port` (port 0: any free one) */
+  httpAddress: string
+  /** a prefix for every route: '/' (none) or `/prefix` */
+  basePath: string
+  lookupdHttpAddresses: string[]
+  nsqdHttpAddresses: string[]
+  /** ms; for every upstream call */
+  httpClientConnectTimeout: number
+  httpClientRequestTimeout: number
+}
+
+/** `--base-path` as nsqadmin cleans it: a leading `/`, no trailing one; '/' is none (''). */
+export function normalizeBasePath(p: string): string {
+  const parts = p.split('/').filter((x) => x !== '' && x !== '.')
+  return parts.length === 0 ? '' : `/${parts.join('/')}`
+}
+
+export class AdminServer {
+  private readonly cluster: Cluster
+  private readonly server: Server
+
+  constructor(
+    private readonly opts: AdminOptions,
+    private readonly log: Logger,
+  ) {
+    this.cluster = new Cluster({
+      lookupdHttpAddresses: opts.lookupdHttpAddresses,
+      nsqdHttpAddresses: opts.nsqdHttpAddresses,
+      timeouts: {connectTimeoutMs: opts.httpClientConnectTimeout, requestTimeoutMs: opts.httpClientRequestTimeout},
+    })
+    const api = adminApi(normalizeBasePath(opts.basePath))
+    this.server = createServer(createHttpHandler(api, {cluster: this.cluster, now: () => Date.now()}, () => this.log))
+  }
+
+  /** Listen; resolves with the address listened on (`HTTP: listening on <addr>` logged). */
+  listen(): Promise<string> {
+    const {host, port} = parseHostPort(this.opts.httpAddress)
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        const a = this.server.address()
+        const addr = typeof a === 'object' && a !== null ? formatHostPort({host: a.address, port: a.port}) : this.opts.httpAddress
+        this.log.info(`HTTP: listening on ${addr}`)
+        resolve(addr)
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    await this.cluster.close()
+  }
+}
