@@ -109,10 +109,10 @@ export function rootUsage(r: RootUsage): string {
     '',
     'COMMANDS',
     ...visible.map((c) => `  ${c.id.padEnd(width)}  ${c.summary ?? ''}`),
-    '',
-    'LATER RELEASES (each answers "not built yet" for now)',
-    ...[...r.planned].sort(byId).map((c) => `  ${c.id.padEnd(width)}  Go name: ${c.goName}`),
   ]
+  if (r.planned.length > 0) {
+    out.push('', 'LATER RELEASES (each answers "not built yet" for now)', ...[...r.planned].sort(byId).map((c) => `  ${c.id.padEnd(width)}  Go name: ${c.goName}`))
+  }
   if (goNames.length > 0) {
     out.push('', `The Go names work too, as commands (${r.bin} ${goNames[0]} -help) and as installed bins: ${goNames.join(', ')}.`)
   }

@@ -1,16 +1,13 @@
 /**
  * The command line as a whole, the way a user meets it before any flag: `nsqkit` and `nsqkit
- * help` (the commands, those of later releases), `nsqkit --version`, a stray word after a
- * command, a command of a later release (as `nsqkit <id>` and as `nsqkit <go name>`; admin,
- * the one left, has no Go-named shim), an unknown command or flag. What every command and shim answers (help,
+ * help` (every command with its Go name), `nsqkit --version`, a stray word after a
+ * command, an unknown command or flag. What every command and shim answers (help,
  * -version, unknown flags, bad values) is test/commands/conformance.test.ts.
  */
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {NSQKIT_VERSION} from '../../src/core/version.js'
-import {BIN, NSQKIT, assertExit, assertOneLine, killChildren, runCli, shim} from '../helpers/cli.js'
+import {NSQKIT, assertExit, assertOneLine, killChildren, runCli, shim} from '../helpers/cli.js'
 
 const T = {timeout: 20_000}
 
@@ -18,7 +15,7 @@ after(() => killChildren())
 
 describe('nsqkit help', {concurrency: true}, () => {
   for (const args of [['help'], [], ['--help'], ['-h'], ['--version=false']]) {
-    test(`nsqkit ${args.join(' ')}: the commands, those of later releases and the Go names, exit 0`, T, async () => {
+    test(`nsqkit ${args.join(' ')}: the commands and the Go names, exit 0`, T, async () => {
       const r = await runCli([...NSQKIT, ...args])
       assertExit(r, 0)
       assert.match(r.stdout, /^\s+serve\s+.*nsqd/m)
@@ -26,8 +23,9 @@ describe('nsqkit help', {concurrency: true}, () => {
       assert.match(r.stdout, /^\s+pub\s+.*to_nsq/m)
       assert.match(r.stdout, /^\s+lookupd\s+.*nsqlookupd/m)
       assert.match(r.stdout, /^\s+stat\s+.*nsq_stat/m)
-      assert.match(r.stdout, /^LATER RELEASES[^\n]*\n(\s+\S+\s+Go name: \S+\n)*\s+admin\s+Go name: nsqadmin$/m)
-      assert.match(r.stdout, /installed bins: nsq_stat, nsq_tail, nsq_to_file, nsq_to_http, nsq_to_nsq, nsqd, nsqlookupd, to_nsq\./)
+      assert.match(r.stdout, /^\s+admin\s+.*nsqadmin/m)
+      assert.doesNotMatch(r.stdout, /LATER RELEASES|not built yet/)
+      assert.match(r.stdout, /installed bins: nsq_stat, nsq_tail, nsq_to_file, nsq_to_http, nsq_to_nsq, nsqadmin, nsqd, nsqlookupd, to_nsq\./)
       assert.equal(r.stderr, '')
     })
   }
@@ -54,7 +52,6 @@ describe('nsqkit help', {concurrency: true}, () => {
     [['-bogus', '--version'], /^nsqkit: unknown flag -bogus \(see nsqkit --help\)$/],
     [['--version=maybe'], /^nsqkit: invalid boolean value "maybe" for --version \(true or false\)$/],
     [['--help', 'nope'], /^nsqkit: unknown command "nope" \(see nsqkit --help\)$/],
-    [['-h', 'admin'], /^admin: not built yet in nsqkit/],
   ]
   for (const [args, line] of rootMisuse) {
     test(`nsqkit ${args.join(' ')}: one line, exit 2`, T, async () => {
@@ -93,27 +90,3 @@ describe('command lines that name no command', {concurrency: true}, () => {
   })
 })
 
-describe('commands of later releases say "not built yet" the same way everywhere', {concurrency: true}, () => {
-  // admin has no Go-named shim (nsqadmin serves a web UI of its own): its Go name works as a command word only
-  const planned: [string, string][] = [['admin', 'nsqadmin']]
-  for (const [id, goName] of planned) {
-    test(`nsqkit ${id}, nsqkit ${id} --help, nsqkit ${goName} and help ${id}: one line, exit 2`, T, async () => {
-      const lines: string[] = []
-      for (const argv of [[...NSQKIT, id], [...NSQKIT, id, '--help'], [...NSQKIT, goName, `-http-address=x`], [...NSQKIT, 'help', id]]) {
-        const r = await runCli(argv)
-        assertExit(r, 2, argv.join(' '))
-        assertOneLine(r, /not built yet/)
-        assert.equal(r.stdout, '')
-        lines.push(r.stderr.replace(/^[^:]*: /, ''))
-      }
-      // the same sentence, whichever way it was asked (only the name typed differs)
-      assert.equal(new Set(lines).size, 1, lines.join(''))
-      assert.match(lines[0] as string, new RegExp(`nsqkit ${id}.*${goName}`))
-    })
-  }
-  test('no bin/nsqadmin shim is installed', T, async () => {
-    const pkg = JSON.parse(readFileSync(join(BIN, '..', 'package.json'), 'utf8')) as {bin: Record<string, string>}
-    assert.equal(pkg.bin.nsqadmin, undefined)
-    assert.equal(existsSync(join(BIN, 'nsqadmin')), false)
-  })
-})

@@ -71,7 +71,7 @@ async function channel(ctx: AdminContext, topicName: string, name: string): Prom
     if (c !== undefined) nodes.push(nodeChannel(producer, topicName, c, now))
   }
   if (nodes.length === 0) throw new HttpError(404, 'CHANNEL_NOT_FOUND')
-  return {...aggregateChannel(topicName, name, nodes), message: message(producers, stats)}
+  return {...aggregateChannel(topicName, name, nodes, '', {topic: topicName, channel: name}), message: message(producers, stats)}
 }
 
 async function nodes(ctx: AdminContext): Promise<object> {
@@ -121,16 +121,38 @@ async function counter(ctx: AdminContext): Promise<object> {
   return {stats: out, message: message(r, stats)}
 }
 
-/** `a` vs `b` as dotted versions (`1.3.0`); a missing part is 0, a non-number part compares as text. */
+/**
+ * `a` vs `b` as versions (`1.3.0`, `1.3.0-rc.1`): -1, 0 or 1. The dotted numbers part by part (a
+ * missing part is 0); then a pre-release (after `-`) ranks below the release itself, and two
+ * pre-releases compare part by part, numbers as numbers, text as text (semver's order).
+ */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/)
-  const pb = b.split(/[.-]/)
+  const [coreA = '', preA] = splitPre(a)
+  const [coreB = '', preB] = splitPre(b)
+  const d = compareParts(coreA.split('.'), coreB.split('.'), '0')
+  if (d !== 0) return d
+  if (preA === undefined || preB === undefined) return preA === preB ? 0 : preA === undefined ? 1 : -1
+  return compareParts(preA.split(/[.-]/), preB.split(/[.-]/), '')
+}
+
+function splitPre(v: string): [string, string | undefined] {
+  const i = v.indexOf('-')
+  return i < 0 ? [v, undefined] : [v.slice(0, i), v.slice(i + 1)]
+}
+
+function compareParts(pa: string[], pb: string[], missing: string): number {
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '0'
-    const y = pb[i] ?? '0'
-    const nx = Number(x)
-    const ny = Number(y)
-    const d = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x < y ? -1 : x > y ? 1 : 0
+    const x = pa[i] ?? missing
+    const y = pb[i] ?? missing
+    // a pre-release with fewer parts ranks lower (semver: rc < rc.1)
+    if (x === '' || y === '') {
+      if (x !== y) return x === '' ? -1 : 1
+      continue
+    }
+    const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN
+    const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN
+    // numbers before text, as semver orders identifiers
+    const d = !Number.isNaN(nx) && !Number.isNaN(ny) ? nx - ny : !Number.isNaN(nx) ? -1 : !Number.isNaN(ny) ? 1 : x < y ? -1 : x > y ? 1 : 0
     if (d !== 0) return d < 0 ? -1 : 1
   }
   return 0

@@ -164,11 +164,12 @@ export function nodeTopic(ref: NodeRef, t: TopicStats, nowMs: number): AdminTopi
 }
 
 /**
- * A channel summed over its nodes (the channel page's aggregate): the nodes' clients
- * concatenated and sorted by hostname. `hostname` is '' (the channel page), or the first node's
- * (the topic page's channel list, as nsqadmin shows it).
+ * A channel summed over its nodes: the nodes' clients concatenated and sorted by hostname. As
+ * nsqadmin shows them: on the channel page `hostname` is '' and the e2e names the topic and
+ * channel (`e2eNames`); in a topic page's channel list `hostname` is the first node's and the
+ * e2e names neither.
  */
-export function aggregateChannel(topic: string, channel: string, nodes: AdminChannel[], hostname = ''): AdminChannel {
+export function aggregateChannel(topic: string, channel: string, nodes: AdminChannel[], hostname = '', e2eNames = {topic: '', channel: ''}): AdminChannel {
   const sorted = sortByHostname(nodes)
   const clients = sorted.flatMap((n) => n.clients ?? [])
   return {
@@ -188,7 +189,7 @@ export function aggregateChannel(topic: string, channel: string, nodes: AdminCha
     nodes: sorted,
     clients: sorted.every((n) => n.clients === null) ? null : sortByHostname(clients),
     paused: sorted.some((n) => n.paused),
-    e2e_processing_latency: mergeE2e(sorted.map((n) => n.e2e_processing_latency), '', '', '*'),
+    e2e_processing_latency: mergeE2e(sorted.map((n) => n.e2e_processing_latency), e2eNames.topic, e2eNames.channel, '*'),
   }
 }
 
