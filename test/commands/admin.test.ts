@@ -1,0 +1,304 @@
+/**
+ * `nsqkit admin` / `nsqadmin`: nsqadmin 1.3.0's read API as a script or the browser meets it —
+ * the built CLI in a child process over a real cluster of children (`nsqkit lookupd` and two
+ * `nsqkit serve` registered with it), read over HTTP. The shapes are checked against the
+ * answers captured from the real nsqadmin (test/fixtures/nsqadmin-1.3.0): the same keys in the
+ * same order at each level; the values against what was published.
+ *
+ *  - lookupd mode: /ping; /api/topics (the union); a topic on two nodes summed, per node, its
+ *    channel; a topic on one node without channels; a channel with a consumer on both nodes
+ *    (its clients, each with its node); an unknown topic (502 UPSTREAM_ERROR), an unknown channel
+ *    (404); /api/nodes; /api/nodes/:node and an unknown node (404); /api/counter; the router's
+ *    404 and 405
+ *  - nsqd mode with one address dead: the live nodes' data and a WARNING naming the dead one
+ *  - misuse (no address, both kinds): exit 2, one line; the nsqadmin shim
+ */
+import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {Consumer} from '../../src/core/client/consumer.js'
+import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, mpub, runCli, shim, spawnCli, type CliChild} from '../helpers/cli.js'
+import {topicNames} from '../helpers/names.js'
+import {HOST, unusedPort} from '../helpers/net.js'
+import {REPO_ROOT, startLookupd, startServe, type ServeChild} from '../helpers/serve.js'
+import {waitFor} from '../helpers/wait.js'
+
+const T = {timeout: 30_000}
+const topicName = topicNames('admin')
+const children: ServeChild[] = []
+const consumers: Consumer[] = []
+
+after(async () => {
+  await Promise.all(consumers.map((c) => c.stop(3000)))
+  killChildren()
+  await Promise.all(children.map((c) => c.stop('SIGKILL')))
+})
+
+interface Capture {
+  request: string
+  status: number
+  body: Record<string, unknown>
+}
+
+/** The captured answer to `request` (the first, or the one whose note matches). */
+function capture(file: string, request: string, note?: RegExp): Capture {
+  const doc = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'nsqadmin-1.3.0', file), 'utf8')) as {captures: (Capture & {note?: string})[]}
+  const c = doc.captures.find((x) => x.request === request && (note === undefined || note.test(x.note ?? '')))
+  assert.ok(c, `${file} has a capture of ${request}`)
+  return c
+}
+
+const keys = (v: unknown): string[] => Object.keys(v as object)
+const first = (v: unknown, k: string): unknown => ((v as Record<string, unknown[]>)[k] ?? [])[0]
+
+/** The same keys in the same order as the capture's, at the top and in the first element of each list named. */
+function assertSameShape(ours: unknown, theirs: unknown, lists: string[][]): void {
+  assert.deepEqual(keys(ours), keys(theirs), 'top-level keys')
+  for (const path of lists) {
+    let a = ours
+    let b = theirs
+    for (const k of path) {
+      a = first(a, k)
+      b = first(b, k)
+    }
+    assert.ok(a !== undefined && b !== undefined, `both have ${path.join('[0].')}[0]`)
+    assert.deepEqual(keys(a), keys(b), `keys of ${path.join('[0].')}[0]`)
+  }
+}
+
+/** An admin child listening on a free port; resolves with its base URL once it logged it. */
+async function startAdmin(args: string[]): Promise<{child: CliChild; url: string}> {
+  const child = spawnCli([...NSQKIT, 'admin', '--http-address=127.0.0.1:0', ...args])
+  const addr = await waitFor(
+    () => `admin's listening line (stderr: ${child.stderr()})`,
+    () => /HTTP: listening on (\S+)/.exec(child.stderr())?.[1],
+    {timeoutMs: 10_000, everyMs: 20},
+  )
+  return {child, url: `http://${addr}`}
+}
+
+async function get(url: string, init: RequestInit = {}): Promise<{status: number; type: string | null; body: Record<string, unknown>; text: string}> {
+  const res = await fetch(url, {signal: AbortSignal.timeout(10_000), ...init})
+  const text = await res.text()
+  let body: Record<string, unknown> = {}
+  try {
+    body = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    // plain text (/ping)
+  }
+  return {status: res.status, type: res.headers.get('content-type'), body, text}
+}
+
+describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, () => {
+  let lookupd: ServeChild
+  let n1: ServeChild
+  let n2: ServeChild
+  let admin: string
+  const orders = topicName('orders')
+  const events = topicName('events')
+  const node = (s: ServeChild): string => `${HOST}:${s.httpPort}`
+
+  before(async () => {
+    lookupd = await startLookupd()
+    children.push(lookupd)
+    for (let i = 0; i < 2; i++) {
+      const s = await startServe([`--lookupd-tcp-address=${lookupd.tcpAddress}`, '--broadcast-address=127.0.0.1'])
+      children.push(s)
+    }
+    ;[n1, n2] = children.slice(1) as [ServeChild, ServeChild]
+    // as the capture's cluster: orders/billing on both (30 and 12 messages), events on the first only (5, no channel)
+    await createChannel(n1.httpPort, orders, 'billing')
+    await createChannel(n2.httpPort, orders, 'billing')
+    await mpub(n1.httpPort, orders, Array.from({length: 30}, (_, i) => `o${i}`))
+    await mpub(n2.httpPort, orders, Array.from({length: 12}, (_, i) => `o${i}`))
+    await mpub(n1.httpPort, events, Array.from({length: 5}, (_, i) => `e${i}`))
+    await waitFor(
+      'lookupd lists both producers of orders',
+      async () => {
+        const r = await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${orders}`)
+        return r.status === 200 && (r.body.producers as unknown[]).length === 2 ? true : undefined
+      },
+      {timeoutMs: 10_000, everyMs: 50},
+    )
+    admin = (await startAdmin([`--lookupd-http-address=${HOST}:${lookupd.httpPort}`])).url
+  })
+
+  test('/ping: OK as text', T, async () => {
+    const r = await get(`${admin}/ping`)
+    assert.equal(r.status, 200)
+    assert.equal(r.text, 'OK')
+    assert.match(r.type ?? '', /^text\/plain/)
+  })
+
+  test('/api/topics: the sorted union of the lookupd\'s topics, names only', T, async () => {
+    const r = await get(`${admin}/api/topics`)
+    assert.equal(r.status, 200)
+    assert.equal(r.type, 'application/json; charset=utf-8')
+    assertSameShape(r.body, capture('topics.json', 'GET /api/topics').body, [])
+    const topics = r.body.topics as string[]
+    assert.ok(topics.includes(orders) && topics.includes(events), JSON.stringify(topics))
+    assert.deepEqual(topics, [...topics].sort())
+    assert.equal(r.body.message, '')
+    const inactive = await get(`${admin}/api/topics?inactive=true`)
+    assert.deepEqual(inactive.body, {topics: {}, message: ''})
+  })
+
+  test('/api/topics/:topic on two nodes: summed, per node (sorted), and its channel summed', T, async () => {
+    const r = await get(`${admin}/api/topics/${orders}`)
+    assert.equal(r.status, 200)
+    assertSameShape(r.body, capture('topic.json', 'GET /api/topics/orders').body, [['nodes'], ['channels'], ['channels', 'nodes']])
+    const b = r.body as {node: string; depth: number; memory_depth: number; message_count: number; paused: boolean; nodes: {node: string; depth: number; message_count: number; channels: {channel_name: string; depth: number; memory_depth: number}[]}[]; channels: {node: string; channel_name: string; depth: number; message_count: number; nodes: unknown[]}[]}
+    assert.equal(b.node, '*')
+    // the topic has handed its messages to its channel: the topic's depth is 0, the channel's 42
+    assert.equal(b.depth, 0)
+    assert.equal(b.memory_depth, 0)
+    assert.equal(b.message_count, 42)
+    assert.equal(b.paused, false)
+    assert.deepEqual(b.nodes.map((n) => n.node).sort(), [node(n1), node(n2)].sort())
+    assert.deepEqual(b.nodes.map((n) => [n.node, n.message_count]).sort(), [[node(n1), 30], [node(n2), 12]].sort())
+    // each node's own channel (not nsqadmin's aliased aggregate)
+    for (const n of b.nodes) assert.deepEqual(n.channels.map((c) => [c.channel_name, c.depth, c.memory_depth]), [['billing', n.message_count, n.message_count]])
+    assert.equal(b.channels.length, 1)
+    assert.deepEqual([b.channels[0]?.node, b.channels[0]?.channel_name, b.channels[0]?.depth, b.channels[0]?.message_count, b.channels[0]?.nodes.length], ['*', 'billing', 42, 42, 2])
+    assert.equal(r.body.message, '')
+  })
+
+  test('/api/topics/:topic on one node without channels: channels null at the top, [] on the node', T, async () => {
+    const r = await get(`${admin}/api/topics/${events}`)
+    assert.equal(r.status, 200)
+    const theirs = capture('topic.json', 'GET /api/topics/events').body
+    assertSameShape(r.body, theirs, [['nodes']])
+    const b = r.body as {depth: number; channels: unknown; nodes: {node: string; channels: unknown[]}[]; e2e_processing_latency: unknown}
+    assert.equal(b.depth, 5)
+    assert.equal(b.channels, null)
+    assert.deepEqual(b.nodes.map((n) => [n.node, n.channels]), [[node(n1), []]])
+    assert.deepEqual(b.e2e_processing_latency, {count: 0, percentiles: null, topic: events, channel: '', host: '*'})
+  })
+
+  test('/api/topics/:topic/:channel with a consumer on both nodes: summed, per node, the clients with their node', T, async () => {
+    const c = new Consumer(orders, 'billing', () => undefined, {config: {max_in_flight: 10}})
+    consumers.push(c)
+    await c.connectToNsqd(n1.tcpAddress, n2.tcpAddress)
+    const r = await waitFor(
+      'both clients and all 42 messages finished',
+      async () => {
+        const x = await get(`${admin}/api/topics/${orders}/billing`)
+        const clients = (x.body.clients ?? []) as {finish_count: number}[]
+        return clients.length === 2 && clients.reduce((s, k) => s + k.finish_count, 0) === 42 ? x : undefined
+      },
+      {timeoutMs: 10_000, everyMs: 100},
+    )
+    assert.equal(r.status, 200)
+    assertSameShape(r.body, capture('channel.json', 'GET /api/topics/orders/billing').body, [['nodes'], ['clients'], ['nodes', 'clients']])
+    const b = r.body as {node: string; depth: number; message_count: number; client_count: number; clients: {node: string; finish_count: number; connected: number; user_agent: string}[]; e2e_processing_latency: {topic: string; channel: string}}
+    assert.deepEqual([b.node, b.depth, b.message_count, b.client_count], ['*', 0, 42, 2])
+    assert.deepEqual(b.clients.map((k) => [k.node, k.finish_count]).sort(), [[node(n1), 30], [node(n2), 12]].sort())
+    for (const k of b.clients) assert.ok(Number.isInteger(k.connected) && k.connected >= 0, `connected ${k.connected} ns`)
+    assert.deepEqual([b.e2e_processing_latency.topic, b.e2e_processing_latency.channel], [orders, 'billing'])
+  })
+
+  test('an unknown topic: 502 UPSTREAM_ERROR from the lookupd; an unknown channel: 404 CHANNEL_NOT_FOUND', T, async () => {
+    const t = await get(`${admin}/api/topics/${topicName('nope')}`)
+    assert.equal(t.status, 502)
+    assert.match(t.body.message as string, /^UPSTREAM_ERROR: failed to query any nsqlookupd: .*TOPIC_NOT_FOUND/)
+    const c = await get(`${admin}/api/topics/${orders}/nope`)
+    assert.equal(c.status, 404)
+    assert.deepEqual(c.body, {message: 'CHANNEL_NOT_FOUND'})
+  })
+
+  test('/api/nodes: both nodes with their topics, seen through the lookupd', T, async () => {
+    const r = await get(`${admin}/api/nodes`)
+    assert.equal(r.status, 200)
+    assertSameShape(r.body, capture('nodes.json', 'GET /api/nodes').body, [['nodes'], ['nodes', 'topics']])
+    const ns = r.body.nodes as {remote_addresses: string[]; broadcast_address: string; http_port: number; tcp_port: number; version: string; topics: {topic: string; tombstoned: boolean}[]; out_of_date: boolean}[]
+    const byPort = new Map(ns.map((n) => [n.http_port, n]))
+    const one = byPort.get(n1.httpPort)
+    const two = byPort.get(n2.httpPort)
+    assert.ok(one && two, JSON.stringify(ns))
+    assert.equal(one.tcp_port, n1.tcpPort)
+    assert.equal(one.broadcast_address, '127.0.0.1')
+    assert.equal(one.version, '1.3.0')
+    assert.equal(one.out_of_date, false)
+    assert.match(one.remote_addresses[0] ?? '', new RegExp(`^${HOST}:${lookupd.httpPort}/127\\.0\\.0\\.1:\\d+$`))
+    assert.deepEqual(one.topics.filter((t) => t.topic === orders || t.topic === events).map((t) => t.topic).sort(), [events, orders].sort())
+    assert.deepEqual(two.topics.filter((t) => t.topic === orders || t.topic === events), [{topic: orders, tombstoned: false}])
+  })
+
+  test('/api/nodes/:node: its topics, channels and totals; an unknown node: 404 NODE_NOT_FOUND', T, async () => {
+    const r = await get(`${admin}/api/nodes/${node(n1)}`)
+    assert.equal(r.status, 200)
+    assertSameShape(r.body, capture('nodes.json', 'GET /api/nodes/127.0.0.1:14151').body, [['topics']])
+    const ts = (r.body.topics as {topic_name: string; message_count: number}[]).filter((t) => t.topic_name === orders || t.topic_name === events)
+    assert.deepEqual(ts.map((t) => [t.topic_name, t.message_count]).sort(), [[events, 5], [orders, 30]].sort())
+    assert.ok((r.body.total_messages as number) >= 35)
+    const none = await get(`${admin}/api/nodes/1.2.3.4:5`)
+    assert.equal(none.status, 404)
+    assert.deepEqual(none.body, {message: 'NODE_NOT_FOUND'})
+  })
+
+  test('/api/counter: each channel\'s message_count per node', T, async () => {
+    const r = await get(`${admin}/api/counter`)
+    assert.equal(r.status, 200)
+    const stats = r.body.stats as Record<string, {node: string; topic_name: string; channel_name: string; message_count: number}>
+    assert.deepEqual(stats[`${orders}:billing:${node(n1)}`], {node: node(n1), topic_name: orders, channel_name: 'billing', message_count: 30})
+    assert.deepEqual(stats[`${orders}:billing:${node(n2)}`], {node: node(n2), topic_name: orders, channel_name: 'billing', message_count: 12})
+  })
+
+  test('the router: an unknown path 404 NOT_FOUND, a wrong method 405 METHOD_NOT_ALLOWED', T, async () => {
+    const a = await get(`${admin}/api/nope`)
+    assert.deepEqual([a.status, a.body], [404, capture('misc.json', 'GET /api/nope').body])
+    const b = await get(`${admin}/api/counter`, {method: 'POST'})
+    assert.deepEqual([b.status, b.body], [405, capture('misc.json', 'POST /api/counter').body])
+  })
+})
+
+describe('nsqd mode, one address dead', {concurrency: false}, () => {
+  test('the live nodes\' data, and a WARNING naming the dead address', T, async () => {
+    const a = await startServe()
+    const b = await startServe()
+    children.push(a, b)
+    const t = topicName('nsqd_mode')
+    await createChannel(a.httpPort, t, 'c')
+    await createChannel(b.httpPort, t, 'c')
+    await mpub(a.httpPort, t, ['1', '2', '3'])
+    await mpub(b.httpPort, t, ['4'])
+    const dead = `${HOST}:${await unusedPort()}`
+    const {url} = await startAdmin([`--nsqd-http-address=${HOST}:${a.httpPort}`, `--nsqd-http-address=${HOST}:${b.httpPort}`, `--nsqd-http-address=${dead}`])
+    const topics = await get(`${url}/api/topics`)
+    assert.equal(topics.status, 200)
+    assert.ok((topics.body.topics as string[]).includes(t))
+    assert.match(topics.body.message as string, new RegExp(`^WARNING: .*${dead.replace(/\./g, '\\.')}`))
+    const nodes = await get(`${url}/api/nodes`)
+    assertSameShape(nodes.body, capture('nodes.json', 'GET /api/nodes  [--nsqd-http-address instance, one address dead]').body, [['nodes']])
+    const ns = nodes.body.nodes as {remote_addresses: unknown; remote_address: string; http_port: number}[]
+    assert.deepEqual(ns.map((n) => n.http_port).sort(), [a.httpPort, b.httpPort].sort())
+    for (const n of ns) assert.deepEqual([n.remote_addresses, n.remote_address], [null, ''])
+    assert.match(nodes.body.message as string, /^WARNING: /)
+    const topic = await get(`${url}/api/topics/${t}`)
+    assert.equal(topic.status, 200)
+    assert.equal(topic.body.message_count, 4)
+    assert.deepEqual((topic.body.channels as {channel_name: string; depth: number}[]).map((c) => [c.channel_name, c.depth]), [['c', 4]])
+    assert.match(topic.body.message as string, /^WARNING: /)
+  })
+})
+
+describe('misuse', {concurrency: true}, () => {
+  const cases: [string[], RegExp][] = [
+    [[], /--nsqd-http-address or --lookupd-http-address required/],
+    [['--nsqd-http-address=127.0.0.1:4151', '--lookupd-http-address=127.0.0.1:4161'], /use --nsqd-http-address or --lookupd-http-address not both/],
+    [['--lookupd-http-address=nope'], /^admin: --lookupd-http-address: /],
+  ]
+  for (const [args, line] of cases) {
+    test(`nsqkit admin ${args.join(' ')}: one line, exit 2`, T, async () => {
+      const r = await runCli([...NSQKIT, 'admin', ...args])
+      assertExit(r, 2)
+      assertOneLine(r, line)
+    })
+  }
+  test('nsqadmin -version: its version line, exit 0', T, async () => {
+    const r = await runCli([...shim('nsqadmin'), '-version'])
+    assertExit(r, 0)
+    assert.match(r.stdout, /^nsqadmin v1\.3\.0 \(nsqkit v\S+\)\n$/)
+  })
+})
