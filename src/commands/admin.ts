@@ -5,9 +5,10 @@ import {checkAddress, lookupdHttpAddress, stderrLogger, toolLogLevel, version, v
 import type {LogLevel} from '../core/util/logger.js'
 
 export default class Admin extends NsqCommand {
-  static override summary = "Serve nsqadmin's JSON API over an NSQ cluster (Go name: nsqadmin)"
+  static override summary = "Serve nsqadmin's JSON API and actions over an NSQ cluster (Go name: nsqadmin)"
   static override description = `An HTTP server over any NSQ cluster — Go nsqd and nsqlookupd, or nsqkit serve and lookupd — that answers nsqadmin 1.3.0's API with its routes, shapes and status codes: /api/topics, /api/topics/<topic>, /api/topics/<topic>/<channel>, /api/nodes, /api/nodes/<node>, /api/counter and /ping. Each answer is a fresh fan-out: the lookupds' topics, producers and nodes (--lookupd-http-address), or each nsqd's /stats and /info (--nsqd-http-address), then /stats of each nsqd, merged. A node that does not answer gives the rest with "WARNING: …" in the answer's message; nothing answering is 502 UPSTREAM_ERROR.
-Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopback by default, as all of nsqkit). The web pages and the actions come in the next steps of this command.`
+The actions too, as nsqadmin's: POST /api/topics/<topic>[/<channel>] {"action":"pause"|"unpause"|"empty"}, POST /api/topics {"topic","channel"} (create), DELETE /api/topics/<topic>[/<channel>], DELETE /api/nodes/<node> {"topic"} (tombstone). With --admin-user, only a request whose --acl-http-header names one of them may act (403 FORBIDDEN otherwise). Each action done is POSTed as nsqadmin's event JSON to --notification-http-endpoint; an endpoint that does not answer is a warning, never fatal.
+Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopback by default, as all of nsqkit). The web pages come next.`
   static override hiddenAliases = ['nsqadmin']
   static override examples = [
     '<%= config.bin %> admin --lookupd-http-address 127.0.0.1:4161',
@@ -20,6 +21,9 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
     'base-path': Flags.string({summary: 'URL base path', default: '/'}),
     'lookupd-http-address': lookupdHttpAddress,
     'nsqd-http-address': Flags.string({summary: 'nsqd HTTP address (repeatable)', multiple: true, multipleNonGreedy: true, helpValue: '<host:port>'}),
+    'acl-http-header': Flags.string({summary: 'HTTP header to check for authenticated admin users', default: 'X-Forwarded-User'}),
+    'admin-user': Flags.string({summary: 'admin user (repeatable): only they may act (pause, empty, delete, create, tombstone)', multiple: true, multipleNonGreedy: true, helpValue: '<user>'}),
+    'notification-http-endpoint': Flags.string({summary: 'HTTP endpoint (fully qualified) to which POST notifications of admin actions will be sent', default: ''}),
     'http-client-connect-timeout': duration({summary: 'timeout for HTTP connect', default: 2000}),
     'http-client-request-timeout': duration({summary: 'timeout for HTTP request', default: 5000}),
     'log-level': toolLogLevel,
@@ -41,6 +45,8 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
       for (const a of addrs) checkAddress(flag, a)
     }
     checkAddress('--http-address', flags['http-address'])
+    const endpoint = flags['notification-http-endpoint']
+    if (endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--notification-http-endpoint: not an http(s) URL (${JSON.stringify(endpoint)})`)
     for (const f of ['http-client-connect-timeout', 'http-client-request-timeout'] as const) {
       if (flags[f] <= 0) throw new UsageError(`--${f}: must be greater than 0`)
     }
@@ -54,6 +60,9 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
         nsqdHttpAddresses: nsqd,
         httpClientConnectTimeout: flags['http-client-connect-timeout'],
         httpClientRequestTimeout: flags['http-client-request-timeout'],
+        adminUsers: flags['admin-user'] ?? [],
+        aclHttpHeader: flags['acl-http-header'],
+        notificationHttpEndpoint: flags['notification-http-endpoint'],
       },
       log,
     )

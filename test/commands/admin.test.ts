@@ -10,6 +10,12 @@
  *    (its clients, each with its node); an unknown topic (502 UPSTREAM_ERROR), an unknown channel
  *    (404); /api/nodes; /api/nodes/:node and an unknown node (404); /api/counter; the router's
  *    404 and 405
+ *  - the actions, each checked on the nodes' /stats and the lookupd: pause / unpause / empty of a
+ *    topic and of a channel on both nodes, create (topic and channel in the lookupd), delete of a
+ *    channel and of a topic, tombstone of a topic on one node; the bad bodies' 400s; each
+ *    action's notification with nsqadmin's fields (user from Basic auth, url, via)
+ *  - the admin gate: with --admin-user, a request without the ACL header or naming another user
+ *    is 403 FORBIDDEN and changes nothing; the one it names may act
  *  - nsqd mode with one address dead: the live nodes' data and a WARNING naming the dead one
  *  - misuse (no address, both kinds): exit 2, one line; the nsqadmin shim
  */
@@ -21,6 +27,7 @@ import {Consumer} from '../../src/core/client/consumer.js'
 import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, mpub, runCli, shim, spawnCli, type CliChild} from '../helpers/cli.js'
 import {topicNames} from '../helpers/names.js'
 import {HOST, unusedPort} from '../helpers/net.js'
+import {startSink, type HttpSink} from '../helpers/http-sink.js'
 import {REPO_ROOT, startLookupd, startServe, type ServeChild} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -95,6 +102,8 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
   let n1: ServeChild
   let n2: ServeChild
   let admin: string
+  let gated: string
+  let sink: HttpSink
   const orders = topicName('orders')
   const events = topicName('events')
   const node = (s: ServeChild): string => `${HOST}:${s.httpPort}`
@@ -121,7 +130,134 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
       },
       {timeoutMs: 10_000, everyMs: 50},
     )
-    admin = (await startAdmin([`--lookupd-http-address=${HOST}:${lookupd.httpPort}`])).url
+    sink = await startSink()
+    admin = (await startAdmin([`--lookupd-http-address=${HOST}:${lookupd.httpPort}`, `--notification-http-endpoint=http://${HOST}:${sink.port}/notify`])).url
+    gated = (await startAdmin([`--lookupd-http-address=${HOST}:${lookupd.httpPort}`, '--admin-user=alice'])).url
+  })
+
+  after(() => sink.close())
+
+  const act = (base: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}): ReturnType<typeof get> =>
+    get(`${base}${path}`, {method, body: typeof body === 'string' ? body : JSON.stringify(body), headers: {'content-type': 'application/json', ...headers}})
+  /** The channel (or topic, without `channel`) as each node's /stats has it. */
+  async function onNodes(topic: string, channel?: string): Promise<({paused: boolean; depth: number} | undefined)[]> {
+    return Promise.all(
+      [n1, n2].map(async (s) => {
+        const st = await get(`http://${HOST}:${s.httpPort}/stats?format=json&topic=${topic}`)
+        const t = (st.body.topics as {topic_name: string; paused: boolean; depth: number; channels: {channel_name: string; paused: boolean; depth: number}[]}[] | null)?.find((x) => x.topic_name === topic)
+        return channel === undefined ? t : t?.channels.find((c) => c.channel_name === channel)
+      }),
+    )
+  }
+  const lastEvent = (): Record<string, unknown> => JSON.parse((sink.requests.at(-1)?.body ?? Buffer.from('{}')).toString('utf8')) as Record<string, unknown>
+
+  test('pause, unpause and empty a channel and a topic on every node; each notified as nsqadmin does', T, async () => {
+    const t = topicName('acts')
+    await createChannel(n1.httpPort, t, 'work')
+    await createChannel(n2.httpPort, t, 'work')
+    await mpub(n1.httpPort, t, ['a', 'b'])
+    await mpub(n2.httpPort, t, ['c'])
+    await waitFor('both producers in the lookupd', async () => ((await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${t}`)).body.producers as unknown[] | undefined)?.length === 2 || undefined, {timeoutMs: 10_000})
+    const auth = `Basic ${Buffer.from('bob:secret').toString('base64')}`
+    const pause = await act(admin, 'POST', `/api/topics/${t}/work`, {action: 'pause'}, {authorization: auth, 'user-agent': 'capture-agent/1'})
+    assert.deepEqual([pause.status, pause.body], [200, {message: ''}])
+    assert.deepEqual((await onNodes(t, 'work')).map((c) => c?.paused), [true, true])
+    await waitFor('the pause notification', () => sink.requests.length >= 1 || undefined)
+    const ev = lastEvent()
+    const theirs = (JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'nsqadmin-1.3.0', 'actions.json'), 'utf8')) as {notifications_received: Record<string, unknown>[]}).notifications_received[0] as Record<string, unknown>
+    assert.deepEqual(Object.keys(ev), Object.keys(theirs))
+    assert.equal(sink.requests.at(-1)?.headers['content-type'], 'application/json')
+    assert.deepEqual([ev.action, ev.topic, ev.channel, ev.user, ev.user_agent, ev.url], ['pause_channel', t, 'work', 'bob', 'capture-agent/1', `${admin}/api/topics/${t}/work`])
+    assert.match(ev.remote_ip as string, /^127\.0\.0\.1:\d+$/)
+    assert.ok(Math.abs((ev.timestamp as number) - Date.now() / 1000) < 60)
+    assert.equal(typeof ev.via, 'string')
+
+    assert.equal((await act(admin, 'POST', `/api/topics/${t}/work`, {action: 'unpause'})).status, 200)
+    assert.deepEqual((await onNodes(t, 'work')).map((c) => c?.paused), [false, false])
+    assert.equal((await act(admin, 'POST', `/api/topics/${t}/work`, {action: 'empty'})).status, 200)
+    assert.deepEqual((await onNodes(t, 'work')).map((c) => c?.depth), [0, 0])
+    assert.equal((await act(admin, 'POST', `/api/topics/${t}`, {action: 'pause'})).status, 200)
+    assert.deepEqual((await onNodes(t)).map((x) => x?.paused), [true, true])
+    const page = await get(`${admin}/api/topics/${t}`)
+    assert.equal(page.body.paused, true)
+    await waitFor('four notifications', () => sink.requests.length >= 4 || undefined)
+    const actions = sink.requests.map((q) => (JSON.parse(q.body.toString('utf8')) as {action: string}).action)
+    assert.deepEqual(actions.slice(0, 4).sort(), ['empty_channel', 'pause_channel', 'pause_topic', 'unpause_channel'])
+    // no user without Basic auth: the field is left out
+    assert.equal(Object.hasOwn(lastEvent(), 'user'), false)
+  })
+
+  test('bad action bodies: 400 with nsqadmin\'s codes, nothing changed', T, async () => {
+    const cases: [string, string, string, unknown, string | RegExp][] = [
+      ['POST', `/api/topics/${orders}/billing`, '', {action: 'bogus'}, 'INVALID_ACTION'],
+      ['POST', `/api/topics/${orders}/billing`, '', 'nojson', /JSON|Unexpected token/],
+      ['POST', '/api/topics', '', {topic: 'bad topic!'}, 'INVALID_TOPIC'],
+      ['POST', '/api/topics', '', {topic: 'drafts', channel: 'bad ch!'}, 'INVALID_CHANNEL'],
+      ['DELETE', `/api/nodes/${node(n1)}`, '', 'x', 'INVALID_BODY'],
+      ['DELETE', `/api/nodes/${node(n1)}`, '', {topic: 'bad topic!'}, 'INVALID_TOPIC'],
+    ]
+    for (const [method, path, , body, code] of cases) {
+      const r = await act(admin, method, path, body)
+      assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(body)}`)
+      if (typeof code === 'string') assert.deepEqual(r.body, {message: code})
+      else assert.match(r.body.message as string, code)
+    }
+    assert.deepEqual((await onNodes(orders, 'billing')).map((c) => c?.paused), [false, false])
+  })
+
+  test('create a topic and channel (in the lookupd), delete the channel, then the topic', T, async () => {
+    const t = topicName('drafts')
+    const made = await act(admin, 'POST', '/api/topics', {topic: t, channel: 'review'})
+    assert.deepEqual([made.status, made.body], [200, {message: ''}])
+    const look = await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${t}`)
+    assert.deepEqual(look.body, {channels: ['review'], producers: []})
+    const inactive = await get(`${admin}/api/topics?inactive=true`)
+    assert.deepEqual((inactive.body.topics as Record<string, string[]>)[t], ['review'])
+    assert.equal((await act(admin, 'DELETE', `/api/topics/${t}/review`, '')).status, 200)
+    assert.deepEqual((await get(`http://${HOST}:${lookupd.httpPort}/channels?topic=${t}`)).body, {channels: []})
+    assert.equal((await act(admin, 'DELETE', `/api/topics/${t}`, '')).status, 200)
+    assert.ok(!((await get(`http://${HOST}:${lookupd.httpPort}/topics`)).body.topics as string[]).includes(t))
+  })
+
+  test('delete a channel on both nodes; tombstone a topic on one node (the lookupd hides it, that nsqd deletes it)', T, async () => {
+    const t = topicName('gone')
+    await createChannel(n1.httpPort, t, 'x')
+    await createChannel(n2.httpPort, t, 'x')
+    await waitFor('both producers in the lookupd', async () => ((await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${t}`)).body.producers as unknown[] | undefined)?.length === 2 || undefined, {timeoutMs: 10_000})
+    assert.equal((await act(admin, 'DELETE', `/api/topics/${t}/x`, '')).status, 200)
+    assert.deepEqual(await onNodes(t, 'x'), [undefined, undefined])
+    const tomb = await act(admin, 'DELETE', `/api/nodes/${node(n1)}`, {topic: t})
+    assert.deepEqual([tomb.status, tomb.body], [200, {message: ''}])
+    const look = await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${t}`)
+    assert.deepEqual((look.body.producers as {http_port: number}[]).map((p) => p.http_port), [n2.httpPort])
+    const [one, two] = await onNodes(t)
+    assert.equal(one, undefined, 'the topic is deleted on the tombstoned node')
+    assert.ok(two !== undefined, 'and kept on the other')
+    const unknown = await act(admin, 'DELETE', '/api/nodes/1.2.3.4:5', {topic: t})
+    assert.equal(unknown.status, 404)
+  })
+
+  test('an unreachable notification endpoint: the action is done and answered, one warning logged, the server goes on', T, async () => {
+    const {child, url} = await startAdmin([`--lookupd-http-address=${HOST}:${lookupd.httpPort}`, `--notification-http-endpoint=http://${HOST}:${await unusedPort()}/notify`])
+    const r = await act(url, 'POST', `/api/topics/${orders}`, {action: 'unpause'})
+    assert.deepEqual([r.status, r.body], [200, {message: ''}])
+    await waitFor(() => `a warning about the notification (stderr: ${child.stderr()})`, () => /WARNING: failed to send notification unpause_topic to http:\/\/127\.0\.0\.1:\d+\/notify - /.test(child.stderr()) || undefined, {timeoutMs: 5000})
+    assert.equal((await get(`${url}/ping`)).text, 'OK')
+    assert.equal(child.proc.exitCode, null)
+  })
+
+  test('the admin gate: without the ACL header or naming another user 403 FORBIDDEN, nothing changed; the admin user may act', T, async () => {
+    for (const headers of [{}, {'x-forwarded-user': 'mallory'}] as Record<string, string>[]) {
+      const r = await act(gated, 'POST', `/api/topics/${orders}/billing`, {action: 'pause'}, headers)
+      assert.deepEqual([r.status, r.body], [403, {message: 'FORBIDDEN'}])
+    }
+    assert.deepEqual((await onNodes(orders, 'billing')).map((c) => c?.paused), [false, false])
+    // the read API stays open to everyone
+    assert.equal((await get(`${gated}/api/topics`)).status, 200)
+    const ok = await act(gated, 'POST', `/api/topics/${orders}/billing`, {action: 'pause'}, {'x-forwarded-user': 'alice'})
+    assert.equal(ok.status, 200)
+    assert.deepEqual((await onNodes(orders, 'billing')).map((c) => c?.paused), [true, true])
+    assert.equal((await act(gated, 'POST', `/api/topics/${orders}/billing`, {action: 'unpause'}, {'x-forwarded-user': 'alice'})).status, 200)
   })
 
   test('/ping: OK as text', T, async () => {

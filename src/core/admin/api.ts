@@ -13,18 +13,18 @@
  *   GET /api/nodes              every nsqd, with its topics and out_of_date
  *   GET /api/nodes/:node        one nsqd (`broadcast_address:http_port`): topics, channels, clients, totals
  *   GET /api/counter            every channel's message_count per node
+ *   POST, DELETE                the actions (actions.ts)
  *
  * One difference: an unknown channel is 404 CHANNEL_NOT_FOUND, where nsqadmin answers 200 with
  * nothing but `message` (NSQADMIN-SPEC §6).
  */
 import {HttpError, type HttpApi, type HttpRoute} from '../http-api/index.js'
-import type {Cluster, Partial, Producer} from './cluster.js'
+import {create, queueAction, remove, tombstone, type ActionContext} from './actions.js'
+import type {Partial, Producer} from './cluster.js'
 import {aggregateChannel, aggregateTopic, nodeChannel, nodeTopic, sortByHostname, type AdminChannel, type AdminTopic} from './stats.js'
 
-export interface AdminContext {
-  cluster: Cluster
-  now(): number
-}
+/** What the handlers read: the cluster, the actions' options, the log, the clock. */
+export type AdminContext = ActionContext
 
 type Route = HttpRoute<AdminContext>
 
@@ -163,13 +163,24 @@ export function adminApi(basePath: string): HttpApi<AdminContext> {
   const get = (h: Route['methods']['GET']): Route => ({methods: {GET: h as NonNullable<typeof h>}, v1: true})
   const routes: Record<string, Route> = {
     [`${basePath}/ping`]: {methods: {GET: () => 'OK'}, v1: false},
-    [`${basePath}/api/topics`]: get((ctx, r) => topics(ctx, r.query.get('inactive') === 'true')),
+    [`${basePath}/api/topics`]: {methods: {GET: (ctx, r) => topics(ctx, r.query.get('inactive') === 'true'), POST: (ctx, r) => create(ctx, r)}, v1: true},
     [`${basePath}/api/nodes`]: get((ctx) => nodes(ctx)),
     [`${basePath}/api/counter`]: get((ctx) => counter(ctx)),
   }
-  const topicRoute = get((ctx, r) => topic(ctx, r.params.topic ?? ''))
-  const channelRoute = get((ctx, r) => channel(ctx, r.params.topic ?? '', r.params.channel ?? ''))
-  const nodeRoute = get((ctx, r) => node(ctx, r.params.node ?? ''))
+  const p = (r: {params: Record<string, string>}, k: string): string => r.params[k] ?? ''
+  const topicRoute: Route = {
+    methods: {GET: (ctx, r) => topic(ctx, p(r, 'topic')), POST: (ctx, r) => queueAction(ctx, r, p(r, 'topic'), ''), DELETE: (ctx, r) => remove(ctx, r, p(r, 'topic'), '')},
+    v1: true,
+  }
+  const channelRoute: Route = {
+    methods: {
+      GET: (ctx, r) => channel(ctx, p(r, 'topic'), p(r, 'channel')),
+      POST: (ctx, r) => queueAction(ctx, r, p(r, 'topic'), p(r, 'channel')),
+      DELETE: (ctx, r) => remove(ctx, r, p(r, 'topic'), p(r, 'channel')),
+    },
+    v1: true,
+  }
+  const nodeRoute: Route = {methods: {GET: (ctx, r) => node(ctx, p(r, 'node')), DELETE: (ctx, r) => tombstone(ctx, r, p(r, 'node'))}, v1: true}
   const prefix = `${basePath}/api/`
   return {
     routes,

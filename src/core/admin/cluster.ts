@@ -146,6 +146,29 @@ export class Cluster {
     return this.fanOut(producers, 'nsqd', async (p) => ({producer: p, doc: await this.stats(p.node, what)}))
   }
 
+  /**
+   * POST `path?query` to each of `addrs` (nsqd or lookupd HTTP addresses), in parallel — an
+   * action's upstream calls (nsqadmin makes them one after another).
+   */
+  async post(addrs: readonly string[], kind: 'nsqlookupd' | 'nsqd', path: string, query: Record<string, string>): Promise<Partial<string[]>> {
+    return this.fanOut(addrs, kind, (a) => this.http.post(this.url(a, path, query)))
+  }
+
+  /** POST `event` as JSON to `endpoint` (a notification; the answer's status is not read). */
+  async notify(endpoint: string, event: object): Promise<void> {
+    const url = new URL(endpoint)
+    await this.http.post(url, JSON.stringify(event), 'application/json').catch((err: unknown) => {
+      // any answer is fine (nsqadmin ignores the status); only a failed request is an error
+      if (err instanceof UpstreamError && err.status > 0) return
+      throw err
+    })
+  }
+
+  /** The nsqd addresses given (nsqd mode). */
+  get nsqds(): readonly string[] {
+    return this.o.nsqdHttpAddresses
+  }
+
   async close(): Promise<void> {
     await this.http.destroy()
   }
@@ -184,10 +207,14 @@ export class Cluster {
   }
 
   private get(addr: string, path: string, query: Record<string, string> = {}): Promise<unknown> {
+    return this.http.get(this.url(addr, path, query))
+  }
+
+  private url(addr: string, path: string, query: Record<string, string>): URL {
     const url = new URL(addr.includes('://') ? addr : `http://${addr}`)
     url.pathname = path
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
-    return this.http.get(url)
+    return url
   }
 
   /** `fn` over every item in parallel: the answers, in order, and the errors of the rest. */

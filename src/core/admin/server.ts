@@ -4,8 +4,9 @@
  * (cluster.ts) through the read API (api.ts), answered with nsq's HTTP conventions
  * (http-api/: V1 answers, {"message": CODE} errors, one log line per request).
  *
- * This is the API layer; the pages, the actions and the notifications come on top of it. The
- * admin layer talks to the cluster over HTTP only: it never imports the broker.
+ * The read API (api.ts) and the actions with their admin gate and notifications (actions.ts);
+ * the pages come on top of them. The admin layer talks to the cluster over HTTP only: it never
+ * imports the broker.
  */
 import {createServer, type Server} from 'node:http'
 import {createHttpHandler} from '../http-api/index.js'
@@ -24,6 +25,12 @@ export interface AdminOptions {
   /** ms; for every upstream call */
   httpClientConnectTimeout: number
   httpClientRequestTimeout: number
+  /** --admin-user: who may act (none: everyone) */
+  adminUsers: string[]
+  /** --acl-http-header */
+  aclHttpHeader: string
+  /** --notification-http-endpoint ('' = none) */
+  notificationHttpEndpoint: string
 }
 
 /** `--base-path` as nsqadmin cleans it: a leading `/`, no trailing one; '/' is none (''). */
@@ -46,7 +53,15 @@ export class AdminServer {
       timeouts: {connectTimeoutMs: opts.httpClientConnectTimeout, requestTimeoutMs: opts.httpClientRequestTimeout},
     })
     const api = adminApi(normalizeBasePath(opts.basePath))
-    this.server = createServer(createHttpHandler(api, {cluster: this.cluster, now: () => Date.now()}, () => this.log))
+    const cluster = this.cluster
+    const ctx = {
+      cluster,
+      actions: {adminUsers: opts.adminUsers, aclHttpHeader: opts.aclHttpHeader, notificationHttpEndpoint: opts.notificationHttpEndpoint},
+      log,
+      notify: (endpoint: string, event: object) => cluster.notify(endpoint, event),
+      now: () => Date.now(),
+    }
+    this.server = createServer(createHttpHandler(api, ctx, () => this.log))
   }
 
   /** Listen; resolves with the address listened on (`HTTP: listening on <addr>` logged). */

@@ -1,5 +1,5 @@
 /**
- * One JSON GET over one undici Agent with keep-alive: what the client's lookupd and nsqd /stats
+ * One JSON GET (and an action's POST) over one undici Agent with keep-alive: what the client's lookupd and nsqd /stats
  * queries (client/lookupd.ts, client/nsqd-http.ts) and the broker's auth queries share. Its timeouts are a connect timeout and a
  * request timeout for the headers and the body (undici's headersTimeout and bodyTimeout); 0 is
  * none. The request sends `Accept: application/vnd.nsq; version=1.0` (NSQ-SPEC §3.3). Any
@@ -57,18 +57,12 @@ export class JsonGetter {
   async get(url: URL): Promise<unknown> {
     const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
     if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
-    const {Agent, request} = await loadUndici()
+    const {request} = await loadUndici()
     if (this.closed) throw this.fail(url.host, 'request failed: the client is closed')
-    if (this.agent === null) {
-      const positive = (ms: number): number | undefined => (ms > 0 ? ms : undefined)
-      const connect = positive(this.timeouts.connectTimeoutMs)
-      const t = positive(this.timeouts.requestTimeoutMs)
-      const tls = this.tls.ca ? {ca: this.tls.ca} : {}
-      this.agent = new Agent({keepAliveTimeout: 30_000, connect: {...tls, ...(connect ? {timeout: connect} : {})}, headersTimeout: t, bodyTimeout: t})
-    }
+    const agent = await this.dispatcher()
     let res
     try {
-      res = await request(url, {method: 'GET', headers, dispatcher: this.agent})
+      res = await request(url, {method: 'GET', headers, dispatcher: agent})
     } catch (err) {
       throw this.fail(url.host, `request failed: ${(err as Error).message}`)
     }
@@ -95,6 +89,46 @@ export class JsonGetter {
     } catch {
       throw this.fail(url.host, 'answer is not JSON')
     }
+  }
+
+  /**
+   * POST to `url` (an nsqd's or lookupd's action: /topic/pause, /channel/create, …) with an empty
+   * body; resolves with the answer's text on a 200, anything else is a `fail` error.
+   */
+  async post(url: URL, body: string | Buffer = '', contentType?: string): Promise<string> {
+    const {request} = await loadUndici()
+    const agent = await this.dispatcher()
+    const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
+    if (contentType !== undefined) headers['content-type'] = contentType
+    if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
+    let res
+    try {
+      res = await request(url, {method: 'POST', headers, body, dispatcher: agent})
+    } catch (err) {
+      throw this.fail(url.host, `request failed: ${(err as Error).message}`)
+    }
+    let text: string
+    try {
+      text = await res.body.text()
+    } catch (err) {
+      throw this.fail(url.host, `reading the answer failed: ${(err as Error).message}`)
+    }
+    if (res.statusCode !== 200) throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+    return text
+  }
+
+  /** The one Agent, made at the first request. */
+  private async dispatcher(): Promise<Agent> {
+    if (this.closed) throw this.fail('-', 'request failed: the client is closed')
+    if (this.agent === null) {
+      const {Agent} = await loadUndici()
+      const positive = (ms: number): number | undefined => (ms > 0 ? ms : undefined)
+      const connect = positive(this.timeouts.connectTimeoutMs)
+      const t = positive(this.timeouts.requestTimeoutMs)
+      const tls = this.tls.ca ? {ca: this.tls.ca} : {}
+      this.agent ??= new Agent({keepAliveTimeout: 30_000, connect: {...tls, ...(connect ? {timeout: connect} : {})}, headersTimeout: t, bodyTimeout: t})
+    }
+    return this.agent
   }
 
   /** Stop, after the requests under way have their answers. */
