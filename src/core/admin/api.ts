@@ -13,20 +13,18 @@
  *   GET /api/nodes              every nsqd, with its topics and out_of_date
  *   GET /api/nodes/:node        one nsqd (`broadcast_address:http_port`): topics, channels, clients, totals
  *   GET /api/counter            every channel's message_count per node
- *   POST, DELETE                the actions (actions.ts)
+ *   POST, DELETE                the actions (actions.ts); the route table is routes.ts
  *
  * One difference: an unknown channel is 404 CHANNEL_NOT_FOUND, where nsqadmin answers 200 with
  * nothing but `message` (NSQADMIN-SPEC §6).
  */
-import {HttpError, type HttpApi, type HttpRoute} from '../http-api/index.js'
-import {create, queueAction, remove, tombstone, type ActionContext} from './actions.js'
+import {HttpError} from '../http-api/index.js'
+import type {ActionContext} from './actions.js'
 import type {Partial, Producer} from './cluster.js'
 import {aggregateChannel, aggregateTopic, nodeChannel, nodeTopic, sortByHostname, type AdminChannel, type AdminTopic} from './stats.js'
 
 /** What the handlers read: the cluster, the actions' options, the log, the clock. */
 export type AdminContext = ActionContext
-
-type Route = HttpRoute<AdminContext>
 
 /** 502 when nothing answered; else the stage's errors for the WARNING. */
 function stage<T>(p: Partial<T>): T {
@@ -40,7 +38,41 @@ function message(...stages: Partial<unknown>[]): string {
   return parts.length === 0 ? '' : `WARNING: ${parts.join('; ')}`
 }
 
-async function topics(ctx: AdminContext, inactive: boolean): Promise<object> {
+/** Every answer's `message`: '' or a WARNING. */
+export interface Message {
+  message: string
+}
+
+export interface NodeRow {
+  remote_addresses: string[] | null
+  remote_address: string
+  hostname: string
+  broadcast_address: string
+  tcp_port: number
+  http_port: number
+  version: string
+  topics: {topic: string; tombstoned: boolean}[]
+  out_of_date: boolean
+}
+
+export interface NodeAnswer extends Message {
+  node: string
+  topics: AdminTopic[]
+  total_messages: number
+  total_clients: number
+}
+
+export interface CounterRow {
+  node: string
+  topic_name: string
+  channel_name: string
+  message_count: number
+}
+
+export async function topics(ctx: AdminContext, inactive: true): Promise<{topics: Record<string, string[]>} & Message>
+export async function topics(ctx: AdminContext, inactive: false): Promise<{topics: string[]} & Message>
+export async function topics(ctx: AdminContext, inactive: boolean): Promise<{topics: string[] | Record<string, string[]>} & Message>
+export async function topics(ctx: AdminContext, inactive: boolean): Promise<{topics: string[] | Record<string, string[]>} & Message> {
   if (inactive) {
     const r = await ctx.cluster.inactiveTopics()
     return {topics: stage(r), message: message(r)}
@@ -49,7 +81,7 @@ async function topics(ctx: AdminContext, inactive: boolean): Promise<object> {
   return {topics: stage(r), message: message(r)}
 }
 
-async function topic(ctx: AdminContext, name: string): Promise<object> {
+export async function topic(ctx: AdminContext, name: string): Promise<AdminTopic & Message> {
   const producers = await ctx.cluster.producers(name)
   const stats = await ctx.cluster.statsOf(stage(producers), {topic: name, includeClients: false})
   const now = ctx.now()
@@ -61,7 +93,7 @@ async function topic(ctx: AdminContext, name: string): Promise<object> {
   return {...aggregateTopic(name, nodes), message: message(producers, stats)}
 }
 
-async function channel(ctx: AdminContext, topicName: string, name: string): Promise<object> {
+export async function channel(ctx: AdminContext, topicName: string, name: string): Promise<AdminChannel & Message> {
   const producers = await ctx.cluster.producers(topicName)
   const stats = await ctx.cluster.statsOf(stage(producers), {topic: topicName, channel: name, includeClients: true})
   const now = ctx.now()
@@ -74,11 +106,11 @@ async function channel(ctx: AdminContext, topicName: string, name: string): Prom
   return {...aggregateChannel(topicName, name, nodes, '', {topic: topicName, channel: name}), message: message(producers, stats)}
 }
 
-async function nodes(ctx: AdminContext): Promise<object> {
+export async function nodes(ctx: AdminContext): Promise<{nodes: NodeRow[] | null} & Message> {
   const r = await ctx.cluster.nodes()
   const all = stage(r)
   const newest = all.reduce((v, n) => (compareVersions(n.version, v) > 0 ? n.version : v), '')
-  const out = sortByHostname(all).map((n) => ({
+  const out = sortByHostname(all).map((n): NodeRow => ({
     remote_addresses: n.remote_addresses,
     remote_address: n.remote_address,
     hostname: n.hostname,
@@ -92,7 +124,7 @@ async function nodes(ctx: AdminContext): Promise<object> {
   return {nodes: out.length === 0 ? null : out, message: message(r)}
 }
 
-async function node(ctx: AdminContext, name: string): Promise<object> {
+export async function node(ctx: AdminContext, name: string): Promise<NodeAnswer> {
   const r = await ctx.cluster.nodes()
   const p = stage(r).find((n) => n.node === name)
   if (p === undefined) throw new HttpError(404, 'NODE_NOT_FOUND')
@@ -109,10 +141,10 @@ async function node(ctx: AdminContext, name: string): Promise<object> {
   }
 }
 
-async function counter(ctx: AdminContext): Promise<object> {
+export async function counter(ctx: AdminContext): Promise<{stats: Record<string, CounterRow>} & Message> {
   const r = await ctx.cluster.nodes()
   const stats = await ctx.cluster.statsOf(stage(r), {includeClients: false})
-  const out: Record<string, {node: string; topic_name: string; channel_name: string; message_count: number}> = {}
+  const out: Record<string, CounterRow> = {}
   for (const {producer, doc} of stage(stats)) {
     for (const t of doc.topics ?? []) {
       for (const c of t.channels) out[`${t.topic_name}:${c.channel_name}:${producer.node}`] = {node: producer.node, topic_name: t.topic_name, channel_name: c.channel_name, message_count: c.message_count}
@@ -156,48 +188,6 @@ function compareParts(pa: string[], pb: string[], missing: string): number {
     if (d !== 0) return d < 0 ? -1 : 1
   }
   return 0
-}
-
-/** nsqadmin's read API under `basePath` ('' or `/prefix`). */
-export function adminApi(basePath: string): HttpApi<AdminContext> {
-  const get = (h: Route['methods']['GET']): Route => ({methods: {GET: h as NonNullable<typeof h>}, v1: true})
-  const routes: Record<string, Route> = {
-    [`${basePath}/ping`]: {methods: {GET: () => 'OK'}, v1: false},
-    [`${basePath}/api/topics`]: {methods: {GET: (ctx, r) => topics(ctx, r.query.get('inactive') === 'true'), POST: (ctx, r) => create(ctx, r)}, v1: true},
-    [`${basePath}/api/nodes`]: get((ctx) => nodes(ctx)),
-    [`${basePath}/api/counter`]: get((ctx) => counter(ctx)),
-  }
-  const p = (r: {params: Record<string, string>}, k: string): string => r.params[k] ?? ''
-  const topicRoute: Route = {
-    methods: {GET: (ctx, r) => topic(ctx, p(r, 'topic')), POST: (ctx, r) => queueAction(ctx, r, p(r, 'topic'), ''), DELETE: (ctx, r) => remove(ctx, r, p(r, 'topic'), '')},
-    v1: true,
-  }
-  const channelRoute: Route = {
-    methods: {
-      GET: (ctx, r) => channel(ctx, p(r, 'topic'), p(r, 'channel')),
-      POST: (ctx, r) => queueAction(ctx, r, p(r, 'topic'), p(r, 'channel')),
-      DELETE: (ctx, r) => remove(ctx, r, p(r, 'topic'), p(r, 'channel')),
-    },
-    v1: true,
-  }
-  const nodeRoute: Route = {methods: {GET: (ctx, r) => node(ctx, p(r, 'node')), DELETE: (ctx, r) => tombstone(ctx, r, p(r, 'node'))}, v1: true}
-  const prefix = `${basePath}/api/`
-  return {
-    routes,
-    match: (path): {route: Route; params: Record<string, string>} | null => {
-      if (!path.startsWith(prefix)) return null
-      let parts: string[]
-      try {
-        parts = path.slice(prefix.length).split('/').map(decodeURIComponent)
-      } catch {
-        return null // a malformed escape: no such path
-      }
-      if (parts[0] === 'topics' && parts.length === 2 && parts[1] !== '') return {route: topicRoute, params: {topic: parts[1] as string}}
-      if (parts[0] === 'topics' && parts.length === 3 && parts[1] !== '' && parts[2] !== '') return {route: channelRoute, params: {topic: parts[1] as string, channel: parts[2] as string}}
-      if (parts[0] === 'nodes' && parts.length === 2 && parts[1] !== '') return {route: nodeRoute, params: {node: parts[1] as string}}
-      return null
-    },
-  }
 }
 
 export type {Producer}

@@ -4,15 +4,15 @@
  * (cluster.ts) through the read API (api.ts), answered with nsq's HTTP conventions
  * (http-api/: V1 answers, {"message": CODE} errors, one log line per request).
  *
- * The read API (api.ts) and the actions with their admin gate and notifications (actions.ts);
- * the pages come on top of them. The admin layer talks to the cluster over HTTP only: it never
+ * The read API (api.ts), the actions with their admin gate and notifications (actions.ts) and
+ * the pages (pages.ts), in one route table (routes.ts). The admin layer talks to the cluster over HTTP only: it never
  * imports the broker.
  */
 import {createServer, type Server} from 'node:http'
 import {createHttpHandler} from '../http-api/index.js'
 import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
-import {adminApi} from './api.js'
+import {adminApi} from './routes.js'
 import {Cluster} from './cluster.js'
 
 export interface AdminOptions {

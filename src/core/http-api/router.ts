@@ -33,6 +33,8 @@ export interface HttpRoute<C> {
   methods: Record<string, HttpHandler<C>>
   /** V1 answers (X-NSQ-Content-Type, JSON/text/empty); false: plain text (/ping) */
   v1: boolean
+  /** a non-V1 route's Content-Type (the admin's pages and scripts); text/plain by default */
+  type?: string
 }
 
 export interface HttpApi<C> {
@@ -88,7 +90,7 @@ async function handle<C>(api: HttpApi<C>, ctx: C, log: Logger, req: IncomingMess
   try {
     const result = await handler(ctx, {method, query: url.searchParams, params: m.params, req, res})
     if (logged) logLine(200)
-    if (!m.route.v1) send(res, 200, result as string, 'text/plain; charset=utf-8', false)
+    if (!m.route.v1) send(res, 200, result as string, m.route.type ?? 'text/plain; charset=utf-8', false)
     else respondV1(res, result)
   } catch (e) {
     if (e instanceof HttpError) {
