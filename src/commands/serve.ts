@@ -2,7 +2,8 @@ import {mkdir} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {NsqCommand, UsageError} from '../cli/base.js'
 import {acceptedFlags, givenFlags, optionsFromFlags, tableFlags} from '../cli/table-flags.js'
-import {version, versionLine} from '../cli/tool-flags.js'
+import {checkAddress, stderrLogger, version, versionLine} from '../cli/tool-flags.js'
+import type {AdminServer} from '../core/admin/server.js'
 import type {Broker} from '../core/broker/index.js'
 import type {Lookupd} from '../core/lookupd/index.js'
 // the option tables alone, for the flags: the broker itself is loaded only to run
@@ -33,6 +34,12 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     }),
     'embedded-lookupd-tcp-address': Flags.string({summary: '<addr>:<port> the --lookupd lookupd listens on for nsqd (default 127.0.0.1:4160)', helpValue: '<addr:port>'}),
     'embedded-lookupd-http-address': Flags.string({summary: '<addr>:<port> the --lookupd lookupd listens on for HTTP (default 127.0.0.1:4161)', helpValue: '<addr:port>'}),
+    admin: Flags.boolean({
+      summary: 'also serve the admin UI (nsqkit admin) in this process, over this broker (and its --lookupd)',
+      description: 'The UI listens on --embedded-admin-http-address (127.0.0.1:4171) and reads the cluster through the embedded lookupd with --lookupd, else through this broker\'s HTTP API.',
+      allowNo: true,
+    }),
+    'embedded-admin-http-address': Flags.string({summary: '<addr>:<port> the --admin UI listens on (default 127.0.0.1:4171)', helpValue: '<addr:port>'}),
     verbose: Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
     'worker-id': Flags.boolean({summary: 'deprecated in nsqd; no effect', hidden: true, allowNo: true}),
     version,
@@ -48,12 +55,17 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     if (!flags.lookupd) {
       for (const f of ['embedded-lookupd-tcp-address', 'embedded-lookupd-http-address'] as const) if (flags[f] !== undefined) throw new UsageError(`--${f} needs --lookupd`)
     }
+    if (!flags.admin && flags['embedded-admin-http-address'] !== undefined) throw new UsageError('--embedded-admin-http-address needs --admin')
+    const adminAddress = flags['embedded-admin-http-address'] ?? '127.0.0.1:4171'
+    if (flags.admin) checkAddress('--embedded-admin-http-address', adminAddress)
     const lookupd = flags.lookupd ? await this.embeddedLookupd(flags['embedded-lookupd-tcp-address'], flags['embedded-lookupd-http-address']) : null
+    let lookupdHttp = ''
     if (lookupd !== null) {
       const tcp = await lookupd.listen().catch(async (err: unknown) => {
         await lookupd.close()
         throw new Error(`cannot listen (lookupd): ${(err as Error).message}`)
       })
+      lookupdHttp = `${tcp.http.host}:${tcp.http.port}`
       opts.lookupdTcpAddresses = [...(opts.lookupdTcpAddresses ?? []), `${tcp.tcp.host}:${tcp.tcp.port}`]
       // registered as a name every tool on this machine can reach, unless told otherwise
       if (!this.argv.some((a) => /^--?broadcast-address(=|$)/.test(a))) opts.broadcastAddress = loopbackOr(opts.tcpAddress ?? BROKER_OPTIONS.defaults.tcpAddress)
@@ -82,15 +94,45 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
       throw new Error((err as Error).message)
     }
     const {stopped} = this.stopSignal()
+    let listening
     try {
-      await broker.listen()
+      listening = await broker.listen()
     } catch (err) {
       await broker.close()
       await lookupd?.close()
       throw new Error(`cannot listen: ${(err as Error).message}`)
     }
+    // --admin: the UI over this one-machine cluster, through the lookupd when there is one
+    let admin: AdminServer | null = null
+    if (flags.admin) {
+      const {AdminServer} = await import('../core/admin/server.js')
+      const http = listening.http === null ? '' : `${loopbackOr(`${listening.http.host}:${listening.http.port}`)}:${listening.http.port}`
+      admin = new AdminServer(
+        {
+          httpAddress: adminAddress,
+          basePath: '/',
+          lookupdHttpAddresses: lookupdHttp === '' ? [] : [lookupdHttp],
+          nsqdHttpAddresses: lookupdHttp === '' ? [http] : [],
+          httpClientConnectTimeout: 2000,
+          httpClientRequestTimeout: 5000,
+          adminUsers: [],
+          aclHttpHeader: 'X-Forwarded-User',
+          notificationHttpEndpoint: '',
+        },
+        stderrLogger(opts.logLevel ?? 'info', '[nsqadmin] '),
+      )
+      try {
+        await admin.listen()
+      } catch (err) {
+        await admin.close()
+        await broker.close()
+        await lookupd?.close()
+        throw new Error(`cannot listen (admin): ${(err as Error).message}`)
+      }
+    }
     const sig = await stopped
     broker.log.info(`${sig}: shutting down`)
+    await admin?.close()
     await broker.close()
     await lookupd?.close()
   }

@@ -20,7 +20,8 @@
  *  - misuse (no address, both kinds): exit 2, one line; the nsqadmin shim
  */
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Consumer} from '../../src/core/client/consumer.js'
@@ -416,6 +417,32 @@ describe('nsqd mode, one address dead', {concurrency: false}, () => {
     assert.equal(topic.body.message_count, 4)
     assert.deepEqual((topic.body.channels as {channel_name: string; depth: number}[]).map((c) => [c.channel_name, c.depth]), [['c', 4]])
     assert.match(topic.body.message as string, /^WARNING: /)
+  })
+})
+
+describe('serve --lookupd --admin: a one-machine cluster with its UI (what npm start runs)', () => {
+  test('the broker, its lookupd and the admin in one process: the UI lists what is published there', T, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsqkit-admin-serve-'))
+    const child = spawnCli([...NSQKIT, 'serve', '--lookupd', '--admin', '--tcp-address=127.0.0.1:0', '--http-address=127.0.0.1:0', '--embedded-lookupd-tcp-address=127.0.0.1:0', '--embedded-lookupd-http-address=127.0.0.1:0', '--embedded-admin-http-address=127.0.0.1:0', `--data-path=${dir}`])
+    try {
+      const admin = await waitFor(() => `the admin's listening line (stderr: ${child.stderr()})`, () => /\[nsqadmin\] .*HTTP: listening on (\S+)/.exec(child.stderr())?.[1], {timeoutMs: 15_000, everyMs: 20})
+      const http = /\[nsqd\] .*HTTP: listening on (\S+)/.exec(child.stderr())?.[1]
+      assert.ok(http, child.stderr())
+      const t = topicName('embedded')
+      const res = await fetch(`http://${http}/pub?topic=${t}`, {method: 'POST', body: 'hello'})
+      assert.equal(res.status, 200)
+      const r = await waitFor('the topic in the UI\'s API', async () => {
+        const x = await get(`http://${admin}/api/topics/${t}`)
+        return x.status === 200 ? x : undefined
+      }, {timeoutMs: 20_000, everyMs: 200})
+      assert.deepEqual([r.body.depth, r.body.message_count, (r.body.nodes as unknown[]).length], [1, 1, 1])
+      const html = await fetch(`http://${admin}/`)
+      assert.match(await html.text(), new RegExp(`<a href="/topics/${t}">${t}</a>`))
+    } finally {
+      child.proc.kill('SIGTERM')
+      await child.done
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
 
