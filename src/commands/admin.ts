@@ -24,6 +24,7 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
     'acl-http-header': Flags.string({summary: 'HTTP header to check for authenticated admin users', default: 'X-Forwarded-User'}),
     'admin-user': Flags.string({summary: 'admin user (repeatable): only they may act (pause, empty, delete, create, tombstone)', multiple: true, multipleNonGreedy: true, helpValue: '<user>'}),
     'notification-http-endpoint': Flags.string({summary: 'HTTP endpoint (fully qualified) to which POST notifications of admin actions will be sent', default: ''}),
+    'sample-interval': duration({summary: "beyond nsqadmin: how often every node's /stats is read for the rates, the sparklines (the last hour) and /metrics; 0 = never", default: 5000}),
     'http-client-connect-timeout': duration({summary: 'timeout for HTTP connect', default: 2000}),
     'http-client-request-timeout': duration({summary: 'timeout for HTTP request', default: 5000}),
     'log-level': toolLogLevel,
@@ -47,6 +48,7 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
     checkAddress('--http-address', flags['http-address'])
     const endpoint = flags['notification-http-endpoint']
     if (endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--notification-http-endpoint: not an http(s) URL (${JSON.stringify(endpoint)})`)
+    if (flags['sample-interval'] < 0) throw new UsageError('--sample-interval: must not be negative')
     for (const f of ['http-client-connect-timeout', 'http-client-request-timeout'] as const) {
       if (flags[f] <= 0) throw new UsageError(`--${f}: must be greater than 0`)
     }
@@ -63,6 +65,7 @@ Flags and defaults are nsqadmin's, except --http-address, 127.0.0.1:4171 (loopba
         adminUsers: flags['admin-user'] ?? [],
         aclHttpHeader: flags['acl-http-header'],
         notificationHttpEndpoint: flags['notification-http-endpoint'],
+        sampleIntervalMs: flags['sample-interval'],
       },
       log,
     )

@@ -420,6 +420,35 @@ describe('nsqd mode, one address dead', {concurrency: false}, () => {
   })
 })
 
+describe('rates without Graphite: the admin samples the nodes\' /stats', () => {
+  test('a producer at work: /metrics and the Streams page show its topic\'s messages per second; the depth sparkline appears', T, async () => {
+    const s = await startServe()
+    children.push(s)
+    const t = topicName('rates')
+    await createChannel(s.httpPort, t, 'c')
+    const {url} = await startAdmin([`--nsqd-http-address=${HOST}:${s.httpPort}`, '--sample-interval=300ms'])
+    // ~10 messages every 100 ms for 2 s: ~100 msgs/s
+    const stop = Date.now() + 2000
+    while (Date.now() < stop) {
+      await mpub(s.httpPort, t, Array.from({length: 10}, (_, i) => `m${i}`))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const metrics = await get(`${url}/metrics`)
+    assert.equal(metrics.status, 200)
+    assert.match(metrics.type ?? '', /^text\/plain; version=0\.0\.4/)
+    assert.match(metrics.text, /^# TYPE nsq_topic_depth gauge$/m)
+    const total = Number(new RegExp(`^nsq_topic_messages_total\\{topic="${t}",node="${HOST}:${s.httpPort}"\\} (\\d+)$`, 'm').exec(metrics.text)?.[1])
+    assert.ok(total >= 100, `nsq_topic_messages_total ${total}`)
+    const perSecond = Number(new RegExp(`^nsq_topic_messages_per_second\\{topic="${t}"\\} (\\S+)$`, 'm').exec(metrics.text)?.[1])
+    assert.ok(perSecond > 20 && perSecond < 1000, `nsq_topic_messages_per_second ${perSecond}`)
+    assert.match(metrics.text, new RegExp(`^nsq_channel_depth\\{topic="${t}",channel="c"\\} \\d+$`, 'm'))
+    const page = await get(`${url}/`)
+    const row = new RegExp(`<tr data-topic="${t}">.*?</tr>`, 's').exec(page.text)?.[0] ?? ''
+    assert.match(row, /<td class="rate">\d+(\.\d)?<\/td>/)
+    assert.match(row, /<svg class="spark"/)
+  })
+})
+
 describe('serve --lookupd --admin: a one-machine cluster with its UI (what npm start runs)', () => {
   test('the broker, its lookupd and the admin in one process: the UI lists what is published there', T, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nsqkit-admin-serve-'))

@@ -21,10 +21,13 @@
 import {HttpError} from '../http-api/index.js'
 import type {ActionContext} from './actions.js'
 import type {Partial, Producer} from './cluster.js'
+import type {History} from './sampler.js'
 import {aggregateChannel, aggregateTopic, nodeChannel, nodeTopic, sortByHostname, type AdminChannel, type AdminTopic} from './stats.js'
 
-/** What the handlers read: the cluster, the actions' options, the log, the clock. */
-export type AdminContext = ActionContext
+/** What the handlers read: the cluster, the actions' options, the log, the clock, the samples kept. */
+export interface AdminContext extends ActionContext {
+  history: History
+}
 
 /** 502 when nothing answered; else the stage's errors for the WARNING. */
 function stage<T>(p: Partial<T>): T {

@@ -4,13 +4,17 @@
  * framework, no bundler, nothing fetched from elsewhere.
  *
  *   /                      Streams: every topic with its depth, its channels' depth, messages,
- *                          channels and paused, from one /stats of each node; a filter box
+ *                          msgs/s, channels, paused and a depth sparkline of the last hour, from
+ *                          one /stats of each node and the samples kept (sampler.ts); a filter box
  *   /topics/:t             the topic per node and in total; its channels; Empty / Delete / (Un)Pause
  *   /topics/:t/:c          the channel per node and in total; its clients with their labels; actions
  *   /nodes                 every nsqd: hostname, address, ports, version, lookupd connections, topics
  *   /nodes/:node           one nsqd's topics, channels and clients; a tombstone button per topic
  *   /counter               the messages processed, summed over the cluster, counting up live
  *   /lookup                the lookupds; topics they know that no nsqd has; the create form
+ *
+ * Rates and sparklines come from the admin server's own samples (sampler.ts), no Graphite; the
+ * pages refresh their tables every few seconds (ui-assets.ts).
  *
  * As nsqadmin's UI: a non-admin (--admin-user set, the ACL header not naming one) sees no action
  * buttons; every destructive action asks first — and a delete asks for the name to be typed
@@ -22,12 +26,19 @@ import type {IncomingMessage} from 'node:http'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
 import {isAdmin} from './actions.js'
 import {channel, counter, nodes as nodesOf, node as nodeOf, topic, topics, type AdminContext} from './api.js'
+import {sparkline, type Rates} from './sampler.js'
 import type {AdminChannel, AdminClient, AdminTopic} from './stats.js'
 
 export const esc = (v: unknown): string =>
   String(v).replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c] as string)
 
 const n = (x: number): string => x.toLocaleString('en-US')
+
+/** msgs/s as the pages show it ('–' until two samples are in). */
+const rate = (r: Rates | null, which: 'in' | 'out' = 'in'): string => {
+  const v = r?.[which]
+  return v === undefined ? '–' : v >= 100 ? n(Math.round(v)) : v.toFixed(1)
+}
 
 export interface PageRequest {
   req: IncomingMessage
@@ -125,7 +136,7 @@ async function streams(ctx: AdminContext, p: Req): Promise<string> {
   const rows = names.topics
     .map((t) => {
       const s = sums.get(t)
-      return `<tr data-topic="${esc(t)}"><td><a href="${esc(`${p.base}/topics/${enc(t)}`)}">${esc(t)}</a>${pausedLabel(s?.paused ?? false)}</td><td>${s ? n(s.depth) : '–'}</td><td>${s ? n(s.channelDepth) : '–'}</td><td>${s ? n(s.messages) : '–'}</td><td>${s ? s.channels.size : '–'}</td></tr>`
+      return `<tr data-topic="${esc(t)}"><td><a href="${esc(`${p.base}/topics/${enc(t)}`)}">${esc(t)}</a>${pausedLabel(s?.paused ?? false)}</td><td>${s ? n(s.depth) : '–'}</td><td>${s ? n(s.channelDepth) : '–'}</td><td>${s ? n(s.messages) : '–'}</td><td class="rate">${rate(ctx.history.topicRate(t))}</td><td>${s ? s.channels.size : '–'}</td><td>${sparkline(depthOfTopic(ctx, t, s?.channels ?? new Set()))}</td></tr>`
     })
     .join('\n')
   const warning = [names.message, all.errors.length + stats.errors.length > 0 ? `WARNING: ${[...all.errors, ...stats.errors].join('; ')}` : ''].filter((x) => x !== '').join(' ')
@@ -133,10 +144,17 @@ async function streams(ctx: AdminContext, p: Req): Promise<string> {
     names.topics.length === 0
       ? '<h1>Topics</h1><p class="notice">No Topics Found</p>'
       : `<h1>Topics</h1><p><input id="filter" type="search" placeholder="filter topics" aria-label="filter topics"></p>
-<table id="topics"><thead><tr><th>Topic</th><th>Depth</th><th>Channels' depth</th><th>Messages</th><th>Channels</th></tr></thead><tbody>
+<table id="topics"><thead><tr><th>Topic</th><th>Depth</th><th>Channels' depth</th><th>Messages</th><th>Msgs/s in</th><th>Channels</th><th>Depth, last hour</th></tr></thead><tbody>
 ${rows}
 </tbody></table>`
   return layout(p, 'Streams', body, warning)
+}
+
+/** A topic's depth and its channels' over the samples kept (what backs up, wherever it is). */
+function depthOfTopic(ctx: AdminContext, topic: string, channels: Iterable<string>): number[] {
+  const sum = ctx.history.depths(topic)
+  for (const c of channels) ctx.history.depths(topic, c).forEach((v, i) => (sum[i] = (sum[i] ?? 0) + v))
+  return sum
 }
 
 function topicRow(p: Req, t: AdminTopic, total: boolean): string {
@@ -144,16 +162,16 @@ function topicRow(p: Req, t: AdminTopic, total: boolean): string {
   return `<tr${total ? ' class="total"' : ''}><td>${where}</td><td>${n(t.depth)}</td><td>${n(t.memory_depth)} + ${n(t.backend_depth)}</td><td>${n(t.message_count)}</td><td>${(t.channels ?? []).length}</td></tr>`
 }
 
-function channelRows(p: Req, topicName: string, cs: AdminChannel[]): string {
+function channelRows(ctx: AdminContext, p: Req, topicName: string, cs: AdminChannel[]): string {
   return cs
-    .map(
-      (c) =>
-        `<tr><td><a href="${esc(`${p.base}/topics/${enc(topicName)}/${enc(c.channel_name)}`)}">${esc(c.channel_name)}</a>${pausedLabel(c.paused)}</td><td>${n(c.depth)}</td><td>${n(c.memory_depth)} + ${n(c.backend_depth)}</td><td>${n(c.in_flight_count)}</td><td>${n(c.deferred_count)}</td><td>${n(c.requeue_count)}</td><td>${n(c.timeout_count)}</td><td>${n(c.message_count)}</td><td>${n(c.client_count)}</td></tr>`,
-    )
+    .map((c) => {
+      const r = ctx.history.channelRate(topicName, c.channel_name)
+      return `<tr data-channel="${esc(c.channel_name)}"><td><a href="${esc(`${p.base}/topics/${enc(topicName)}/${enc(c.channel_name)}`)}">${esc(c.channel_name)}</a>${pausedLabel(c.paused)}</td><td>${n(c.depth)}</td><td>${n(c.memory_depth)} + ${n(c.backend_depth)}</td><td>${n(c.in_flight_count)}</td><td>${n(c.deferred_count)}</td><td>${n(c.requeue_count)}</td><td>${n(c.timeout_count)}</td><td>${n(c.message_count)}</td><td class="rate">${rate(r)}</td><td class="rate">${rate(r, 'out')}</td><td>${n(c.client_count)}</td><td>${sparkline(ctx.history.depths(topicName, c.channel_name))}</td></tr>`
+    })
     .join('\n')
 }
 
-const CHANNEL_HEAD = '<tr><th>Channel</th><th>Depth</th><th>Memory + Disk</th><th>In-Flight</th><th>Deferred</th><th>Requeued</th><th>Timed Out</th><th>Messages</th><th>Connections</th></tr>'
+const CHANNEL_HEAD = '<tr><th>Channel</th><th>Depth</th><th>Memory + Disk</th><th>In-Flight</th><th>Deferred</th><th>Requeued</th><th>Timed Out</th><th>Messages</th><th>Msgs/s in</th><th>Msgs/s out</th><th>Connections</th><th>Depth, last hour</th></tr>'
 
 async function topicPage(ctx: AdminContext, p: Req, name: string): Promise<string> {
   let t
@@ -163,8 +181,9 @@ async function topicPage(ctx: AdminContext, p: Req, name: string): Promise<strin
     return failed(p, `Topic: ${name}`, err)
   }
   const nodes = (t.nodes ?? []).map((x) => topicRow(p, x, false)).join('\n')
-  const channels = t.channels === null ? '<p class="notice">No channels exist for this topic. Messages will queue at the topic until a channel is created.</p>' : `<table id="channels"><thead>${CHANNEL_HEAD}</thead><tbody>${channelRows(p, name, t.channels)}</tbody></table>`
+  const channels = t.channels === null ? '<p class="notice">No channels exist for this topic. Messages will queue at the topic until a channel is created.</p>' : `<table id="channels"><thead>${CHANNEL_HEAD}</thead><tbody>${channelRows(ctx, p, name, t.channels)}</tbody></table>`
   const body = `<h1>Topic: <b>${esc(name)}</b>${pausedLabel(t.paused)}</h1>
+<p class="summary"><span id="topic-rate">${rate(ctx.history.topicRate(name))}</span> msgs/s in</p>
 ${queueActions(p, 'topic', name, '', t.paused)}
 <h2>Topic Message Queue</h2>
 <table id="topic-nodes"><thead><tr><th>NSQd Host</th><th>Depth</th><th>Memory + Disk</th><th>Messages</th><th>Channels</th></tr></thead><tbody>

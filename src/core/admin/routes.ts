@@ -3,6 +3,7 @@
  * the actions (actions.ts), the pages (pages.ts) and their two static files (ui-assets.ts).
  *
  *   <base>/ping, <base>/api/...     nsqadmin's API, JSON (V1 answers)
+ *   <base>/metrics                   Prometheus' text format: depths, counts and rates per topic and channel
  *   <base>/static/admin.{js,css}    the pages' script and stylesheet
  *   any other path under <base>     a page, or 404
  */
@@ -10,6 +11,7 @@ import {HttpError, type HttpApi, type HttpRoute} from '../http-api/index.js'
 import {create, queueAction, remove, tombstone} from './actions.js'
 import {channel, counter, node, nodes, topic, topics, type AdminContext} from './api.js'
 import {page} from './pages.js'
+import {prometheus} from './sampler.js'
 import {ADMIN_CSS, ADMIN_JS} from './ui-assets.js'
 
 type Route = HttpRoute<AdminContext>
@@ -22,6 +24,7 @@ export function adminApi(basePath: string): HttpApi<AdminContext> {
     [`${basePath}/api/topics`]: {methods: {GET: (ctx, r) => topics(ctx, r.query.get('inactive') === 'true'), POST: (ctx, r) => create(ctx, r)}, v1: true},
     [`${basePath}/api/nodes`]: get((ctx) => nodes(ctx)),
     [`${basePath}/api/counter`]: get((ctx) => counter(ctx)),
+    [`${basePath}/metrics`]: {methods: {GET: (ctx) => prometheus(ctx.history)}, v1: false, type: 'text/plain; version=0.0.4; charset=utf-8'},
     [`${basePath}/static/admin.js`]: {methods: {GET: () => ADMIN_JS}, v1: false, type: 'text/javascript; charset=utf-8'},
     [`${basePath}/static/admin.css`]: {methods: {GET: () => ADMIN_CSS}, v1: false, type: 'text/css; charset=utf-8'},
   }

@@ -14,6 +14,7 @@ import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
 import {adminApi} from './routes.js'
 import {Cluster} from './cluster.js'
+import {History, sampleOf} from './sampler.js'
 
 export interface AdminOptions {
   /** where to listen, `host:port` (port 0: any free one) */
@@ -31,6 +32,8 @@ export interface AdminOptions {
   aclHttpHeader: string
   /** --notification-http-endpoint ('' = none) */
   notificationHttpEndpoint: string
+  /** ms between two reads of every node's /stats for the rates and the history (0: none) */
+  sampleIntervalMs?: number
 }
 
 /** `--base-path` as nsqadmin cleans it: a leading `/`, no trailing one; '/' is none (''). */
@@ -42,6 +45,9 @@ export function normalizeBasePath(p: string): string {
 export class AdminServer {
   private readonly cluster: Cluster
   private readonly server: Server
+  private readonly history = new History()
+  private sampler: NodeJS.Timeout | null = null
+  private sampling = false
 
   constructor(
     private readonly opts: AdminOptions,
@@ -60,6 +66,7 @@ export class AdminServer {
       log,
       notify: (endpoint: string, event: object) => cluster.notify(endpoint, event),
       now: () => Date.now(),
+      history: this.history,
     }
     this.server = createServer(createHttpHandler(api, ctx, () => this.log))
   }
@@ -74,12 +81,34 @@ export class AdminServer {
         const a = this.server.address()
         const addr = typeof a === 'object' && a !== null ? formatHostPort({host: a.address, port: a.port}) : this.opts.httpAddress
         this.log.info(`HTTP: listening on ${addr}`)
+        const every = this.opts.sampleIntervalMs ?? 5000
+        if (every > 0) {
+          void this.sample()
+          this.sampler = setInterval(() => void this.sample(), every)
+          this.sampler.unref()
+        }
         resolve(addr)
       })
     })
   }
 
+  /** One read of every node's /stats into the history (a round still under way is not doubled). */
+  private async sample(): Promise<void> {
+    if (this.sampling) return
+    this.sampling = true
+    try {
+      const nodes = await this.cluster.nodes()
+      const stats = await this.cluster.statsOf(nodes.value, {includeClients: false})
+      if (stats.value.length > 0) this.history.add(sampleOf(Date.now(), stats.value.map((x) => ({node: x.producer.node, doc: x.doc}))))
+    } catch (err) {
+      this.log.warn(`sampling the cluster's /stats failed - ${(err as Error).message}`)
+    } finally {
+      this.sampling = false
+    }
+  }
+
   async close(): Promise<void> {
+    if (this.sampler !== null) clearInterval(this.sampler)
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()

@@ -11,6 +11,8 @@
  *  - the Streams page's filter box: hides the topics whose name does not contain the text
  *  - the create form on Lookup: POST {"topic", "channel"}, then reload
  *  - the Counter page: polls /api/counter every second and shows the sum
+ *  - live pages: every 5 s (while no dialog is open and the tab is visible) the page is fetched
+ *    again and its tables, banner and rates replaced in place (the filter is kept)
  */
 
 export const ADMIN_CSS = `:root { color-scheme: light dark; --fg: #1d2329; --bg: #fff; --muted: #6b7680; --line: #d9dee3; --accent: #2a6fb0; --warn-bg: #fff6d6; --warn-fg: #6b5200; --err-bg: #fde4e4; --err-fg: #8a1c1c; }
@@ -45,6 +47,8 @@ dialog menu { display: flex; gap: .5em; justify-content: flex-end; padding: 0; }
 #counter { font-size: 72px; font-weight: 700; font-variant-numeric: tabular-nums; }
 .counter .caption { color: var(--muted); font-size: 18px; }
 input { font: inherit; padding: .25em .5em; }
+svg.spark { vertical-align: middle; color: var(--accent); }
+td.rate { color: var(--accent); }
 `
 
 export const ADMIN_JS = `// nsqkit admin: the pages' actions, filter and counter (served as-is, an ES module)
@@ -90,15 +94,16 @@ async function send(method, url, body) {
   return true
 }
 
-for (const b of document.querySelectorAll('button.action')) {
-  b.addEventListener('click', async () => {
-    const d = b.dataset
-    if (!(await ask(d.confirm, d.typeToConfirm))) return
-    const done = await send(d.method, d.url, d.body)
-    if (!done) return
-    if (errorBox.hidden) { if (d.then) location.assign(d.then); else location.reload() }
-  })
-}
+// one listener for every action button, those of tables replaced by the live refresh too
+document.addEventListener('click', async (e) => {
+  const b = e.target instanceof Element ? e.target.closest('button.action') : null
+  if (!b) return
+  const d = b.dataset
+  if (!(await ask(d.confirm, d.typeToConfirm))) return
+  const done = await send(d.method, d.url, d.body)
+  if (!done) return
+  if (errorBox.hidden) { if (d.then) location.assign(d.then); else location.reload() }
+})
 
 const filter = document.getElementById('filter')
 if (filter) {
@@ -117,6 +122,29 @@ if (create) {
     const body = JSON.stringify(channel === '' ? {topic} : {topic, channel})
     if (await send('POST', create.dataset.url, body) && errorBox.hidden) location.reload()
   })
+}
+
+// live: the tables again every 5 s, in place
+const LIVE = ['topics', 'topic-nodes', 'channels', 'channel-nodes', 'clients', 'nodes', 'node-topics', 'topic-rate']
+if (LIVE.some((id) => document.getElementById(id))) {
+  setInterval(async () => {
+    if (document.hidden || dialog.open) return
+    try {
+      const res = await fetch(location.href)
+      if (res.status !== 200) return
+      const next = new DOMParser().parseFromString(await res.text(), 'text/html')
+      for (const id of LIVE) {
+        const now = document.getElementById(id)
+        const fresh = next.getElementById(id)
+        if (now && fresh) now.replaceWith(fresh)
+      }
+      const warn = document.querySelector('main > .alert.warning')
+      const freshWarn = next.querySelector('main > .alert.warning')
+      if (warn && !freshWarn) warn.remove()
+      else if (freshWarn) { if (warn) warn.replaceWith(freshWarn); else document.querySelector('main').prepend(freshWarn) }
+      if (filter) filter.dispatchEvent(new Event('input'))
+    } catch { /* the next round tries again */ }
+  }, 5000)
 }
 
 const counter = document.getElementById('counter')
