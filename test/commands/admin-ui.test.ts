@@ -9,6 +9,8 @@
  *    it on both nodes, and the page then offers UnPause
  *  - Channel: the clients of both nodes with their node; Delete asks for the channel's name
  *    typed (OK stays disabled until it is), then the channel is gone from both nodes
+ *  - the live tail: Start, then a message published from the page's own form shows in the tail
+ *    (and lands on the node); Stop closes the stream and its ephemeral channel goes
  *  - a non-admin (--admin-user set, no ACL header) sees no action buttons
  *  - a node stopped mid-run: the topic page still loads, with the live node's data and a banner
  *
@@ -164,6 +166,23 @@ describe('the admin pages in chromium', {concurrency: false, skip: NO_BROWSER}, 
     await Promise.all([page.waitForNavigation({waitUntil: 'load'}), page.click('dialog button[value=ok]')])
     assert.equal(new URL(page.url()).pathname, `/topics/${orders}`)
     for (const s of [n1, n2]) assert.deepEqual((await stats(s, orders))?.[0]?.channels, [])
+  })
+
+  test('the live tail shows a message published from the page\'s form; Stop ends its ephemeral channel', T, async () => {
+    await page.goto(`${admin}/topics/${events}`, {waitUntil: 'load'})
+    await page.click('#tail-start')
+    const ephemeral = async (): Promise<string[]> => ((await stats(n1, events))?.[0]?.channels ?? []).map((c) => c.channel_name).filter((c) => c.endsWith('#ephemeral'))
+    await waitFor('the tail\'s ephemeral channel on the node', async () => (await ephemeral()).length === 1 || undefined, {timeoutMs: 10_000, everyMs: 100})
+    await page.type('#publish textarea[name=body]', 'hello from the UI')
+    await page.click('#publish button[type=submit]')
+    // (expressions evaluated in the page: the tests have no DOM types)
+    await page.waitForFunction(`document.querySelector('#publish-status')?.textContent === 'published 1'`, {timeout: 10_000})
+    await page.waitForFunction(`[...document.querySelectorAll('#tail tbody td')].some((td) => td.textContent === 'hello from the UI')`, {timeout: 10_000})
+    // it landed on the node: the topic's audit channel got it too
+    assert.equal((await stats(n1, events))?.[0]?.channels.find((c) => c.channel_name === 'audit')?.depth, 6)
+    await shot(page, 'tail')
+    await page.click('#tail-stop')
+    await waitFor('the ephemeral channel gone once the tail stopped', async () => (await ephemeral()).length === 0 || undefined, {timeoutMs: 10_000, everyMs: 100})
   })
 
   test('a non-admin (--admin-user set, no ACL header) sees no action buttons', T, async () => {

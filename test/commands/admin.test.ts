@@ -247,6 +247,20 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
     assert.equal(child.proc.exitCode, null)
   })
 
+  test('publish from the UI\'s API: to a node of the cluster only, one message or one per line; admins only', T, async () => {
+    const t = topicName('pubapi')
+    await createChannel(n1.httpPort, t, 'c')
+    await waitFor('the producer in the lookupd', async () => ((await get(`http://${HOST}:${lookupd.httpPort}/lookup?topic=${t}`)).body.producers as unknown[] | undefined)?.length === 1 || undefined, {timeoutMs: 10_000})
+    const one = await act(admin, 'POST', `/api/publish/${t}`, {node: node(n1), body: 'a b'})
+    assert.deepEqual([one.status, one.body], [200, {message: '', published: 1}])
+    const many = await act(admin, 'POST', `/api/publish/${t}`, {node: node(n1), body: 'x\ny\nz', split_lines: true})
+    assert.deepEqual([many.status, many.body], [200, {message: '', published: 3}])
+    assert.deepEqual((await onNodes(t, 'c')).map((c) => c?.depth), [4, undefined])
+    assert.deepEqual((await act(admin, 'POST', `/api/publish/${t}`, {node: '10.9.9.9:4151', body: 'x'})).body, {message: 'NODE_NOT_FOUND'})
+    assert.deepEqual((await act(admin, 'POST', `/api/publish/${t}`, {node: node(n1), body: ''})).body, {message: 'MSG_EMPTY'})
+    assert.equal((await act(gated, 'POST', `/api/publish/${t}`, {node: node(n1), body: 'x'})).status, 403)
+  })
+
   test('the admin gate: without the ACL header or naming another user 403 FORBIDDEN, nothing changed; the admin user may act', T, async () => {
     for (const headers of [{}, {'x-forwarded-user': 'mallory'}] as Record<string, string>[]) {
       const r = await act(gated, 'POST', `/api/topics/${orders}/billing`, {action: 'pause'}, headers)

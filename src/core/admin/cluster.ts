@@ -154,6 +154,11 @@ export class Cluster {
     return this.fanOut(addrs, kind, (a) => this.http.post(this.url(a, path, query)))
   }
 
+  /** POST `body` to one nsqd (a publish from the UI); its answer's text. */
+  postBody(addr: string, path: string, query: Record<string, string>, body: string): Promise<string> {
+    return this.http.post(this.url(addr, path, query), body, 'application/octet-stream')
+  }
+
   /** POST `event` as JSON to `endpoint` (a notification; the answer's status is not read). */
   async notify(endpoint: string, event: object): Promise<void> {
     const url = new URL(endpoint)

@@ -191,8 +191,28 @@ ${nodes}
 ${topicRow(p, t, true)}
 </tbody></table>
 <h2>Channel Message Queues</h2>
-${channels}`
+${channels}
+${liveTail(p, name)}
+${publishForm(p, name, (t.nodes ?? []).map((x) => x.node))}`
   return layout(p, `Topic: ${name}`, body, t.message)
+}
+
+/** The live tail's controls and table (the script streams /api/tail/<t> into it). */
+function liveTail(p: Req, topic: string): string {
+  return `<h2>Live tail</h2>
+<p class="hint">New messages only: the tail reads through a new #ephemeral channel of its own. Peeking at the backlog would take real messages from a real channel and raise their attempts.</p>
+<p><button id="tail-start" data-url="${esc(`${p.base}/api/tail/${enc(topic)}`)}">Start</button> <button id="tail-pause" disabled>Pause</button> <button id="tail-stop" disabled>Stop</button> <span id="tail-status" class="hint"></span></p>
+<table id="tail"><thead><tr><th>Received</th><th>Id</th><th>Attempts</th><th>Body</th></tr></thead><tbody></tbody></table>`
+}
+
+/** Publish a body, or one message per line, to one of the topic's nodes (admins only). */
+function publishForm(p: Req, topic: string, nodes: string[]): string {
+  if (!p.admin || nodes.length === 0) return ''
+  return `<h2>Publish</h2>
+<form id="publish" data-url="${esc(`${p.base}/api/publish/${enc(topic)}`)}"><p><label>to <select name="node">${nodes.map((x) => `<option>${esc(x)}</option>`).join('')}</select></label>
+<label><input type="checkbox" name="split_lines"> one message per line (MPUB)</label></p>
+<p><textarea name="body" rows="4" cols="80" aria-label="message body" required></textarea></p>
+<p><button type="submit">Publish</button> <span id="publish-status" class="hint"></span></p></form>`
 }
 
 function clientLabels(c: AdminClient): string {

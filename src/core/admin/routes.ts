@@ -3,6 +3,7 @@
  * the actions (actions.ts), the pages (pages.ts) and their two static files (ui-assets.ts).
  *
  *   <base>/ping, <base>/api/...     nsqadmin's API, JSON (V1 answers)
+ *   <base>/api/tail/:t, /api/publish/:t   beyond nsqadmin: the live tail (server-sent events), publish
  *   <base>/metrics                   Prometheus' text format: depths, counts and rates per topic and channel
  *   <base>/static/admin.{js,css}    the pages' script and stylesheet
  *   any other path under <base>     a page, or 404
@@ -10,6 +11,7 @@
 import {HttpError, type HttpApi, type HttpRoute} from '../http-api/index.js'
 import {create, queueAction, remove, tombstone} from './actions.js'
 import {channel, counter, node, nodes, topic, topics, type AdminContext} from './api.js'
+import {publish, tailStream} from './live.js'
 import {page} from './pages.js'
 import {prometheus} from './sampler.js'
 import {ADMIN_CSS, ADMIN_JS} from './ui-assets.js'
@@ -41,6 +43,9 @@ export function adminApi(basePath: string): HttpApi<AdminContext> {
     },
     v1: true,
   }
+  // beyond nsqadmin (live.ts), under paths of their own: no topic or channel name can shadow them
+  const tailRoute: Route = {methods: {GET: (ctx, r) => tailStream(ctx, r, p(r, 'topic'))}, v1: true}
+  const publishRoute: Route = {methods: {POST: (ctx, r) => publish(ctx, r, p(r, 'topic'))}, v1: true}
   const nodeRoute: Route = {methods: {GET: (ctx, r) => node(ctx, p(r, 'node')), DELETE: (ctx, r) => tombstone(ctx, r, p(r, 'node'))}, v1: true}
   const prefix = `${basePath}/api/`
   // every other path under the base is a page (pages.ts), or a 404
@@ -69,6 +74,8 @@ export function adminApi(basePath: string): HttpApi<AdminContext> {
         return null // a malformed escape: no such path
       }
       if (parts[0] === 'topics' && parts.length === 2 && parts[1] !== '') return {route: topicRoute, params: {topic: parts[1] as string}}
+      if (parts[0] === 'tail' && parts.length === 2 && parts[1] !== '') return {route: tailRoute, params: {topic: parts[1] as string}}
+      if (parts[0] === 'publish' && parts.length === 2 && parts[1] !== '') return {route: publishRoute, params: {topic: parts[1] as string}}
       if (parts[0] === 'topics' && parts.length === 3 && parts[1] !== '' && parts[2] !== '') return {route: channelRoute, params: {topic: parts[1] as string, channel: parts[2] as string}}
       if (parts[0] === 'nodes' && parts.length === 2 && parts[1] !== '') return {route: nodeRoute, params: {node: parts[1] as string}}
       return null

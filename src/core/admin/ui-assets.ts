@@ -11,6 +11,9 @@
  *  - the Streams page's filter box: hides the topics whose name does not contain the text
  *  - the create form on Lookup: POST {"topic", "channel"}, then reload
  *  - the Counter page: polls /api/counter every second and shows the sum
+ *  - the Topic page's live tail: an EventSource on /api/tail/<t>, the newest 200 messages on top;
+ *    Pause stops showing them (they go on being read and FINed), Stop closes the stream
+ *  - the Topic page's publish form: POST {"node", "body", "split_lines"} to /api/publish/<t>
  *  - live pages: every 5 s (while no dialog is open and the tab is visible) the page is fetched
  *    again and its tables, banner and rates replaced in place (the filter is kept)
  */
@@ -121,6 +124,64 @@ if (create) {
     const channel = create.elements.channel.value.trim()
     const body = JSON.stringify(channel === '' ? {topic} : {topic, channel})
     if (await send('POST', create.dataset.url, body) && errorBox.hidden) location.reload()
+  })
+}
+
+const tailStart = document.getElementById('tail-start')
+if (tailStart) {
+  const pauseB = document.getElementById('tail-pause')
+  const stopB = document.getElementById('tail-stop')
+  const status = document.getElementById('tail-status')
+  const rows = document.querySelector('#tail tbody')
+  let source = null
+  let paused = false
+  let seen = 0
+  const say = () => { status.textContent = (source ? (paused ? 'paused' : 'tailing') : 'stopped') + ' · ' + seen + ' new messages' }
+  tailStart.addEventListener('click', () => {
+    if (source) return
+    source = new EventSource(tailStart.dataset.url)
+    paused = false
+    source.onmessage = (e) => {
+      seen++
+      if (!paused) {
+        const m = JSON.parse(e.data)
+        const tr = document.createElement('tr')
+        for (const v of [new Date().toLocaleTimeString(), m.id, m.attempts, m.encoding === 'base64' ? '(base64) ' + m.body : m.body]) {
+          const td = document.createElement('td')
+          td.textContent = String(v)
+          tr.append(td)
+        }
+        rows.prepend(tr)
+        while (rows.children.length > 200) rows.lastElementChild.remove()
+      }
+      say()
+    }
+    tailStart.disabled = true
+    pauseB.disabled = false
+    stopB.disabled = false
+    say()
+  })
+  pauseB.addEventListener('click', () => { paused = !paused; pauseB.textContent = paused ? 'Resume' : 'Pause'; say() })
+  stopB.addEventListener('click', () => {
+    if (source) source.close()
+    source = null
+    tailStart.disabled = false
+    pauseB.disabled = true
+    stopB.disabled = true
+    say()
+  })
+}
+
+const publishForm = document.getElementById('publish')
+if (publishForm) {
+  publishForm.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    const f = publishForm.elements
+    const body = JSON.stringify({node: f.node.value, body: f.body.value, split_lines: f.split_lines.checked})
+    const res = await fetch(publishForm.dataset.url, {method: 'POST', headers: {'content-type': 'application/json'}, body})
+    const r = await res.json().catch(() => ({message: 'ERROR: failed to decode JSON'}))
+    if (res.status === 200) { document.getElementById('publish-status').textContent = 'published ' + r.published; f.body.value = '' }
+    else showError(r.message || ('HTTP ' + res.status))
   })
 }
 

@@ -27,8 +27,11 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-/** What a handler returns: text, bytes, a JSON value (or JSON text), or nothing. */
-export type HttpResult = string | Buffer | object | null
+/** A handler that wrote its own answer (a stream: the admin's server-sent events) returns this. */
+export const STREAMED: unique symbol = Symbol('the answer was written by the handler')
+
+/** What a handler returns: text, bytes, a JSON value (or JSON text), nothing, or STREAMED. */
+export type HttpResult = string | Buffer | object | null | typeof STREAMED
 
 export function send(res: ServerResponse, status: number, body: Buffer | string, contentType: string | null, v1: boolean): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body
@@ -39,7 +42,7 @@ export function send(res: ServerResponse, status: number, body: Buffer | string,
   res.end(buf)
 }
 
-export function respondV1(res: ServerResponse, result: HttpResult): void {
+export function respondV1(res: ServerResponse, result: Exclude<HttpResult, typeof STREAMED>): void {
   if (result === null) send(res, 200, Buffer.alloc(0), null, true)
   else if (typeof result === 'string' || Buffer.isBuffer(result)) send(res, 200, result, 'text/plain; charset=utf-8', true)
   else send(res, 200, result instanceof JsonText ? result.text : JSON.stringify(result), 'application/json; charset=utf-8', true)

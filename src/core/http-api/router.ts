@@ -16,7 +16,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {formatDuration} from '../util/duration.js'
 import {formatHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
-import {HttpError, respondError, respondV1, send, type HttpResult} from './respond.js'
+import {HttpError, STREAMED, respondError, respondV1, send, type HttpResult} from './respond.js'
 
 export interface HttpRequest {
   method: string
@@ -90,8 +90,9 @@ async function handle<C>(api: HttpApi<C>, ctx: C, log: Logger, req: IncomingMess
   try {
     const result = await handler(ctx, {method, query: url.searchParams, params: m.params, req, res})
     if (logged) logLine(200)
+    if (result === STREAMED) return
     if (!m.route.v1) send(res, 200, result as string, m.route.type ?? 'text/plain; charset=utf-8', false)
-    else respondV1(res, result)
+    else respondV1(res, result as Exclude<HttpResult, typeof STREAMED>)
   } catch (e) {
     if (e instanceof HttpError) {
       if (logged) logLine(e.status)

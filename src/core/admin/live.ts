@@ -1,0 +1,105 @@
+/**
+ * Beyond nsqadmin, what its users asked for and never got (#956, #1342, #1412): a topic's new
+ * messages in the browser, and publishing from it.
+ *
+ *   GET  /api/tail/:t             server-sent events: one `data:` line per new message, the JSON
+ *                                 of `nsqkit tail --format json` ({"topic","id","attempts",
+ *                                 "timestamp","body"}, a body that is not UTF-8 in base64) — the
+ *                                 tail engine itself (core/tools/tail.ts) on a fresh
+ *                                 `tail%06d#ephemeral` channel, found through the lookupds (or
+ *                                 at the topic's nsqds), stopped when the page goes away
+ *   POST /api/publish/:t          {"node", "body", "split_lines"?}: /pub on that nsqd, or /mpub
+ *                                 (one message per line) — admins only
+ *
+ * The tail shows new messages only: peeking the backlog would take real messages from a real
+ * channel and raise their attempts, so the channel is a new ephemeral one (the page says so).
+ */
+import {Writable} from 'node:stream'
+import {HttpError, STREAMED, readBody, type HttpRequest} from '../http-api/index.js'
+import {resolveClientConfig} from '../client/options.js'
+import {tail} from '../tools/tail.js'
+import {NSQ_VERSION} from '../version.js'
+import {isAdmin} from './actions.js'
+import type {AdminContext} from './api.js'
+
+/** How often an idle stream gets a comment line (so proxies keep it open). */
+const KEEPALIVE_MS = 15_000
+
+export async function tailStream(ctx: AdminContext, r: HttpRequest, topic: string): Promise<typeof STREAMED> {
+  const c = ctx.cluster
+  let nsqd: string[] = []
+  if (!c.lookupdMode) {
+    const producers = await c.producers(topic)
+    if (producers.none !== null) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${producers.none}: ${producers.errors.join('\n')}`)
+    nsqd = producers.value.map((p) => `${p.broadcast_address}:${p.tcp_port}`)
+  }
+  const res = r.res
+  res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no'})
+  res.write(`: new messages of ${topic} only\n\n`)
+  const stop = new AbortController()
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS)
+  r.req.on('close', () => stop.abort())
+  res.on('close', () => stop.abort())
+  // each JSON line of the tail engine as one event
+  let partial = ''
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const text = partial + chunk.toString('utf8')
+      const lines = text.split('\n')
+      partial = lines.pop() ?? ''
+      const events = lines.filter((l) => l !== '').map((l) => `data: ${l}\n\n`)
+      if (events.length === 0 || res.write(events.join(''))) done()
+      else res.once('drain', () => done())
+    },
+  })
+  out.on('error', () => stop.abort())
+  try {
+    await tail(
+      {
+        topics: [topic],
+        channel: '',
+        nsqdTcpAddresses: nsqd,
+        lookupdHttpAddresses: c.lookupdMode ? [...c.lookupds] : [],
+        count: 0,
+        printTopic: false,
+        format: 'json',
+        config: resolveClientConfig({max_in_flight: 20, user_agent: `nsqadmin/${NSQ_VERSION} (live tail)`}),
+        outputMode: 'direct',
+      },
+      {signal: stop.signal, out, log: ctx.log},
+    )
+  } catch (err) {
+    ctx.log.warn(`live tail of ${topic} ended - ${(err as Error).message}`)
+    res.write(`event: error\ndata: ${JSON.stringify({message: (err as Error).message})}\n\n`)
+  } finally {
+    clearInterval(keepalive)
+    res.end()
+  }
+  return STREAMED
+}
+
+export async function publish(ctx: AdminContext, r: HttpRequest, topic: string): Promise<object> {
+  if (!isAdmin(ctx.actions, r.req)) throw new HttpError(403, 'FORBIDDEN')
+  const {body: raw, over} = await readBody(r.req, 5 << 20)
+  if (over) throw new HttpError(413, 'BODY_TOO_BIG')
+  let v: unknown
+  try {
+    v = JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message)
+  }
+  const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {}
+  const node = typeof o.node === 'string' ? o.node : ''
+  const body = typeof o.body === 'string' ? o.body : ''
+  if (body === '') throw new HttpError(400, 'MSG_EMPTY')
+  // only to an nsqd of the cluster: the admin server is no open relay
+  const nodes = await ctx.cluster.nodes()
+  if (!nodes.value.some((n) => n.node === node)) throw new HttpError(404, 'NODE_NOT_FOUND')
+  const lines = o.split_lines === true
+  try {
+    await ctx.cluster.postBody(node, lines ? '/mpub' : '/pub', {topic}, body)
+  } catch (err) {
+    throw new HttpError(502, `UPSTREAM_ERROR: ${(err as Error).message}`)
+  }
+  return {message: '', published: lines ? body.split('\n').filter((l) => l !== '').length : 1}
+}
