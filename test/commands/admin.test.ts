@@ -20,7 +20,7 @@
  *  - misuse (no address, both kinds): exit 2, one line; the nsqadmin shim
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -460,6 +460,88 @@ describe('rates without Graphite: the admin samples the nodes\' /stats', () => {
     const row = new RegExp(`<tr data-topic="${t}">.*?</tr>`, 's').exec(page.text)?.[0] ?? ''
     assert.match(row, /<td class="rate">\d+(\.\d)?<\/td>/)
     assert.match(row, /<svg class="spark"/)
+  })
+})
+
+describe('a node that left: lookupd forgets a node that stops cleanly; the pages say so', () => {
+  test('after a node stopped, every page has a banner naming it and when it was last seen', T, async () => {
+    const l = await startLookupd()
+    children.push(l)
+    const a = await startServe([`--lookupd-tcp-address=${l.tcpAddress}`, '--broadcast-address=127.0.0.1'])
+    const b = await startServe([`--lookupd-tcp-address=${l.tcpAddress}`, '--broadcast-address=127.0.0.1'])
+    children.push(a, b)
+    const t = topicName('left')
+    await createChannel(a.httpPort, t, 'c')
+    await createChannel(b.httpPort, t, 'c')
+    const {url} = await startAdmin([`--lookupd-http-address=${HOST}:${l.httpPort}`, '--sample-interval=200ms'])
+    await waitFor('both nodes in /api/nodes', async () => ((await get(`${url}/api/nodes`)).body.nodes as unknown[] | null)?.length === 2 || undefined, {timeoutMs: 10_000, everyMs: 100})
+    await new Promise((r) => setTimeout(r, 500)) // a sample or two with both
+    assert.doesNotMatch((await get(`${url}/`)).text, /node-gone/)
+    await b.stop()
+    const html = await waitFor('the banner', async () => {
+      const x = await get(`${url}/topics/${t}`)
+      return /node-gone/.test(x.text) ? x.text : undefined
+    }, {timeoutMs: 10_000, everyMs: 200})
+    assert.match(html, new RegExp(`Node ${HOST}:${b.httpPort} has not been seen since \\d\\d:\\d\\d:\\d\\d UTC`))
+    // nsqadmin's own answer shows nothing of it: the lookupd forgot the node
+    assert.equal(((await get(`${url}/api/topics/${t}`)).body.nodes as unknown[]).length, 1)
+  })
+})
+
+describe('built-in login: --basic-auth-file', () => {
+  test('no credentials or a wrong password 401 (the browser asks), /ping open; a read-only user reads, the admin user acts', T, async () => {
+    const s = await startServe()
+    children.push(s)
+    const t = topicName('login')
+    await createChannel(s.httpPort, t, 'c')
+    const lines: string[] = []
+    for (const [user, password] of [['alice', 'wonder land'], ['bob', 'builder']]) {
+      const r = await runCli([...NSQKIT, 'admin', `--hash-password=${user}`], {input: `${password}\n`})
+      assertExit(r, 0)
+      assert.match(r.stdout, new RegExp(`^${user}:scrypt:[0-9a-f]{32}:[0-9a-f]{64}\n$`))
+      lines.push(r.stdout)
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'nsqkit-admin-login-'))
+    const file = join(dir, 'users')
+    writeFileSync(file, `# who may log in\n${lines.join('')}`)
+    try {
+      const {url, child} = await startAdmin([`--nsqd-http-address=${HOST}:${s.httpPort}`, `--basic-auth-file=${file}`, '--admin-user=alice', '--graphite-url=http://graphite.example'])
+      assert.match(child.stderr(), /WARNING: --graphite-url is accepted for nsqadmin's command lines and not acted on/)
+      const basic = (u: string, pw: string): Record<string, string> => ({authorization: `Basic ${Buffer.from(`${u}:${pw}`).toString('base64')}`})
+      const none = await fetch(`${url}/api/topics`)
+      assert.equal(none.status, 401)
+      assert.match(none.headers.get('www-authenticate') ?? '', /^Basic realm="nsqadmin"/)
+      assert.equal((await get(`${url}/`, {headers: basic('bob', 'wrong')})).status, 401)
+      assert.equal((await get(`${url}/ping`)).text, 'OK')
+      const bob = await get(`${url}/api/topics`, {headers: basic('bob', 'builder')})
+      assert.equal(bob.status, 200)
+      assert.ok((bob.body.topics as string[]).includes(t))
+      const page = await get(`${url}/topics/${t}`, {headers: basic('bob', 'builder')})
+      assert.doesNotMatch(page.text, /<button class="action/)
+      const forbidden = await get(`${url}/api/topics/${t}`, {method: 'POST', body: JSON.stringify({action: 'pause'}), headers: basic('bob', 'builder')})
+      assert.equal(forbidden.status, 403)
+      const ok = await get(`${url}/api/topics/${t}`, {method: 'POST', body: JSON.stringify({action: 'pause'}), headers: basic('alice', 'wonder land')})
+      assert.deepEqual([ok.status, ok.body], [200, {message: ''}])
+      const alicePage = await get(`${url}/topics/${t}`, {headers: basic('alice', 'wonder land')})
+      assert.match(alicePage.text, /UnPause Topic/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  test('an unreadable or malformed --basic-auth-file: exit 2, one line naming the flag', T, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsqkit-admin-login-'))
+    try {
+      const bad = join(dir, 'bad')
+      writeFileSync(bad, 'alice:plaintext\n')
+      for (const [file, line] of [[join(dir, 'missing'), /^admin: --basic-auth-file: cannot read .*ENOENT/], [bad, /^admin: --basic-auth-file: line 1: not user:scrypt:/]] as const) {
+        const r = await runCli([...NSQKIT, 'admin', '--nsqd-http-address=127.0.0.1:4151', `--basic-auth-file=${file}`])
+        assertExit(r, 2)
+        assertOneLine(r, line)
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
 

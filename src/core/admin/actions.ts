@@ -12,7 +12,8 @@
  *                                                                      /topic/delete on that nsqd
  *
  * Who may act: everyone, unless --admin-user names users; then only a request whose
- * --acl-http-header names one of them (403 FORBIDDEN otherwise). Answers: 200 {"message": ""},
+ * --acl-http-header names one of them — or, with --basic-auth-file, whose logged-in user is one
+ * of them (login.ts) — 403 FORBIDDEN otherwise. Answers: 200 {"message": ""},
  * or with a WARNING when part of the cluster failed; 502 UPSTREAM_ERROR when all of it did;
  * 400 INVALID_ACTION / INVALID_TOPIC / INVALID_CHANNEL / INVALID_BODY, or the JSON parser's text
  * for a body that is not JSON.
@@ -28,6 +29,7 @@ import {HttpError, readBody, type HttpRequest} from '../http-api/index.js'
 import {isValidChannelName, isValidTopicName} from '../protocol/names.js'
 import type {Logger} from '../util/logger.js'
 import type {Cluster, Partial} from './cluster.js'
+import type {Logins} from './login.js'
 
 export interface ActionOptions {
   /** --admin-user: who may act (none: everyone) */
@@ -36,6 +38,8 @@ export interface ActionOptions {
   aclHttpHeader: string
   /** --notification-http-endpoint ('' = none) */
   notificationHttpEndpoint: string
+  /** --basic-auth-file's users: the logged-in user is who acts (else the ACL header says) */
+  logins?: Logins | null
 }
 
 export interface ActionContext {
@@ -64,9 +68,13 @@ export interface AdminEvent {
 /** Does `req` come from an admin? (everyone when no --admin-user is set) */
 export function isAdmin(o: ActionOptions, req: IncomingMessage): boolean {
   if (o.adminUsers.length === 0) return true
-  const v = req.headers[o.aclHttpHeader.toLowerCase()]
-  const user = Array.isArray(v) ? v[0] : v
-  return user !== undefined && o.adminUsers.includes(user)
+  let user: string | null | undefined
+  if (o.logins) user = o.logins.user(req)
+  else {
+    const v = req.headers[o.aclHttpHeader.toLowerCase()]
+    user = Array.isArray(v) ? v[0] : v
+  }
+  return user !== undefined && user !== null && o.adminUsers.includes(user)
 }
 
 function gate(ctx: ActionContext, r: HttpRequest): void {

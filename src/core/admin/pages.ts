@@ -17,7 +17,8 @@
  * pages refresh their tables every few seconds (ui-assets.ts).
  *
  * As nsqadmin's UI: a non-admin (--admin-user set, the ACL header not naming one) sees no action
- * buttons; every destructive action asks first — and a delete asks for the name to be typed
+ * buttons; a node that was in the last hour's samples and is gone gets a banner of its own
+ * ("node left": nsqadmin shows nothing when lookupd forgets a node); every destructive action asks first — and a delete asks for the name to be typed
  * (nsqadmin: OK/Cancel; #401). Part of the cluster not answering shows a yellow banner naming it
  * above what did answer; nothing answering, a red one with nsqadmin's message.
  */
@@ -47,7 +48,7 @@ export interface PageRequest {
 }
 
 /** A whole page: the header, the banners, the content. */
-function layout(p: PageRequest, title: string, body: string, warning = ''): string {
+function layout(p: Req, title: string, body: string, warning = ''): string {
   const b = p.base
   const nav = [
     ['/', 'Streams'],
@@ -58,12 +59,15 @@ function layout(p: PageRequest, title: string, body: string, warning = ''): stri
     .map(([href, label]) => `<a href="${esc(b + href)}">${label}</a>`)
     .join(' ')
   const banner = warning === '' ? '' : `<div class="alert warning" role="alert">Part of the cluster did not answer; what follows is the rest. ${esc(warning)}</div>`
+  const gone = p.missing
+    .map((m) => `<div class="alert warning node-gone" role="alert">Node ${esc(m.node)} has not been seen since ${esc(new Date(m.lastSeen).toISOString().slice(11, 19))} UTC: it left the cluster, or cannot be reached.</div>`)
+    .join('')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · nsqadmin</title><link rel="stylesheet" href="${esc(b)}/static/admin.css"></head>
 <body data-base="${esc(b)}">
 <header><a class="brand" href="${esc(b)}/">NSQ</a> <nav>${nav}</nav><span class="version">nsqadmin v${NSQ_VERSION} (nsqkit v${NSQKIT_VERSION})</span></header>
-<main>${banner}<div class="alert error" id="action-error" role="alert" hidden></div>
+<main>${banner}${gone}<div class="alert error" id="action-error" role="alert" hidden></div>
 ${body}</main>
 <dialog id="confirm"><form method="dialog"><p class="question"></p><p class="typed" hidden><label>Type <b class="name"></b> to confirm: <input name="typed" autocomplete="off"></label></p>
 <menu><button value="cancel">Cancel</button> <button value="ok" class="danger">OK</button></menu></form></dialog>
@@ -73,7 +77,7 @@ ${body}</main>
 }
 
 /** The page of an answer that failed (nsqadmin's red alert with the message). */
-function failed(p: PageRequest, title: string, err: unknown): string {
+function failed(p: Req, title: string, err: unknown): string {
   const msg = err instanceof HttpError ? err.code : `INTERNAL_ERROR: ${(err as Error).message}`
   return layout(p, title, `<h1>${esc(title)}</h1><div class="alert error" role="alert">${esc(msg)}</div>`)
 }
@@ -81,6 +85,8 @@ function failed(p: PageRequest, title: string, err: unknown): string {
 interface Req extends PageRequest {
   /** may act: the action buttons are shown */
   admin: boolean
+  /** nodes seen in the last hour's samples that are gone now (the banner) */
+  missing: {node: string; lastSeen: number}[]
 }
 
 /** An action button (admins only): what the script sends, and how it asks first. */
@@ -346,7 +352,7 @@ async function lookupPage(ctx: AdminContext, p: Req): Promise<string> {
 
 /** The page at `rest` (the path after the base), or null when there is none. */
 export async function page(ctx: AdminContext, base: string, req: IncomingMessage, rest: string): Promise<string | null> {
-  const p: Req = {req, base, admin: isAdmin(ctx.actions, req)}
+  const p: Req = {req, base, admin: isAdmin(ctx.actions, req), missing: ctx.history.missing()}
   let parts: string[]
   try {
     parts = rest.split('/').filter((x) => x !== '').map(decodeURIComponent)

@@ -146,6 +146,19 @@ export class History {
     return [first, second]
   }
 
+  /**
+   * The nodes in an earlier sample kept but not in the latest one, with when they were last in
+   * one: a node that left the cluster (lookupd forgets a node that stops cleanly, and nsqadmin
+   * then shows nothing) or that stopped answering.
+   */
+  missing(): {node: string; lastSeen: number}[] {
+    const latest = this.latest?.nodes
+    if (latest === undefined) return []
+    const last = new Map<string, number>()
+    for (const s of this.samples) for (const node of s.nodes?.keys() ?? []) if (!latest.has(node)) last.set(node, s.at)
+    return [...last].map(([node, lastSeen]) => ({node, lastSeen})).sort((a, b) => (a.node < b.node ? -1 : 1))
+  }
+
   /** The depth of a topic (`channel` '') or channel over the samples kept, oldest first. */
   depths(topic: string, channel = ''): number[] {
     return this.samples.map((s) => (channel === '' ? s.topics.get(topic)?.depth : s.channels.get(`${topic}/${channel}`)?.depth) ?? 0)

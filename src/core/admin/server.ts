@@ -14,6 +14,7 @@ import {formatHostPort, parseHostPort} from '../util/hostport.js'
 import type {Logger} from '../util/logger.js'
 import {adminApi} from './routes.js'
 import {Cluster} from './cluster.js'
+import type {Logins} from './login.js'
 import {History, sampleOf} from './sampler.js'
 
 export interface AdminOptions {
@@ -34,6 +35,8 @@ export interface AdminOptions {
   notificationHttpEndpoint: string
   /** ms between two reads of every node's /stats for the rates and the history (0: none) */
   sampleIntervalMs?: number
+  /** --basic-auth-file's users (login.ts): every request but /ping must log in */
+  logins?: Logins | null
 }
 
 /** `--base-path` as nsqadmin cleans it: a leading `/`, no trailing one; '/' is none (''). */
@@ -62,13 +65,24 @@ export class AdminServer {
     const cluster = this.cluster
     const ctx = {
       cluster,
-      actions: {adminUsers: opts.adminUsers, aclHttpHeader: opts.aclHttpHeader, notificationHttpEndpoint: opts.notificationHttpEndpoint},
+      actions: {adminUsers: opts.adminUsers, aclHttpHeader: opts.aclHttpHeader, notificationHttpEndpoint: opts.notificationHttpEndpoint, logins: opts.logins ?? null},
       log,
       notify: (endpoint: string, event: object) => cluster.notify(endpoint, event),
       now: () => Date.now(),
       history: this.history,
     }
-    this.server = createServer(createHttpHandler(api, ctx, () => this.log))
+    const handle = createHttpHandler(api, ctx, () => this.log)
+    const logins = opts.logins ?? null
+    const ping = `${normalizeBasePath(opts.basePath)}/ping`
+    this.server = createServer((req, res) => {
+      // --basic-auth-file: nothing but /ping without a login
+      if (logins !== null && (req.url ?? '/').split('?')[0] !== ping && logins.user(req) === null) {
+        res.writeHead(401, {'www-authenticate': 'Basic realm="nsqadmin", charset="UTF-8"', 'content-type': 'application/json; charset=utf-8'})
+        res.end('{"message":"UNAUTHORIZED"}')
+        return
+      }
+      handle(req, res)
+    })
   }
 
   /** Listen; resolves with the address listened on (`HTTP: listening on <addr>` logged). */

@@ -1,0 +1,69 @@
+/**
+ * Built-in login for the admin server (nsqadmin has none: "put an auth proxy in front", #1103):
+ * `--basic-auth-file` lists who may log in, one `user:scrypt:<salt hex>:<key hex>` line each
+ * (`nsqkit admin --hash-password` makes one), and every request but /ping must carry HTTP Basic
+ * credentials that match a line (401 with a `WWW-Authenticate` challenge otherwise, so the browser
+ * asks). Who may act is then the logged-in user: an admin when --admin-user names them (or when
+ * no --admin-user is set), read-only otherwise.
+ *
+ * scrypt from node:crypto (N 16384, r 8, p 1, 32-byte key, 16-byte salt): no dependency; a
+ * check costs ~50 ms, so a header that was verified is remembered (the last 256), and compared
+ * in constant time. Blank lines and `#` comments are skipped; a malformed line is an error
+ * naming its number.
+ */
+import {randomBytes, scryptSync, timingSafeEqual} from 'node:crypto'
+import type {IncomingMessage} from 'node:http'
+
+const KEY_LEN = 32
+const COST = {N: 16384, r: 8, p: 1}
+
+export class LoginFileError extends Error {}
+
+interface Entry {
+  salt: Buffer
+  key: Buffer
+}
+
+/** One line for the file: `user:scrypt:<salt>:<key>`. */
+export function hashPassword(user: string, password: string, salt: Buffer = randomBytes(16)): string {
+  if (user === '' || user.includes(':')) throw new LoginFileError(`a user name must be non-empty and without ':' (${JSON.stringify(user)})`)
+  const key = scryptSync(password, salt, KEY_LEN, COST)
+  return `${user}:scrypt:${salt.toString('hex')}:${key.toString('hex')}`
+}
+
+export class Logins {
+  private readonly users = new Map<string, Entry>()
+  /** Authorization headers already verified, oldest first */
+  private readonly verified = new Map<string, string>()
+
+  /** Read the file's text. @throws LoginFileError naming the line */
+  constructor(text: string) {
+    text.split('\n').forEach((raw, i) => {
+      const line = raw.trim()
+      if (line === '' || line.startsWith('#')) return
+      const m = /^([^:]+):scrypt:([0-9a-f]{2,}):([0-9a-f]{64})$/i.exec(line)
+      if (!m) throw new LoginFileError(`line ${i + 1}: not user:scrypt:<salt hex>:<key hex> (make one with nsqkit admin --hash-password)`)
+      this.users.set(m[1] as string, {salt: Buffer.from(m[2] as string, 'hex'), key: Buffer.from(m[3] as string, 'hex')})
+    })
+    if (this.users.size === 0) throw new LoginFileError('no user in the file')
+  }
+
+  /** The logged-in user of `req`, or null when its credentials are missing or wrong. */
+  user(req: IncomingMessage): string | null {
+    const h = req.headers.authorization
+    if (h === undefined || !/^basic /i.test(h)) return null
+    const known = this.verified.get(h)
+    if (known !== undefined) return known
+    const text = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8')
+    const i = text.indexOf(':')
+    if (i < 0) return null
+    const user = text.slice(0, i)
+    const e = this.users.get(user)
+    if (e === undefined) return null
+    const key = scryptSync(text.slice(i + 1), e.salt, KEY_LEN, COST)
+    if (!timingSafeEqual(key, e.key)) return null
+    this.verified.set(h, user)
+    if (this.verified.size > 256) this.verified.delete(this.verified.keys().next().value as string)
+    return user
+  }
+}
