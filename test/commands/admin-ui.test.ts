@@ -11,6 +11,8 @@
  *    typed (OK stays disabled until it is), then the channel is gone from both nodes
  *  - the live tail: Start, then a message published from the page's own form shows in the tail
  *    (and lands on the node); Stop closes the stream and its ephemeral channel goes
+ *  - Node: the node's topics and totals; Counter: the cluster's messages processed, live;
+ *    Lookup: a topic and channel created from its form show as inactive (the lookupd has them)
  *  - a non-admin (--admin-user set, no ACL header) sees no action buttons
  *  - a node stopped mid-run: the topic page still loads, with the live node's data and a banner
  *
@@ -25,8 +27,11 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import puppeteer, {type Browser, type Page} from 'puppeteer-core'
 import {Consumer} from '../../src/core/client/consumer.js'
-import {NSQKIT, createChannel, killChildren, mpub, spawnCli} from '../helpers/cli.js'
+import {createChannel, killChildren, mpub} from '../helpers/cli.js'
+import {startAdmin as startAdminChild} from '../helpers/admin.js'
 import {topicNames} from '../helpers/names.js'
+
+const startAdmin = async (args: string[]): Promise<string> => (await startAdminChild(args)).url
 import {HOST} from '../helpers/net.js'
 import {startLookupd, startServe, type ServeChild} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
@@ -45,12 +50,6 @@ after(async () => {
   killChildren()
   await Promise.all(children.map((c) => c.stop('SIGKILL')))
 })
-
-async function startAdmin(args: string[]): Promise<string> {
-  const child = spawnCli([...NSQKIT, 'admin', '--http-address=127.0.0.1:0', ...args])
-  const addr = await waitFor(() => `admin's listening line (stderr: ${child.stderr()})`, () => /HTTP: listening on (\S+)/.exec(child.stderr())?.[1], {timeoutMs: 10_000, everyMs: 20})
-  return `http://${addr}`
-}
 
 interface Stats {
   topics: {topic_name: string; paused: boolean; channels: {channel_name: string; paused: boolean; depth: number}[]}[] | null
@@ -183,6 +182,26 @@ describe('the admin pages in chromium', {concurrency: false, skip: NO_BROWSER}, 
     await shot(page, 'tail')
     await page.click('#tail-stop')
     await waitFor('the ephemeral channel gone once the tail stopped', async () => (await ephemeral()).length === 0 || undefined, {timeoutMs: 10_000, everyMs: 100})
+  })
+
+  test('Node, Counter and Lookup: the node\'s topics; the messages processed, live; create from Lookup\'s form', T, async () => {
+    await page.goto(`${admin}/nodes/${HOST}:${n1.httpPort}`, {waitUntil: 'load'})
+    const topicsShown = await text(page, '#node-topics tr.topic td:first-child a')
+    assert.ok(topicsShown.includes(orders) && topicsShown.includes(events), topicsShown.join(', '))
+    assert.match((await text(page, '.summary'))[0] ?? '', /\d+ Topics · \d+ Messages · \d+ Clients/)
+    await page.goto(`${admin}/counter`, {waitUntil: 'load'})
+    const api = (await (await fetch(`${admin}/api/counter`)).json()) as {stats: Record<string, {message_count: number}>}
+    const total = Object.values(api.stats).reduce((x, v) => x + v.message_count, 0)
+    await page.waitForFunction(`document.getElementById('counter').dataset.total === '${total}'`, {timeout: 5000})
+    await mpub(n1.httpPort, events, ['more'])
+    await page.waitForFunction(`Number(document.getElementById('counter').dataset.total) > ${total}`, {timeout: 5000})
+    await page.goto(`${admin}/lookup`, {waitUntil: 'load'})
+    const made = topicName('made')
+    await page.type('#create input[name=topic]', made)
+    await page.type('#create input[name=channel]', 'later')
+    await Promise.all([page.waitForNavigation({waitUntil: 'load'}), page.click('#create button[type=submit]')])
+    const tree = (await text(page, '#inactive'))[0] ?? ''
+    assert.match(tree, new RegExp(`${made}[\\s\\S]*later`))
   })
 
   test('a non-admin (--admin-user set, no ACL header) sees no action buttons', T, async () => {

@@ -25,9 +25,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Consumer} from '../../src/core/client/consumer.js'
-import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, mpub, runCli, shim, spawnCli, type CliChild} from '../helpers/cli.js'
+import {NSQKIT, assertExit, assertOneLine, createChannel, killChildren, mpub, runCli, shim, spawnCli} from '../helpers/cli.js'
 import {topicNames} from '../helpers/names.js'
 import {HOST, unusedPort} from '../helpers/net.js'
+import {startAdmin} from '../helpers/admin.js'
 import {startSink, type HttpSink} from '../helpers/http-sink.js'
 import {REPO_ROOT, startLookupd, startServe, type ServeChild} from '../helpers/serve.js'
 import {waitFor} from '../helpers/wait.js'
@@ -73,17 +74,6 @@ function assertSameShape(ours: unknown, theirs: unknown, lists: string[][]): voi
     assert.ok(a !== undefined && b !== undefined, `both have ${path.join('[0].')}[0]`)
     assert.deepEqual(keys(a), keys(b), `keys of ${path.join('[0].')}[0]`)
   }
-}
-
-/** An admin child listening on a free port; resolves with its base URL once it logged it. */
-async function startAdmin(args: string[]): Promise<{child: CliChild; url: string}> {
-  const child = spawnCli([...NSQKIT, 'admin', '--http-address=127.0.0.1:0', ...args])
-  const addr = await waitFor(
-    () => `admin's listening line (stderr: ${child.stderr()})`,
-    () => /HTTP: listening on (\S+)/.exec(child.stderr())?.[1],
-    {timeoutMs: 10_000, everyMs: 20},
-  )
-  return {child, url: `http://${addr}`}
 }
 
 async function get(url: string, init: RequestInit = {}): Promise<{status: number; type: string | null; body: Record<string, unknown>; text: string}> {

@@ -55,34 +55,18 @@ export class JsonGetter {
 
   /** GET `url` and its JSON answer; anything but a 200 with a JSON body is a `fail` error. */
   async get(url: URL): Promise<unknown> {
-    const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
-    if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
-    const {request} = await loadUndici()
-    if (this.closed) throw this.fail(url.host, 'request failed: the client is closed')
-    const agent = await this.dispatcher()
-    let res
-    try {
-      res = await request(url, {method: 'GET', headers, dispatcher: agent})
-    } catch (err) {
-      throw this.fail(url.host, `request failed: ${(err as Error).message}`)
-    }
-    let text: string
-    try {
-      text = await res.body.text()
-    } catch (err) {
-      throw this.fail(url.host, `reading the answer failed: ${(err as Error).message}`)
-    }
-    if (res.statusCode !== 200) {
+    const {status, text} = await this.exchange(url, 'GET')
+    if (status !== 200) {
       // nsq's http_api client: a 403 from a plain-HTTP endpoint that names its https_port (nsqd's
       // TLS_REQUIRED answer) is asked again over HTTPS, once
-      const https = url.protocol === 'http:' && res.statusCode === 403 ? httpsPortOf(text) : null
+      const https = url.protocol === 'http:' && status === 403 ? httpsPortOf(text) : null
       if (https !== null) {
         const again = new URL(url)
         again.protocol = 'https:'
         again.port = String(https)
         return this.get(again)
       }
-      throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
+      throw this.fail(url.host, `HTTP ${status}: ${text.trim().slice(0, 200)}`, status)
     }
     try {
       return JSON.parse(text) as unknown
@@ -92,29 +76,34 @@ export class JsonGetter {
   }
 
   /**
-   * POST to `url` (an nsqd's or lookupd's action: /topic/pause, /channel/create, …) with an empty
-   * body; resolves with the answer's text on a 200, anything else is a `fail` error.
+   * POST `body` (empty by default: an nsqd's or lookupd's action, /topic/pause, /channel/create,
+   * …) to `url`; resolves with the answer's text on a 200, anything else is a `fail` error.
    */
   async post(url: URL, body: string | Buffer = '', contentType?: string): Promise<string> {
-    const {request} = await loadUndici()
-    const agent = await this.dispatcher()
+    const {status, text} = await this.exchange(url, 'POST', body, contentType)
+    if (status !== 200) throw this.fail(url.host, `HTTP ${status}: ${text.trim().slice(0, 200)}`, status)
+    return text
+  }
+
+  /** One request and its whole answer as text; a failed request or read is a `fail` error. */
+  private async exchange(url: URL, method: 'GET' | 'POST', body?: string | Buffer, contentType?: string): Promise<{status: number; text: string}> {
     const headers: Record<string, string> = {accept: 'application/vnd.nsq; version=1.0'}
     if (contentType !== undefined) headers['content-type'] = contentType
     if (this.authSecret) headers.authorization = `Bearer ${this.authSecret}`
+    const {request} = await loadUndici()
+    if (this.closed) throw this.fail(url.host, 'request failed: the client is closed')
+    const agent = await this.dispatcher()
     let res
     try {
-      res = await request(url, {method: 'POST', headers, body, dispatcher: agent})
+      res = await request(url, {method, headers, dispatcher: agent, ...(body === undefined ? {} : {body})})
     } catch (err) {
       throw this.fail(url.host, `request failed: ${(err as Error).message}`)
     }
-    let text: string
     try {
-      text = await res.body.text()
+      return {status: res.statusCode, text: await res.body.text()}
     } catch (err) {
       throw this.fail(url.host, `reading the answer failed: ${(err as Error).message}`)
     }
-    if (res.statusCode !== 200) throw this.fail(url.host, `HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`, res.statusCode)
-    return text
   }
 
   /** The one Agent, made at the first request. */
