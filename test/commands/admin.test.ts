@@ -478,6 +478,24 @@ describe('a node that left: lookupd forgets a node that stops cleanly; the pages
   })
 })
 
+describe('--base-path: every route under a prefix (behind a proxy)', () => {
+  test('the API, the pages and their links under /nsq/; nothing at the root', T, async () => {
+    const s = await startServe()
+    children.push(s)
+    const t = topicName('based')
+    await createChannel(s.httpPort, t, 'c')
+    const {url} = await startAdmin([`--nsqd-http-address=${HOST}:${s.httpPort}`, '--base-path=nsq/'])
+    assert.equal((await get(`${url}/nsq/ping`)).text, 'OK')
+    assert.ok(((await get(`${url}/nsq/api/topics`)).body.topics as string[]).includes(t))
+    const page = await get(`${url}/nsq/`)
+    assert.equal(page.status, 200)
+    assert.match(page.text, new RegExp(`<a href="/nsq/topics/${t}">`))
+    assert.match(page.text, /src="\/nsq\/static\/admin\.js"/)
+    assert.equal((await get(`${url}/nsq/static/admin.js`)).status, 200)
+    for (const outside of ['/', '/api/topics', '/ping']) assert.equal((await get(`${url}${outside}`)).status, 404, outside)
+  })
+})
+
 describe('built-in login: --basic-auth-file', () => {
   test('no credentials or a wrong password 401 (the browser asks), /ping open; a read-only user reads, the admin user acts', T, async () => {
     const s = await startServe()
