@@ -4,6 +4,7 @@ import {NsqCommand, UsageError} from '../cli/base.js'
 import {acceptedFlags, givenFlags, optionsFromFlags, tableFlags} from '../cli/table-flags.js'
 import {checkAddress, stderrLogger, version, versionLine} from '../cli/tool-flags.js'
 import type {AdminServer} from '../core/admin/server.js'
+import {formatHostPort} from '../core/util/hostport.js'
 import type {Broker} from '../core/broker/index.js'
 import type {Lookupd} from '../core/lookupd/index.js'
 // the option tables alone, for the flags: the broker itself is loaded only to run
@@ -65,7 +66,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
         await lookupd.close()
         throw new Error(`cannot listen (lookupd): ${(err as Error).message}`)
       })
-      lookupdHttp = `${tcp.http.host}:${tcp.http.port}`
+      lookupdHttp = formatHostPort(tcp.http)
       opts.lookupdTcpAddresses = [...(opts.lookupdTcpAddresses ?? []), `${tcp.tcp.host}:${tcp.tcp.port}`]
       // registered as a name every tool on this machine can reach, unless told otherwise
       if (!this.argv.some((a) => /^--?broadcast-address(=|$)/.test(a))) opts.broadcastAddress = loopbackOr(opts.tcpAddress ?? BROKER_OPTIONS.defaults.tcpAddress)
@@ -106,7 +107,7 @@ Flags and defaults are nsqd's, except that addresses default to 127.0.0.1 instea
     let admin: AdminServer | null = null
     if (flags.admin) {
       const {AdminServer} = await import('../core/admin/server.js')
-      const http = listening.http === null ? '' : `${loopbackOr(`${listening.http.host}:${listening.http.port}`)}:${listening.http.port}`
+      const http = listening.http === null ? '' : formatHostPort({host: loopbackOr(formatHostPort(listening.http)), port: listening.http.port})
       admin = new AdminServer(
         {
           httpAddress: adminAddress,

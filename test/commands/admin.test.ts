@@ -22,6 +22,7 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
+import {connect} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Consumer} from '../../src/core/client/consumer.js'
@@ -249,6 +250,38 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
     assert.deepEqual((await act(admin, 'POST', `/api/publish/${t}`, {node: '10.9.9.9:4151', body: 'x'})).body, {message: 'NODE_NOT_FOUND'})
     assert.deepEqual((await act(admin, 'POST', `/api/publish/${t}`, {node: node(n1), body: ''})).body, {message: 'MSG_EMPTY'})
     assert.equal((await act(gated, 'POST', `/api/publish/${t}`, {node: node(n1), body: 'x'})).status, 403)
+  })
+
+  test('a browser\'s request from another site may not act (CSRF): 403, nothing changed; scripts (no Origin) may', T, async () => {
+    for (const headers of [{origin: 'http://evil.example'}, {'sec-fetch-site': 'cross-site'}, {origin: 'null'}] as Record<string, string>[]) {
+      const r = await act(admin, 'POST', `/api/topics/${orders}/billing`, {action: 'pause'}, headers)
+      assert.deepEqual([r.status, r.body], [403, {message: 'FORBIDDEN'}], JSON.stringify(headers))
+      const d = await act(admin, 'DELETE', `/api/topics/${orders}/billing`, '', headers)
+      assert.equal(d.status, 403)
+    }
+    assert.deepEqual((await onNodes(orders, 'billing')).map((c) => c?.paused), [false, false])
+    // the page's own requests: same origin
+    const same = await act(admin, 'POST', `/api/topics/${orders}/billing`, {action: 'unpause'}, {origin: admin, 'sec-fetch-site': 'same-origin'})
+    assert.equal(same.status, 200)
+  })
+
+  test('a request line WHATWG cannot parse: 400, and the server goes on', T, async () => {
+    const {port} = new URL(admin)
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), HOST, () => sock.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+      let got = ''
+      sock.on('data', (d: Buffer) => (got += d.toString('latin1')))
+      sock.on('end', () => resolve(got))
+      sock.on('error', reject)
+    })
+    assert.match(answer, /^HTTP\/1\.1 400 /)
+    assert.equal((await get(`${admin}/ping`)).text, 'OK')
+  })
+
+  test('the live tail: a bad topic name 400 before any stream; with --admin-user, a non-admin may not read bodies', T, async () => {
+    assert.deepEqual((await get(`${admin}/api/tail/bad%20name`)).body, {message: 'INVALID_TOPIC'})
+    const r = await get(`${gated}/api/tail/${orders}`)
+    assert.deepEqual([r.status, r.body], [403, {message: 'FORBIDDEN'}])
   })
 
   test('the admin gate: without the ACL header or naming another user 403 FORBIDDEN, nothing changed; the admin user may act', T, async () => {

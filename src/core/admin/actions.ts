@@ -81,9 +81,28 @@ function gate(ctx: ActionContext, r: HttpRequest): void {
   if (!isAdmin(ctx.actions, r.req)) throw new HttpError(403, 'FORBIDDEN')
 }
 
-/** The request's JSON body as an object (400 with the parser's text when it is not JSON). */
-async function jsonBody(r: HttpRequest): Promise<Record<string, unknown>> {
-  const {body, over} = await readBody(r.req, 1 << 20)
+/**
+ * Is `req` a browser's request from another site? A cross-site form or `no-cors` fetch can POST
+ * a body that parses as JSON (CSRF: a page the operator opens pausing their topics); browsers
+ * say where such a request comes from (`Sec-Fetch-Site`, `Origin`), scripts (curl, nsqadmin's
+ * API users) send neither and are not affected.
+ */
+export function crossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site']
+  if (site === 'cross-site' || site === 'same-site') return true
+  const origin = req.headers.origin
+  if (origin === undefined || origin === 'null') return origin === 'null'
+  try {
+    return new URL(origin).host !== req.headers.host
+  } catch {
+    return true
+  }
+}
+
+/** The request's JSON body as an object (400 with the parser's text when it is not JSON); 403 from another site. */
+export async function jsonBody(r: HttpRequest, limit = 1 << 20): Promise<Record<string, unknown>> {
+  if (crossSite(r.req)) throw new HttpError(403, 'FORBIDDEN')
+  const {body, over} = await readBody(r.req, limit)
   if (over) throw new HttpError(413, 'BODY_TOO_BIG')
   const text = body.toString('utf8')
   let v: unknown
@@ -151,6 +170,7 @@ export async function create(ctx: ActionContext, r: HttpRequest): Promise<object
 /** DELETE /api/topics/:t or /api/topics/:t/:c */
 export async function remove(ctx: ActionContext, r: HttpRequest, topic: string, channel: string): Promise<object> {
   gate(ctx, r)
+  if (crossSite(r.req)) throw new HttpError(403, 'FORBIDDEN')
   const c = ctx.cluster
   // the producers first: once lookupd forgets the topic it cannot name them
   const producers = await c.producers(topic)
@@ -170,7 +190,8 @@ export async function tombstone(ctx: ActionContext, r: HttpRequest, node: string
   let body: Record<string, unknown>
   try {
     body = await jsonBody(r)
-  } catch {
+  } catch (err) {
+    if (err instanceof HttpError && err.status !== 400) throw err
     throw new HttpError(400, 'INVALID_BODY')
   }
   const topic = typeof body.topic === 'string' ? body.topic : ''

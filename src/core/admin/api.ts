@@ -19,6 +19,7 @@
  * nothing but `message` (NSQADMIN-SPEC §6).
  */
 import {HttpError} from '../http-api/index.js'
+import {formatHostPort} from '../util/hostport.js'
 import type {ActionContext} from './actions.js'
 import type {Partial, Producer} from './cluster.js'
 import type {History} from './sampler.js'
@@ -129,7 +130,9 @@ export async function nodes(ctx: AdminContext): Promise<{nodes: NodeRow[] | null
 
 export async function node(ctx: AdminContext, name: string): Promise<NodeAnswer> {
   const r = await ctx.cluster.nodes()
-  const p = stage(r).find((n) => n.node === name)
+  // its name (`broadcast_address:http_port`; in nsqd mode the address given) — the Nodes page
+  // links by broadcast address and port in both modes
+  const p = stage(r).find((n) => n.node === name) ?? stage(r).find((n) => formatHostPort({host: n.broadcast_address, port: n.http_port}) === name)
   if (p === undefined) throw new HttpError(404, 'NODE_NOT_FOUND')
   const stats = await ctx.cluster.statsOf([p], {includeClients: true})
   const [one] = stage(stats)

@@ -14,7 +14,7 @@
  * Every fan-out runs in parallel and collects its errors: an answer is a `Partial` — the value
  * from what answered, and the errors of what did not. `none` is set when nothing answered (zero
  * producers counts as that): the API answers 502 `UPSTREAM_ERROR: failed to query any …`; some
- * errors and some answers give 200 with `WARNING: …` (server.ts).
+ * errors and some answers give 200 with `WARNING: …` (api.ts).
  */
 import {JsonGetter, type HttpTimeouts} from '../transport/http-json.js'
 import {decodeLookup, decodeNodes, decodeTopics, decodeChannels} from '../protocol/lookupd-json.js'
@@ -94,16 +94,19 @@ export class Cluster {
     if (!this.lookupdMode) return {value: {}, errors: [], none: null}
     const topics = await this.topics()
     const out: Record<string, string[]> = {}
-    const errors = [...topics.errors]
-    for (const t of topics.value) {
+    const errors = new Set(topics.errors)
+    // the topics in parallel, 8 at a time (a hung lookupd costs one timeout per batch, not per topic)
+    const one = async (t: string): Promise<void> => {
       const p = await this.fanOut(this.o.lookupdHttpAddresses, 'nsqlookupd', async (a) => decodeLookup(await this.get(a, '/lookup', {topic: t})))
-      errors.push(...p.errors)
-      if (p.value.length === 0 || p.value.some((r) => r.producers.length > 0)) continue
+      for (const e of p.errors) errors.add(e)
+      if (p.value.length === 0 || p.value.some((r) => r.producers.length > 0)) return
       const ch = await this.fanOut(this.o.lookupdHttpAddresses, 'nsqlookupd', async (a) => decodeChannels(await this.get(a, '/channels', {topic: t})).channels)
-      errors.push(...ch.errors)
+      for (const e of ch.errors) errors.add(e)
       out[t] = [...new Set(ch.value.flat())].sort()
     }
-    return {value: out, errors, none: topics.none}
+    for (let i = 0; i < topics.value.length; i += 8) await Promise.all(topics.value.slice(i, i + 8).map(one))
+    const sorted = Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k] as string[]]))
+    return {value: sorted, errors: [...errors], none: topics.none}
   }
 
   /** The nsqds that have `topic`. */

@@ -1,6 +1,6 @@
 /**
  * The admin UI's pages, rendered on the server from the same fan-outs as the API (api.ts): plain
- * HTML and one small script (ui-script.ts) for the actions, the filter and the counter — no
+ * HTML and one small script (ui-assets.ts) for the actions, the filter and the counter — no
  * framework, no bundler, nothing fetched from elsewhere.
  *
  *   /                      Streams: every topic with its depth, its channels' depth, messages,
@@ -25,6 +25,7 @@
 import {HttpError} from '../http-api/index.js'
 import type {IncomingMessage} from 'node:http'
 import {NSQ_VERSION, NSQKIT_VERSION} from '../version.js'
+import {formatHostPort} from '../util/hostport.js'
 import {isAdmin} from './actions.js'
 import {channel, counter, nodes as nodesOf, node as nodeOf, topic, topics, type AdminContext} from './api.js'
 import {sparkline, type Rates} from './sampler.js'
@@ -121,7 +122,12 @@ function queueActions(p: Req, what: 'topic' | 'channel', t: string, c: string, p
 const pausedLabel = (paused: boolean): string => (paused ? ' <span class="label paused">paused</span>' : '')
 
 async function streams(ctx: AdminContext, p: Req): Promise<string> {
-  const names = await topics(ctx, false)
+  let names
+  try {
+    names = await topics(ctx, false)
+  } catch (err) {
+    return failed(p, 'Streams', err)
+  }
   // one /stats of each node for every topic's figures (nsqadmin shows names only: #814)
   const all = await ctx.cluster.nodes()
   const stats = await ctx.cluster.statsOf(all.value, {includeClients: false})
@@ -277,7 +283,7 @@ async function nodesPage(ctx: AdminContext, p: Req): Promise<string> {
     .map((x) => {
       const conns = x.remote_addresses?.length ?? 0
       const topicLabels = x.topics.map((t) => `<span class="label${t.tombstoned ? ' tombstoned' : ''}">${esc(t.topic)}</span>`).join(' ')
-      return `<tr${x.out_of_date ? ' class="out-of-date"' : ''}><td>${esc(x.hostname)}</td><td><a href="${esc(`${p.base}/nodes/${enc(`${x.broadcast_address}:${x.http_port}`)}`)}">${esc(x.broadcast_address)}</a></td><td>${x.tcp_port}</td><td>${x.http_port}</td><td>${esc(x.version)}</td><td${lookupds > 0 && conns !== lookupds ? ' class="amber"' : ''} title="${esc((x.remote_addresses ?? []).join('\n'))}">${lookupds > 0 ? conns : '–'}</td><td>${topicLabels}</td></tr>`
+      return `<tr${x.out_of_date ? ' class="out-of-date"' : ''}><td>${esc(x.hostname)}</td><td><a href="${esc(`${p.base}/nodes/${enc(formatHostPort({host: x.broadcast_address, port: x.http_port}))}`)}">${esc(x.broadcast_address)}</a></td><td>${x.tcp_port}</td><td>${x.http_port}</td><td>${esc(x.version)}</td><td${lookupds > 0 && conns !== lookupds ? ' class="amber"' : ''} title="${esc((x.remote_addresses ?? []).join('\n'))}">${lookupds > 0 ? conns : '–'}</td><td>${topicLabels}</td></tr>`
     })
     .join('\n')
   const body = `<h1>NSQd Nodes (${(r.nodes ?? []).length})</h1>

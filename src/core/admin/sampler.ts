@@ -78,6 +78,8 @@ export interface Rates {
   out?: number
 }
 
+const EMPTY: Counts = {topics: new Map(), channels: new Map()}
+
 export class History {
   private readonly samples: Sample[] = []
 
@@ -87,6 +89,10 @@ export class History {
   ) {}
 
   add(s: Sample): void {
+    // only the last two samples' per-node counters are read (the rates): an older one keeps its
+    // node names alone (missing()), so an hour of a big cluster stays small
+    const old = this.samples.at(-2)
+    if (old?.nodes !== undefined) old.nodes = new Map([...old.nodes.keys()].map((k) => [k, EMPTY]))
     this.samples.push(s)
     while (this.samples.length > 2 && (this.samples[0] as Sample).at < s.at - this.keepMs) this.samples.shift()
   }

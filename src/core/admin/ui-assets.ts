@@ -141,6 +141,10 @@ if (tailStart) {
     if (source) return
     source = new EventSource(tailStart.dataset.url)
     paused = false
+    // a refused or ended stream is not retried: its message shows, and the tail stops
+    const end = (text) => { if (!source) return; showError(text); stopB.click() }
+    source.addEventListener('failed', (e) => end(JSON.parse(e.data).message))
+    source.onerror = () => end('the live tail stopped: the stream ended or was refused')
     source.onmessage = (e) => {
       seen++
       if (!paused) {
@@ -199,10 +203,9 @@ if (LIVE.some((id) => document.getElementById(id))) {
         const fresh = next.getElementById(id)
         if (now && fresh) now.replaceWith(fresh)
       }
-      const warn = document.querySelector('main > .alert.warning')
-      const freshWarn = next.querySelector('main > .alert.warning')
-      if (warn && !freshWarn) warn.remove()
-      else if (freshWarn) { if (warn) warn.replaceWith(freshWarn); else document.querySelector('main').prepend(freshWarn) }
+      // the banners (what did not answer, the nodes gone) as the page now has them
+      for (const w of document.querySelectorAll('main > .alert.warning')) w.remove()
+      document.querySelector('main').prepend(...next.querySelectorAll('main > .alert.warning'))
       if (filter) filter.dispatchEvent(new Event('input'))
     } catch { /* the next round tries again */ }
   }, 5000)

@@ -49,7 +49,11 @@ export interface HttpApi<C> {
 /** The request listener for node:http: `api`'s routes over `ctx`, logging to `log()`. */
 export function createHttpHandler<C>(api: HttpApi<C>, ctx: C, log: () => Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    void handle(api, ctx, log(), req, res)
+    handle(api, ctx, log(), req, res).catch((err: unknown) => {
+      log().error(`HTTP handler failed - ${(err as Error).message}`)
+      if (!res.headersSent) respondError(res, 500, 'INTERNAL_ERROR')
+      else res.destroy()
+    })
   }
 }
 
@@ -61,12 +65,20 @@ function find<C>(api: HttpApi<C>, path: string): {route: HttpRoute<C>; params: R
 
 async function handle<C>(api: HttpApi<C>, ctx: C, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const t0 = process.hrtime.bigint()
-  const url = new URL(req.url ?? '/', 'http://nsq')
   const method = req.method ?? 'GET'
   const logLine = (status: number): void => {
     const remote = formatHostPort({host: req.socket.remoteAddress ?? '?', port: req.socket.remotePort ?? 0})
     const elapsed = formatDuration(Number(process.hrtime.bigint() - t0) / 1e6)
     log.info(`${status} ${method} ${req.url ?? '/'} (${remote}) ${elapsed}`)
+  }
+  let url: URL
+  try {
+    url = new URL(req.url ?? '/', 'http://nsq')
+  } catch {
+    // a request line Node's parser takes and WHATWG's URL does not (`GET //[`)
+    logLine(400)
+    respondError(res, 400, 'INVALID_REQUEST')
+    return
   }
   const m = find(api, url.pathname)
   if (m === null) {
