@@ -7,8 +7,10 @@
  * no --admin-user is set), read-only otherwise.
  *
  * scrypt from node:crypto (N 16384, r 8, p 1, 32-byte key, 16-byte salt): no dependency; a
- * check costs ~50 ms, so a header that was verified is remembered (the last 256), and compared
- * in constant time. Blank lines and `#` comments are skipped; a malformed line is an error
+ * check costs ~50 ms of the event loop, so a header that was verified is remembered (the last
+ * 256), a failed check makes that peer wait 250 ms before its next one is even tried (a flood of
+ * guesses cannot take the loop), an unknown user costs the same scrypt as a known one (the time
+ * does not tell which names exist), and keys are compared in constant time. Blank lines and `#` comments are skipped; a malformed line is an error
  * naming its number.
  */
 import {randomBytes, scryptSync, timingSafeEqual} from 'node:crypto'
@@ -31,10 +33,16 @@ export function hashPassword(user: string, password: string, salt: Buffer = rand
   return `${user}:scrypt:${salt.toString('hex')}:${key.toString('hex')}`
 }
 
+/** How long a peer whose login failed waits before another is tried. */
+const FAILURE_PAUSE_MS = 250
+const DUMMY: Entry = {salt: Buffer.alloc(16), key: Buffer.alloc(KEY_LEN)}
+
 export class Logins {
   private readonly users = new Map<string, Entry>()
   /** Authorization headers already verified, oldest first */
   private readonly verified = new Map<string, string>()
+  /** a peer's address → when its last login failed (ms) */
+  private readonly failed = new Map<string, number>()
 
   /** Read the file's text. @throws LoginFileError naming the line */
   constructor(text: string) {
@@ -49,19 +57,25 @@ export class Logins {
   }
 
   /** The logged-in user of `req`, or null when its credentials are missing or wrong. */
-  user(req: IncomingMessage): string | null {
+  user(req: IncomingMessage, nowMs = Date.now()): string | null {
     const h = req.headers.authorization
     if (h === undefined || !/^basic /i.test(h)) return null
     const known = this.verified.get(h)
     if (known !== undefined) return known
+    const peer = req.socket.remoteAddress ?? ''
+    const last = this.failed.get(peer)
+    if (last !== undefined && nowMs - last < FAILURE_PAUSE_MS) return null
     const text = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8')
     const i = text.indexOf(':')
-    if (i < 0) return null
-    const user = text.slice(0, i)
+    const user = i < 0 ? '' : text.slice(0, i)
     const e = this.users.get(user)
-    if (e === undefined) return null
-    const key = scryptSync(text.slice(i + 1), e.salt, KEY_LEN, COST)
-    if (!timingSafeEqual(key, e.key)) return null
+    const key = scryptSync(i < 0 ? '' : text.slice(i + 1), (e ?? DUMMY).salt, KEY_LEN, COST)
+    if (e === undefined || !timingSafeEqual(key, e.key)) {
+      if (this.failed.size > 10_000) this.failed.clear()
+      this.failed.set(peer, nowMs)
+      return null
+    }
+    this.failed.delete(peer)
     this.verified.set(h, user)
     if (this.verified.size > 256) this.verified.delete(this.verified.keys().next().value as string)
     return user
