@@ -420,6 +420,8 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
   })
 
   test('the router: an unknown path 404 NOT_FOUND, a wrong method 405 METHOD_NOT_ALLOWED', T, async () => {
+    const missing = await get(`${admin}/static/nope.js`)
+    assert.deepEqual([missing.status, missing.text, missing.type], [404, 'NOT_FOUND', 'text/plain; charset=utf-8'])
     const a = await get(`${admin}/api/nope`)
     assert.deepEqual([a.status, a.body], [404, capture('misc.json', 'GET /api/nope').body])
     const b = await get(`${admin}/api/counter`, {method: 'POST'})

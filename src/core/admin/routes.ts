@@ -60,12 +60,22 @@ export function adminApi(basePath: string): HttpApi<AdminContext> {
     v1: false,
     type: 'text/html; charset=utf-8',
   }
+  // a static file that is not there: text/plain NOT_FOUND, as nsqadmin answers it
+  const noStatic: Route = {
+    methods: {
+      GET: () => {
+        throw new HttpError(404, 'NOT_FOUND')
+      },
+    },
+    v1: false,
+  }
   return {
     routes,
     match: (path): {route: Route; params: Record<string, string>} | null => {
       if (!path.startsWith(prefix)) {
+        if (path.startsWith(`${basePath}/static/`)) return {route: noStatic, params: {}}
         const under = basePath === '' || path === basePath || path.startsWith(`${basePath}/`)
-        return under && !path.startsWith(`${basePath}/static/`) ? {route: pageRoute, params: {rest: path.slice(basePath.length)}} : null
+        return under ? {route: pageRoute, params: {rest: path.slice(basePath.length)}} : null
       }
       let parts: string[]
       try {
