@@ -19,6 +19,7 @@
  * nothing but `message` (NSQADMIN-SPEC §6).
  */
 import {HttpError} from '../http-api/index.js'
+import type {LookupdProducer} from '../protocol/lookupd-json.js'
 import {formatHostPort} from '../util/hostport.js'
 import type {ActionContext} from './actions.js'
 import type {Partial, Producer} from './cluster.js'
@@ -47,14 +48,9 @@ export interface Message {
   message: string
 }
 
-export interface NodeRow {
+/** One nsqd in /api/nodes: lookupd's fields (key order: remote_addresses first, as nsqadmin) and more. */
+export interface NodeRow extends LookupdProducer {
   remote_addresses: string[] | null
-  remote_address: string
-  hostname: string
-  broadcast_address: string
-  tcp_port: number
-  http_port: number
-  version: string
   topics: {topic: string; tombstoned: boolean}[]
   out_of_date: boolean
 }
