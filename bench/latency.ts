@@ -57,18 +57,25 @@ export async function loneLatency(port: number, topic: string, n = 1000, gapMs =
       arrived?.()
     }
   })
-  const body = Buffer.alloc(200, 0x6c)
-  const cmd = pub(topic, body).encode()
-  for (let i = 0; i < n; i++) {
-    await new Promise((r) => setTimeout(r, gapMs))
-    const got = new Promise<void>((r) => (arrived = r))
-    sentAt = performance.now()
-    producer.write(cmd)
-    await got
-  }
+  const cmd = pub(topic, Buffer.alloc(200, 0x6c)).encode()
+  await oneAtATime(n, gapMs, () => producer.write(cmd), (sent, got) => ((sentAt = sent), (arrived = got)))
   consumer.destroy()
   producer.destroy()
-  const sorted = times.sort((a, b) => a - b)
+  return summary(times)
+}
+
+/** `n` times, `gapMs` apart: `send()`, then wait for the arrival `arm` is handed (with the send time). */
+async function oneAtATime(n: number, gapMs: number, send: () => void, arm: (sentAt: number, arrived: () => void) => void): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await new Promise((r) => setTimeout(r, gapMs))
+    const got = new Promise<void>((r) => arm(performance.now(), r))
+    send()
+    await got
+  }
+}
+
+function summary(times: number[]): Latency {
+  const sorted = [...times].sort((a, b) => a - b)
   return {n: sorted.length, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0}
 }
 
@@ -92,17 +99,10 @@ export async function forwarderLatency(n = 1000, gapMs = 2): Promise<Latency> {
       arrived?.()
     })
     const bytes = Buffer.alloc(230, 0x6c)
-    for (let i = 0; i < n; i++) {
-      await new Promise((r) => setTimeout(r, gapMs))
-      const got = new Promise<void>((r) => (arrived = r))
-      sentAt = performance.now()
-      from.write(bytes)
-      await got
-    }
+    await oneAtATime(n, gapMs, () => from.write(bytes), (sent, got) => ((sentAt = sent), (arrived = got)))
     from.destroy()
     to.destroy()
-    const sorted = times.sort((a, b) => a - b)
-    return {n: sorted.length, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0}
+    return summary(times)
   } finally {
     fwd.kill()
   }

@@ -205,6 +205,8 @@ describe('lookupd mode: a lookupd and two serve nodes', {concurrency: false}, ()
     assert.deepEqual(look.body, {channels: ['review'], producers: []})
     const inactive = await get(`${admin}/api/topics?inactive=true`)
     assert.deepEqual((inactive.body.topics as Record<string, string[]>)[t], ['review'])
+    // no nsqd has it yet: pausing it has nothing to do, and says so without an error
+    assert.deepEqual((await act(admin, 'POST', `/api/topics/${t}`, {action: 'pause'})).body, {message: ''})
     assert.equal((await act(admin, 'DELETE', `/api/topics/${t}/review`, '')).status, 200)
     assert.deepEqual((await get(`http://${HOST}:${lookupd.httpPort}/channels?topic=${t}`)).body, {channels: []})
     assert.equal((await act(admin, 'DELETE', `/api/topics/${t}`, '')).status, 200)

@@ -29,7 +29,8 @@ import {HttpError, readBody, type HttpRequest} from '../http-api/index.js'
 import {isValidChannelName, isValidTopicName} from '../protocol/names.js'
 import type {Logger} from '../util/logger.js'
 import type {Cluster, Partial} from './cluster.js'
-import type {Logins} from './login.js'
+import {message, stage} from './api.js'
+import {basicCredentials, type Logins} from './login.js'
 
 export interface ActionOptions {
   /** --admin-user: who may act (none: everyone) */
@@ -114,11 +115,10 @@ export async function jsonBody(r: HttpRequest, limit = 1 << 20): Promise<Record<
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
 }
 
-/** 200 {"message": ""} or a WARNING; 502 when every call of some stage failed. */
+/** 200 {"message": ""} or a WARNING; 502 when nothing of some stage answered (api.ts's rule). */
 function answer(...stages: Partial<unknown>[]): object {
-  for (const s of stages) if (s.none !== null && s.errors.length > 0) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${s.none}: ${s.errors.join('\n')}`)
-  const errors = stages.filter((s) => s.errors.length > 0).map((s) => s.errors.join('\n'))
-  return {message: errors.length === 0 ? '' : `WARNING: ${errors.join('; ')}`}
+  for (const s of stages) stage(s)
+  return {message: message(...stages)}
 }
 
 const QUEUE_ACTIONS = new Set(['pause', 'unpause', 'empty'])
@@ -130,13 +130,10 @@ export async function queueAction(ctx: ActionContext, r: HttpRequest, topic: str
   const action = typeof body.action === 'string' ? body.action : ''
   if (!QUEUE_ACTIONS.has(action)) throw new HttpError(400, 'INVALID_ACTION')
   const producers = await ctx.cluster.producers(topic)
-  if (producers.none !== null) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${producers.none}: ${producers.errors.join('\n')}`)
-  const nodes = producers.value.map((p) => p.node)
-  const done =
-    channel === ''
-      ? await ctx.cluster.post(nodes, 'nsqd', `/topic/${action}`, {topic})
-      : await ctx.cluster.post(nodes, 'nsqd', `/channel/${action}`, {topic, channel})
-  const out = answer(producers, done)
+  const nodes = stage(producers).map((p) => p.node)
+  // a topic the lookupds know and no nsqd has: nothing to do, as nsqadmin
+  const done = nodes.length === 0 ? [] : [await ctx.cluster.post(nodes, 'nsqd', channel === '' ? `/topic/${action}` : `/channel/${action}`, channel === '' ? {topic} : {topic, channel})]
+  const out = answer(producers, ...done)
   notify(ctx, r, `${action}_${channel === '' ? 'topic' : 'channel'}`, {topic, channel})
   return out
 }
@@ -176,7 +173,8 @@ export async function remove(ctx: ActionContext, r: HttpRequest, topic: string, 
   const producers = await c.producers(topic)
   const nodes = producers.value.map((p) => p.node)
   const [path, query] = channel === '' ? ['/topic/delete', {topic}] : ['/channel/delete', {topic, channel}]
-  const stages: Partial<unknown>[] = [{...producers, none: c.lookupdMode ? null : producers.none}]
+  // none there is no failure: the lookupds (or nothing) still delete it
+  const stages: Partial<unknown>[] = [{...producers, none: null}]
   if (c.lookupdMode) stages.push(await c.post(c.lookupds, 'nsqlookupd', path, query))
   if (nodes.length > 0) stages.push(await c.post(nodes, 'nsqd', path, query))
   const out = answer(...stages)
@@ -218,7 +216,7 @@ function notify(ctx: ActionContext, r: HttpRequest, action: string, what: {topic
 
 /** nsqadmin's event for `action` done by `req`. */
 export function adminEvent(req: IncomingMessage, action: string, what: {topic: string; channel?: string; node?: string}, nowMs: number): AdminEvent {
-  const user = basicAuthUser(req.headers.authorization)
+  const user = basicCredentials(req.headers.authorization)?.user ?? ''
   const scheme = (req.socket as {encrypted?: boolean}).encrypted === true || req.headers['x-scheme'] === 'https' ? 'https' : 'http'
   const remote = req.socket.remoteAddress ?? ''
   return {
@@ -233,12 +231,4 @@ export function adminEvent(req: IncomingMessage, action: string, what: {topic: s
     url: `${scheme}://${req.headers.host ?? ''}${req.url ?? ''}`,
     via: hostname(),
   }
-}
-
-/** The user of a `Basic` Authorization header, as Go's Request.BasicAuth reads it. */
-function basicAuthUser(h: string | undefined): string {
-  if (h === undefined || !/^basic /i.test(h)) return ''
-  const text = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8')
-  const i = text.indexOf(':')
-  return i < 0 ? '' : text.slice(0, i)
 }

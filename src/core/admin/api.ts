@@ -32,13 +32,13 @@ export interface AdminContext extends ActionContext {
 }
 
 /** 502 when nothing answered; else the stage's errors for the WARNING. */
-function stage<T>(p: Partial<T>): T {
+export function stage<T>(p: Partial<T>): T {
   if (p.none !== null) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${p.none}: ${p.errors.join('\n')}`)
   return p.value
 }
 
 /** `message`: '' or the WARNING of every stage that had errors. */
-function message(...stages: Partial<unknown>[]): string {
+export function message(...stages: Partial<unknown>[]): string {
   const parts = stages.filter((s) => s.errors.length > 0).map((s) => s.errors.join('\n'))
   return parts.length === 0 ? '' : `WARNING: ${parts.join('; ')}`
 }

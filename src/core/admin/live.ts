@@ -23,7 +23,7 @@ import {NSQ_VERSION} from '../version.js'
 import {isValidTopicName} from '../protocol/names.js'
 import {formatHostPort} from '../util/hostport.js'
 import {isAdmin, jsonBody} from './actions.js'
-import type {AdminContext} from './api.js'
+import {stage, type AdminContext} from './api.js'
 import {UpstreamError} from './cluster.js'
 
 /** How often an idle stream gets a comment line (so proxies keep it open). */
@@ -42,10 +42,8 @@ export async function tailStream(ctx: AdminContext, r: HttpRequest, topic: strin
   const c = ctx.cluster
   let nsqd: string[] = []
   if (!c.lookupdMode) {
-    const producers = await c.producers(topic)
-    if (producers.none !== null) throw new HttpError(502, `UPSTREAM_ERROR: failed to query any ${producers.none}: ${producers.errors.join('\n')}`)
     // at the host it was given as, on its TCP port
-    nsqd = producers.value.map((p) => formatHostPort({host: hostOf(p.node), port: p.tcp_port}))
+    nsqd = stage(await c.producers(topic)).map((p) => formatHostPort({host: hostOf(p.node), port: p.tcp_port}))
   }
   if (stop.signal.aborted || res.destroyed) return STREAMED
   res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no'})

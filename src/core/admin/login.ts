@@ -26,6 +26,14 @@ interface Entry {
   key: Buffer
 }
 
+/** The user and password of a `Basic` Authorization header, as Go's Request.BasicAuth reads it; null when it is none. */
+export function basicCredentials(h: string | undefined): {user: string; password: string} | null {
+  if (h === undefined || !/^basic /i.test(h)) return null
+  const text = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8')
+  const i = text.indexOf(':')
+  return i < 0 ? null : {user: text.slice(0, i), password: text.slice(i + 1)}
+}
+
 /** One line for the file: `user:scrypt:<salt>:<key>`. */
 export function hashPassword(user: string, password: string, salt: Buffer = randomBytes(16)): string {
   if (user === '' || user.includes(':')) throw new LoginFileError(`a user name must be non-empty and without ':' (${JSON.stringify(user)})`)
@@ -59,17 +67,17 @@ export class Logins {
   /** The logged-in user of `req`, or null when its credentials are missing or wrong. */
   user(req: IncomingMessage, nowMs = Date.now()): string | null {
     const h = req.headers.authorization
-    if (h === undefined || !/^basic /i.test(h)) return null
+    if (h === undefined) return null
     const known = this.verified.get(h)
     if (known !== undefined) return known
     const peer = req.socket.remoteAddress ?? ''
     const last = this.failed.get(peer)
     if (last !== undefined && nowMs - last < FAILURE_PAUSE_MS) return null
-    const text = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8')
-    const i = text.indexOf(':')
-    const user = i < 0 ? '' : text.slice(0, i)
+    const cred = basicCredentials(h)
+    if (cred === null) return null
+    const user = cred.user
     const e = this.users.get(user)
-    const key = scryptSync(i < 0 ? '' : text.slice(i + 1), (e ?? DUMMY).salt, KEY_LEN, COST)
+    const key = scryptSync(cred.password, (e ?? DUMMY).salt, KEY_LEN, COST)
     if (e === undefined || !timingSafeEqual(key, e.key)) {
       if (this.failed.size > 10_000) this.failed.clear()
       this.failed.set(peer, nowMs)
