@@ -51,6 +51,11 @@ export class Accumulator {
     this.owned = true
   }
 
+  /** The byte `at` bytes past the cursor (caller checks `available`). */
+  byte(at: number): number {
+    return this.buf[this.off + at] as number
+  }
+
   /** Read a big-endian int32 at `at` bytes past the cursor (caller checks `available`). */
   int32(at = 0): number {
     return this.buf.readInt32BE(this.off + at)

@@ -12,7 +12,7 @@
  */
 import {Accumulator} from './accumulator.js'
 import {ProtocolError} from './errors.js'
-import {MSG_ID_LENGTH, MSG_ID_OFFSET} from './message.js'
+import {MSG_ID_LENGTH, MSG_ID_OFFSET, idString, type MessageIdWords} from './message.js'
 import type {IdentifyRequest} from './identify.js'
 
 export type CommandName =
@@ -229,13 +229,39 @@ export function decodeMpubBody(body: Buffer, limits: MpubLimits): Buffer[] {
   return out
 }
 
-/** A command as the server reads it. Params are the raw words after the name. */
+/** A command as the server reads it. Params are the raw words, the name first. */
 export interface ReceivedCommand {
-  name: string
-  params: string[]
+  readonly name: string
+  readonly params: string[]
   /** the size-prefixed body, for the verbs that have one (zero-copy view) */
-  body: Buffer | null
+  readonly body: Buffer | null
+  /** FIN's message id as read from the bytes (the decoder's fast path), else null */
+  readonly id: MessageIdWords | null
 }
+
+/**
+ * The decoder's FIN: `FIN <16-byte id>\n` read with no string and no array made, its id left in
+ * four words (protocol/message.ts MessageIdWords) for the broker's in-flight table; params are
+ * made only if asked for (a debug log line, an error text). One per decoder, overwritten by
+ * the next FIN: a command is done with before the next is read.
+ */
+class DecodedFin implements ReceivedCommand, MessageIdWords {
+  readonly name = 'FIN'
+  readonly body = null
+  id0 = 0
+  id1 = 0
+  id2 = 0
+  id3 = 0
+  get id(): MessageIdWords {
+    return this
+  }
+  get params(): string[] {
+    return ['FIN', idString(this)]
+  }
+}
+
+/** the length of a FIN line: "FIN " and the id */
+const FIN_LINE = 4 + MSG_ID_LENGTH
 
 export interface CommandDecoderHooks {
   /** Does this verb carry a body? Default: BODY_COMMANDS. */
@@ -267,8 +293,27 @@ export class CommandDecoder {
   private name = ''
   private params: string[] = []
   private size = 0
+  private readonly fin = new DecodedFin()
 
   constructor(private readonly hooks: CommandDecoderHooks) {}
+
+  /**
+   * The line before the newline at `nl` as a FIN with a well-formed id (16 bytes, none a space,
+   * the last no CR: what nsqd's split would read as one 16-byte param), read into `fin`.
+   */
+  private readFin(nl: number): boolean {
+    const acc = this.acc
+    if (nl !== FIN_LINE || acc.byte(0) !== 0x46 || acc.byte(1) !== 0x49 || acc.byte(2) !== 0x4e || acc.byte(3) !== 0x20) return false
+    for (let i = 4; i < FIN_LINE; i++) if (acc.byte(i) === 0x20) return false
+    if (acc.byte(FIN_LINE - 1) === 0x0d) return false
+    const fin = this.fin
+    fin.id0 = acc.int32(4)
+    fin.id1 = acc.int32(8)
+    fin.id2 = acc.int32(12)
+    fin.id3 = acc.int32(16)
+    acc.skip(FIN_LINE + 1)
+    return true
+  }
 
   push(chunk: Buffer): void {
     this.acc.push(chunk, this.state === State.Body ? this.size : 0)
@@ -301,10 +346,11 @@ export class CommandDecoder {
           // same limit whether or not the newline came in the same chunk
           if (nl > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
           this.scanned = 0
+          if (this.readFin(nl)) return this.fin
           const words = acc.words(nl, VERB_NAMES)
           const name = words[0] as string
           const hasBody = this.hooks.hasBody ? this.hooks.hasBody(name) : BODY_COMMANDS.has(name)
-          if (!hasBody) return {name, params: words, body: null}
+          if (!hasBody) return {name, params: words, body: null, id: null}
           this.hooks.checkLine?.(name, words)
           this.name = name
           this.params = words
@@ -329,7 +375,7 @@ export class CommandDecoder {
           }
           const body = acc.take(this.size)
           this.state = State.Line
-          const cmd = {name: this.name, params: this.params, body}
+          const cmd = {name: this.name, params: this.params, body, id: null}
           this.params = []
           return cmd
         }

@@ -17,7 +17,7 @@
  *   nsqd.dat   {"topics":[{"name":"t","paused":false,"channels":[{"name":"c","paused":false}]}],"version":"1.3.0"}
  *              the non-ephemeral topics and channels, in Go's field order
  */
-import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, writeMessageId} from './message.js'
+import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, writeIdWords, type MessageIdWords} from './message.js'
 import {isValidChannelName, isValidTopicName} from './names.js'
 
 /** the size prefix of a record */
@@ -49,12 +49,12 @@ export function recordSize(bodyLength: number): number {
  * Write one record at `offset` (room for recordSize(body.length) bytes is the caller's);
  * returns the offset after it. The timestamp comes as two uint32 halves, as the broker holds it.
  */
-export function writeRecord(target: Buffer, offset: number, tsHigh: number, tsLow: number, attempts: number, id: string, body: Buffer): number {
+export function writeRecord(target: Buffer, offset: number, tsHigh: number, tsLow: number, attempts: number, id: MessageIdWords, body: Buffer): number {
   target.writeUInt32BE(MESSAGE_HEADER_SIZE + body.length, offset)
   target.writeUInt32BE(tsHigh, offset + 4)
   target.writeUInt32BE(tsLow, offset + 8)
   target.writeUInt16BE(attempts & 0xffff, offset + 12)
-  writeMessageId(target, offset + 14, id)
+  writeIdWords(target, offset + 14, id)
   target.set(body, offset + 14 + MSG_ID_LENGTH)
   return offset + recordSize(body.length)
 }

@@ -53,14 +53,18 @@ export function writeMessageFrame(
   tsHigh: number,
   tsLow: number,
   attempts: number,
-  id: string,
+  id: MessageIdWords,
   body: Buffer,
 ): number {
   let o = writeFrameHeader(target, offset, FrameType.Message, MESSAGE_HEADER_SIZE + body.length)
   target.writeUInt32BE(tsHigh, o)
   target.writeUInt32BE(tsLow, o + 4)
-  o = writeMessageTail(target, o + 8, attempts, id, body)
-  return o
+  o += 8
+  target[o] = (attempts >>> 8) & 0xff
+  target[o + 1] = attempts & 0xff
+  writeIdWords(target, o + 2, id)
+  target.set(body, o + 2 + MSG_ID_LENGTH)
+  return o + 2 + MSG_ID_LENGTH + body.length
 }
 
 export function messageFrameSize(bodyLength: number): number {
@@ -74,6 +78,63 @@ function writeMessageTail(target: Buffer, o: number, attempts: number, id: strin
   writeMessageId(target, at, id)
   target.set(body, at + MSG_ID_LENGTH)
   return at + MSG_ID_LENGTH + body.length
+}
+
+/**
+ * A message id as the broker keys it: the four big-endian 32-bit words of its 16 bytes. Numbers,
+ * not a string: FIN's id is read from the command's bytes into them and compared with no string
+ * made or hashed (the broker's in-flight table, broker/delivery/in-flight.ts), and a frame or a
+ * disk record is written from them. Any 16 bytes are an id (nsqd's MessageID is a [16]byte).
+ */
+export interface MessageIdWords {
+  readonly id0: number
+  readonly id1: number
+  readonly id2: number
+  readonly id3: number
+}
+
+/** The id word of the 4 bytes at `at`. */
+export function idWordAt(buf: Uint8Array, at: number): number {
+  return ((buf[at] as number) << 24) | ((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number)
+}
+
+/** Word `k` (0-3) of an id given as its 16 latin1 characters. */
+export function idWordOf(id: string, k: number): number {
+  const i = k * 4
+  return (id.charCodeAt(i) << 24) | (id.charCodeAt(i + 1) << 16) | (id.charCodeAt(i + 2) << 8) | id.charCodeAt(i + 3)
+}
+
+/** The words of an id given as its 16 latin1 characters. */
+export function idWords(id: string): MessageIdWords {
+  return {id0: idWordOf(id, 0), id1: idWordOf(id, 1), id2: idWordOf(id, 2), id3: idWordOf(id, 3)}
+}
+
+/** An id's 16 bytes at `at`. */
+export function writeIdWords(target: Uint8Array, at: number, id: MessageIdWords): void {
+  const {id0, id1, id2, id3} = id
+  target[at] = id0 >>> 24
+  target[at + 1] = id0 >>> 16
+  target[at + 2] = id0 >>> 8
+  target[at + 3] = id0
+  target[at + 4] = id1 >>> 24
+  target[at + 5] = id1 >>> 16
+  target[at + 6] = id1 >>> 8
+  target[at + 7] = id1
+  target[at + 8] = id2 >>> 24
+  target[at + 9] = id2 >>> 16
+  target[at + 10] = id2 >>> 8
+  target[at + 11] = id2
+  target[at + 12] = id3 >>> 24
+  target[at + 13] = id3 >>> 16
+  target[at + 14] = id3 >>> 8
+  target[at + 15] = id3
+}
+
+/** An id's 16 latin1 characters (for texts and the rare paths that key by string). */
+export function idString(id: MessageIdWords): string {
+  const b = Buffer.allocUnsafe(MSG_ID_LENGTH)
+  writeIdWords(b, 0, id)
+  return b.latin1Slice(0, MSG_ID_LENGTH)
 }
 
 /**

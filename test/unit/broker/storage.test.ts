@@ -38,7 +38,7 @@ test('the channel queue cannot write while the topic queue could sync: the topic
   const s = new Storage(opts, silentLogger, () => Date.now(), () => {}, io)
   let wake: () => void = () => {}
   const topic = new MessageQueue<BrokerMessage>(0, s.backend('t', false, () => wake()))
-  topic.put(new BrokerMessage('0000000000000001', Buffer.from('acked'), 0, 1)) // PUB before any channel: written, synced, OK
+  topic.put(BrokerMessage.withId('0000000000000001', Buffer.from('acked'), 0, 1)) // PUB before any channel: written, synced, OK
   s.flush()
   const channel = new MessageQueue<BrokerMessage>(0, s.backend('t:c', false, () => {}))
   let m = topic.shift()

@@ -17,6 +17,7 @@ import {
   recordSize,
   segmentFileName,
   writeRecord,
+  idWords,
 } from '../../../src/core/protocol/index.js'
 
 test('file names: go-diskqueue\'s, with nsqd\'s topic:channel backend names', () => {
@@ -34,7 +35,7 @@ test('a record is [size][timestamp][attempts][id][body], big-endian, byte for by
   const size = recordSize(body.length)
   assert.equal(size, 4 + 26 + 4)
   const buf = Buffer.alloc(size + 3, 0xee)
-  const end = writeRecord(buf, 1, 0x17a2b3c4, 0xd5e6f708, 0x0102, id, body)
+  const end = writeRecord(buf, 1, 0x17a2b3c4, 0xd5e6f708, 0x0102, idWords(id), body)
   assert.equal(end, 1 + size)
   const expected = Buffer.concat([
     Buffer.from([0xee]),
@@ -52,7 +53,7 @@ test('a record is [size][timestamp][attempts][id][body], big-endian, byte for by
 
 test('attempts are written modulo 2^16, as a uint16', () => {
   const buf = Buffer.alloc(recordSize(1))
-  writeRecord(buf, 0, 0, 0, 65537, 'aaaaaaaaaaaaaaaa', Buffer.from('x'))
+  writeRecord(buf, 0, 0, 0, 65537, idWords('aaaaaaaaaaaaaaaa'), Buffer.from('x'))
   assert.equal(readRecordData(buf.subarray(4)).attempts, 1)
 })
 

@@ -46,6 +46,7 @@ import {
   sub,
   touch,
   writeMessageFrame,
+  idWords,
 } from '../../../src/core/protocol/index.js'
 import {readCapture} from '../../helpers/nsqd-captures.js'
 
@@ -188,7 +189,7 @@ for (const c of fixture.cases) {
         const size = messageFrameSize(value.body.length)
         assert.equal(size, raw.length)
         const out = Buffer.alloc(size + 6, 0xee)
-        assert.equal(writeMessageFrame(out, 3, hi, lo, value.attempts, value.id, value.body), 3 + size)
+        assert.equal(writeMessageFrame(out, 3, hi, lo, value.attempts, idWords(value.id), value.body), 3 + size)
         assert.deepEqual(out.subarray(3, 3 + size), raw, `${what}: writeMessageFrame`)
         assert.deepEqual(out.subarray(0, 3), Buffer.alloc(3, 0xee), 'nothing written before the offset')
         assert.deepEqual(out.subarray(3 + size), Buffer.alloc(3, 0xee), 'nothing written after the frame')

@@ -16,6 +16,7 @@ import {
   messageFrameSize,
   splitTimestamp,
   writeMessageFrame,
+  idWords,
 } from '../../../src/core/protocol/index.js'
 
 const msg = (over: Partial<Message> = {}): Message => ({
@@ -55,7 +56,7 @@ test('decodeMessage: triad on synthetic values', () => {
     assert.deepEqual(decodeMessage(enc), m)
     const [hi, lo] = splitTimestamp(m.timestamp)
     const frame = Buffer.alloc(messageFrameSize(m.body.length))
-    assert.equal(writeMessageFrame(frame, 0, hi, lo, m.attempts, m.id, m.body), frame.length)
+    assert.equal(writeMessageFrame(frame, 0, hi, lo, m.attempts, idWords(m.id), m.body), frame.length)
     assert.deepEqual(frame, encodeFrame(FrameType.Message, enc))
     const d = new FrameDecoder()
     d.push(frame)
@@ -95,7 +96,7 @@ test('decodeMessage: the id is read byte for byte (latin1)', () => {
 
 test('writeMessageFrame: attempts wrap to 16 bits', () => {
   const frame = Buffer.alloc(messageFrameSize(0))
-  writeMessageFrame(frame, 0, 0, 0, 65537, '0000000000000000', Buffer.alloc(0))
+  writeMessageFrame(frame, 0, 0, 0, 65537, idWords('0000000000000000'), Buffer.alloc(0))
   assert.equal(decodeMessage(frame.subarray(8)).attempts, 1)
 })
 
@@ -113,6 +114,6 @@ test('writeMessageFrame writes the same bytes as encodeMessage for a current tim
   const m = msg({timestamp: now, attempts: 3})
   const [hi, lo] = splitTimestamp(now)
   const out = Buffer.alloc(messageFrameSize(m.body.length))
-  writeMessageFrame(out, 0, hi, lo, m.attempts, m.id, m.body)
+  writeMessageFrame(out, 0, hi, lo, m.attempts, idWords(m.id), m.body)
   assert.deepEqual(out.subarray(8), encodeMessage(m))
 })

@@ -20,7 +20,7 @@
  * A channel knows its subscribers only through `Subscriber`: it never sees a session's
  * bytes or state (delivery does not import session).
  */
-import {diskQueueName} from '../../protocol/index.js'
+import {diskQueueName, type MessageIdWords} from '../../protocol/index.js'
 import {release, type BackendFactory, type HoldingLog} from '../queue/backend.js'
 import {MessageQueue} from '../queue/message-queue.js'
 import type {BrokerMessage} from './message.js'
@@ -210,7 +210,7 @@ export class Channel {
         if (this.restored !== null && this.redefer(msg, now)) continue
         // a second record of a message in flight: what a crash leaves when it falls between a
         // re-queue's new record (or a topic's copy) and the metadata that lets go of the old one
-        if (msg.holder !== null && this.inFlight.has(msg.id)) {
+        if (msg.holder !== null && this.inFlight.has(msg)) {
           release(msg)
           continue
         }
@@ -245,8 +245,8 @@ export class Channel {
     return true
   }
 
-  private popInFlight(c: Subscriber, id: string): BrokerMessage | string {
-    const msg = this.inFlight.take(id, c.msgTimeout, c.id)
+  private popInFlight(c: Subscriber, id: MessageIdWords): BrokerMessage | string {
+    const msg = this.inFlight.take(id.id0, id.id1, id.id2, id.id3, c.id)
     if (msg === undefined) return 'ID not in flight'
     if (msg === NOT_OWNER) return 'client does not own message'
     msg.clientId = 0
@@ -254,7 +254,7 @@ export class Channel {
   }
 
   /** FIN. Returns an error text (nsqd's) or null. The message's disk record goes with it. */
-  finish(c: Subscriber, id: string): string | null {
+  finish(c: Subscriber, id: MessageIdWords): string | null {
     const msg = this.popInFlight(c, id)
     if (typeof msg === 'string') return msg
     if (msg.holder !== null) release(msg)
@@ -262,7 +262,7 @@ export class Channel {
   }
 
   /** REQ: back to the queue now (0) or after `delayMs`. Returns an error text or null. */
-  requeue(c: Subscriber, id: string, delayMs: number): string | null {
+  requeue(c: Subscriber, id: MessageIdWords, delayMs: number): string | null {
     const msg = this.popInFlight(c, id)
     if (typeof msg === 'string') return msg
     this.requeueCount++
@@ -276,8 +276,8 @@ export class Channel {
   }
 
   /** TOUCH: push the deadline out by the client's msg timeout, capped by max-msg-timeout. */
-  touch(c: Subscriber, id: string): string | null {
-    const msg = this.inFlight.get(id, c.msgTimeout)
+  touch(c: Subscriber, id: MessageIdWords): string | null {
+    const msg = this.inFlight.get(id)
     if (msg === undefined) return 'ID not in flight'
     if (msg.clientId !== c.id) return 'client does not own message'
     const now = this.ctx.now()
@@ -290,14 +290,12 @@ export class Channel {
 
   /** The scan loop: time out in-flight messages, release deferred ones. */
   scan(now: number): void {
-    if (this.inFlight.size > 0) {
-      this.inFlight.expire(now, (msg) => {
-        this.timeoutCount++
-        this.subsById.get(msg.clientId)?.timedOut()
-        msg.clientId = 0
-        this.back(msg)
-      })
-    }
+    this.inFlight.expire(now, (msg) => {
+      this.timeoutCount++
+      this.subsById.get(msg.clientId)?.timedOut()
+      msg.clientId = 0
+      this.back(msg)
+    })
     if (this.deferredWheel.size > 0) this.deferredWheel.expire(now, (msg) => this.back(msg))
     this.settle()
   }

@@ -8,21 +8,30 @@
  * (nsqd returns ErrSequenceExhausted and retries), and a clock going backwards reuses the
  * last tick instead of failing. Ids stay unique and increasing either way.
  *
- * Hot path: the 13-byte prefix is cached per tick; an id is made by writing 3 hex bytes after
- * it and slicing out one flat string.
+ * Hot path: advance() leaves the id in four number fields, the words of its 16 hex bytes
+ * (protocol/message.ts MessageIdWords), the first three made once per tick: no string per id.
  */
-const TWEPOCH = 1288834974288
-/** the 3 hex digits of each sequence number, as 3 ASCII bytes packed in one int */
-const SEQ_BYTES: number[] = Array.from({length: 4096}, (_, i) => {
-  const h = i.toString(16).padStart(3, '0')
-  return (h.charCodeAt(0) << 16) | (h.charCodeAt(1) << 8) | h.charCodeAt(2)
-})
+import {idString, type MessageIdWords} from '../../protocol/index.js'
 
-export class GuidFactory {
+const TWEPOCH = 1288834974288
+/** the 2 hex digits of each byte, as 2 ASCII bytes packed in one int */
+const HEX2: number[] = Array.from({length: 256}, (_, i) => {
+  const h = i.toString(16).padStart(2, '0')
+  return (h.charCodeAt(0) << 8) | h.charCodeAt(1)
+})
+/** the id word of 16 bits as 4 hex digits */
+const hex4 = (v: number): number => ((HEX2[v >>> 8] as number) << 16) | (HEX2[v & 0xff] as number)
+
+export class GuidFactory implements MessageIdWords {
   private lastTick = -1
   private seq = 0
-  /** the id being built: 13 prefix bytes cached per tick, 3 sequence bytes per id */
-  private readonly scratch = Buffer.alloc(16)
+  /** the low 32 bits' top 20 (tick & 0x3ff, node), per tick */
+  private loTop20 = 0
+  /** the id advance() made last */
+  id0 = 0
+  id1 = 0
+  id2 = 0
+  id3 = 0
 
   constructor(
     private readonly nodeId: number,
@@ -31,7 +40,8 @@ export class GuidFactory {
     if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 1023) throw new RangeError(`node id ${nodeId} out of range 0-1023`)
   }
 
-  next(): string {
+  /** Make the next id: in id0-id3. */
+  advance(): void {
     // (ms * 1e6) >> 20 exactly: 1e6 / 2^20 = 15625 / 16384, and every step stays below 2^53
     const ms = Math.floor(this.nowMs())
     let tick = Math.floor(ms / 16384) * 15625 + Math.floor(((ms % 16384) * 15625) / 16384) - TWEPOCH
@@ -48,15 +58,17 @@ export class GuidFactory {
       this.lastTick = tick
       // hi 32 bits = tick >> 10; lo 32 bits = (tick & 0x3ff) << 22 | node << 12 | seq
       const hi = Math.floor(tick / 1024)
-      const loTop20 = (tick % 1024) * 1024 + this.nodeId // lo >>> 12
-      this.scratch.write(hi.toString(16).padStart(8, '0') + loTop20.toString(16).padStart(5, '0'), 0, 13, 'latin1')
+      this.loTop20 = (tick % 1024) * 1024 + this.nodeId // lo >>> 12
+      this.id0 = hex4(hi >>> 16)
+      this.id1 = hex4(hi & 0xffff)
+      this.id2 = hex4(this.loTop20 >>> 4)
     }
-    // one flat string (a concatenation would be a cons string, flattened again by every map)
-    const seq = SEQ_BYTES[this.seq] as number
-    const b = this.scratch
-    b[13] = seq >>> 16
-    b[14] = (seq >>> 8) & 0xff
-    b[15] = seq & 0xff
-    return b.latin1Slice(0, 16)
+    this.id3 = hex4(((this.loTop20 & 0xf) << 12) | this.seq)
+  }
+
+  /** The next id as its 16 characters. */
+  next(): string {
+    this.advance()
+    return idString(this)
   }
 }

@@ -1,131 +1,182 @@
 /**
- * A channel's in-flight messages, keyed by id and ordered by deadline without a heap or a
- * timer per message.
+ * A channel's in-flight messages, found by id and ordered by deadline, with no heap, no timer
+ * and no string per message.
  *
- * Every consumer has one msg_timeout, so the messages it was sent enter its timeout's *lane*
- * (an insertion-ordered Map) in deadline order: the scan loop only looks at the head of each
- * lane. A TOUCH re-inserts at the tail (still in order, being now + timeout); a TOUCH that hit
- * the max-msg-timeout cap gets a shorter deadline and goes to a small `irregular` map that the
- * scan reads in full. FIN looks up the lane of the finishing client's timeout first.
+ *   by id:        an open-addressing hash table (linear probing, at most half full, deletion by
+ *                 backward shift so no tombstones pile up) over the id's four words
+ *                 (protocol/message.ts MessageIdWords): FIN's id, read from the command's bytes,
+ *                 is found with a few integer compares. A JS Map keyed by id strings cost a
+ *                 string and its hash per FIN and rehashed as the window turned over: 19% of
+ *                 the broker under nsq's bench_reader.
+ *   by deadline:  every consumer has one msg_timeout, so the messages it was sent enter its
+ *                 timeout's *lane* (a doubly linked list through the messages) in deadline
+ *                 order: the scan loop only looks at the head of each lane. A TOUCH moves the
+ *                 message to the tail (still in order, being now + timeout); a TOUCH that hit
+ *                 the max-msg-timeout cap gets a shorter deadline and goes to the `irregular`
+ *                 lane, which the scan reads in full.
+ *
+ * An id is in flight once at most (the channel drops a second record of one, channel.ts).
  */
-import type {BrokerMessage} from './message.js'
+import type {MessageIdWords} from '../../protocol/index.js'
+import type {BrokerMessage, InFlightLane} from './message.js'
 
 /** take(): the message is in flight to another client */
 export const NOT_OWNER = 0
 
+interface Lane extends InFlightLane {
+  readonly timeout: number
+}
+
+const MIN_CAPACITY = 64
+
+/** the table's slot for an id (capacity a power of two) */
+function slotOf(id0: number, id1: number, id2: number, id3: number, mask: number): number {
+  let h = Math.imul(id3, 0x9e3779b1) ^ Math.imul(id2, 0x85ebca77) ^ Math.imul(id1 ^ id0, 0xc2b2ae3d)
+  h ^= h >>> 15
+  h = Math.imul(h, 0x2c1b3c6d)
+  h ^= h >>> 13
+  return h & mask
+}
+
+const same = (m: BrokerMessage, id0: number, id1: number, id2: number, id3: number): boolean =>
+  m.id3 === id3 && m.id2 === id2 && m.id1 === id1 && m.id0 === id0
+
 export class InFlightTable {
-  private readonly lanes = new Map<number, Map<string, BrokerMessage>>()
-  /** the lanes again, as an array: looked through without an iterator object per call */
-  private readonly laneList: Map<string, BrokerMessage>[] = []
-  /** the lane last asked for, and its timeout: nearly every call names the same one */
-  private lastTimeout = Number.NaN
-  private lastLane: Map<string, BrokerMessage> | undefined = undefined
-  private readonly irregular = new Map<string, BrokerMessage>()
+  private slots: (BrokerMessage | null)[] = new Array<BrokerMessage | null>(MIN_CAPACITY).fill(null)
+  private mask = MIN_CAPACITY - 1
   private count = 0
+  private readonly lanes: Lane[] = []
+  /** the lane last asked for: nearly every call names the same one */
+  private lastLane: Lane | null = null
+  private readonly irregular: Lane = {timeout: -1, head: null, tail: null}
 
   get size(): number {
     return this.count
   }
 
-  private lane(timeout: number): Map<string, BrokerMessage> | undefined {
-    if (timeout !== this.lastTimeout) {
-      this.lastTimeout = timeout
-      this.lastLane = this.lanes.get(timeout)
-    }
-    return this.lastLane
-  }
-
+  /** Put a message in flight until `now + timeout`. It must not be in flight already (has()). */
   add(msg: BrokerMessage, timeout: number, now: number): void {
-    let lane = this.lane(timeout)
-    if (lane === undefined) {
-      lane = new Map()
-      this.lanes.set(timeout, lane)
-      this.laneList.push(lane)
-      this.lastLane = lane
-    }
-    msg.deadline = now + timeout
-    lane.set(msg.id, msg)
+    if ((this.count + 1) * 2 > this.slots.length) this.resize(this.slots.length * 2)
+    const mask = this.mask
+    let i = slotOf(msg.id0, msg.id1, msg.id2, msg.id3, mask)
+    while (this.slots[i] !== null) i = (i + 1) & mask
+    this.slots[i] = msg
     this.count++
+    msg.deadline = now + timeout
+    append(this.lane(timeout), msg)
   }
 
-  /** Find a message, looking in `timeout`'s lane first. */
-  get(id: string, timeout: number): BrokerMessage | undefined {
-    const m = this.lane(timeout)?.get(id) ?? (this.irregular.size > 0 ? this.irregular.get(id) : undefined)
-    if (m !== undefined || this.laneList.length === 1) return m
-    for (const lane of this.laneList) {
-      const x = lane.get(id)
-      if (x !== undefined) return x
+  private lane(timeout: number): Lane {
+    const last = this.lastLane
+    if (last !== null && last.timeout === timeout) return last
+    let lane = this.lanes.find((l) => l.timeout === timeout)
+    if (lane === undefined) {
+      lane = {timeout, head: null, tail: null}
+      this.lanes.push(lane)
     }
-    return undefined
+    this.lastLane = lane
+    return lane
+  }
+
+  private find(id0: number, id1: number, id2: number, id3: number): number {
+    const mask = this.mask
+    for (let i = slotOf(id0, id1, id2, id3, mask); ; i = (i + 1) & mask) {
+      const m = this.slots[i] as BrokerMessage | null
+      if (m === null) return -1
+      if (same(m, id0, id1, id2, id3)) return i
+    }
+  }
+
+  /** The message with this id, or undefined. */
+  get(id: MessageIdWords): BrokerMessage | undefined {
+    const i = this.find(id.id0, id.id1, id.id2, id.id3)
+    return i < 0 ? undefined : (this.slots[i] as BrokerMessage)
+  }
+
+  /** Is a message with this id in flight? */
+  has(id: MessageIdWords): boolean {
+    return this.find(id.id0, id.id1, id.id2, id.id3) >= 0
   }
 
   /**
-   * FIN's and REQ's lookup: the message `id` removed and returned when client `owner` has it;
-   * NOT_OWNER (and left in flight) when another client has it; undefined when none has it.
+   * FIN's and REQ's lookup, by the id's words: the message removed and returned when client
+   * `owner` has it; NOT_OWNER (and left in flight) when another client has it; undefined when
+   * none has it.
    */
-  take(id: string, timeout: number, owner: number): BrokerMessage | typeof NOT_OWNER | undefined {
-    const lane = this.lane(timeout)
-    const m = lane?.get(id)
-    if (m === undefined) {
-      const other = this.get(id, timeout)
-      if (other === undefined) return undefined
-      if (other.clientId !== owner) return NOT_OWNER
-      this.delete(other, timeout)
-      return other
-    }
+  take(id0: number, id1: number, id2: number, id3: number, owner: number): BrokerMessage | typeof NOT_OWNER | undefined {
+    const i = this.find(id0, id1, id2, id3)
+    if (i < 0) return undefined
+    const m = this.slots[i] as BrokerMessage
     if (m.clientId !== owner) return NOT_OWNER
-    ;(lane as Map<string, BrokerMessage>).delete(id)
-    this.count--
+    this.removeAt(i)
     return m
   }
 
-  /** Is a message with this id in flight (in any lane)? */
-  has(id: string): boolean {
-    if (this.irregular.size > 0 && this.irregular.has(id)) return true
-    for (const lane of this.laneList) if (lane.has(id)) return true
-    return false
+  /** Remove a message found by get() (nothing when it is not in flight). */
+  delete(msg: BrokerMessage): void {
+    const i = this.find(msg.id0, msg.id1, msg.id2, msg.id3)
+    if (i >= 0 && this.slots[i] === msg) this.removeAt(i)
   }
 
-  /** Remove a message found by get(). */
-  delete(msg: BrokerMessage, timeout: number): void {
-    if (this.lane(timeout)?.delete(msg.id) || this.irregular.delete(msg.id)) {
-      this.count--
-      return
-    }
-    for (const lane of this.laneList) {
-      if (lane.delete(msg.id)) {
-        this.count--
-        return
+  private removeAt(i: number): void {
+    const slots = this.slots
+    const m = slots[i] as BrokerMessage
+    unlink(m)
+    this.count--
+    // backward shift: pull later entries of the run into the hole when their home allows it
+    const mask = this.mask
+    let hole = i
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const x = slots[j] as BrokerMessage | null
+      if (x === null) break
+      const home = slotOf(x.id0, x.id1, x.id2, x.id3, mask)
+      // x may move to the hole unless its home lies cyclically in (hole, j]
+      if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
+        slots[hole] = x
+        hole = j
       }
     }
+    slots[hole] = null
   }
 
-  /** TOUCH: a new deadline, `now + timeout` unless capped. */
+  private resize(capacity: number): void {
+    const old = this.slots
+    const slots = new Array<BrokerMessage | null>(capacity).fill(null)
+    const mask = capacity - 1
+    for (const m of old) {
+      if (m === null) continue
+      let i = slotOf(m.id0, m.id1, m.id2, m.id3, mask)
+      while (slots[i] !== null) i = (i + 1) & mask
+      slots[i] = m
+    }
+    this.slots = slots
+    this.mask = mask
+  }
+
+  /** TOUCH: a new deadline, `now + timeout` unless capped (then to the irregular lane). */
   touch(msg: BrokerMessage, timeout: number, deadline: number, now: number): void {
-    this.delete(msg, timeout)
-    if (deadline === now + timeout) this.add(msg, timeout, now)
-    else {
+    unlink(msg)
+    if (deadline === now + timeout) {
       msg.deadline = deadline
-      this.irregular.set(msg.id, msg)
-      this.count++
+      append(this.lane(timeout), msg)
+    } else {
+      msg.deadline = deadline
+      append(this.irregular, msg)
     }
   }
 
   /** Remove and pass on every message whose deadline has passed. */
   expire(now: number, fn: (msg: BrokerMessage) => void): void {
+    // a table emptied after a burst gives its room back
+    if (this.slots.length > MIN_CAPACITY && this.count * 8 < this.slots.length) this.resize(Math.max(MIN_CAPACITY, this.slots.length / 4))
     if (this.count === 0) return
-    for (const lane of this.lanes.values()) {
-      for (const [id, m] of lane) {
-        if (m.deadline > now) break
-        lane.delete(id)
-        this.count--
-        fn(m)
-      }
+    const due: BrokerMessage[] = []
+    for (const lane of this.lanes) {
+      for (let m = lane.head; m !== null && m.deadline <= now; m = m.next) due.push(m)
     }
-    for (const [id, m] of this.irregular) {
-      if (m.deadline > now) continue
-      this.irregular.delete(id)
-      this.count--
+    for (let m = this.irregular.head; m !== null; m = m.next) if (m.deadline <= now) due.push(m)
+    for (const m of due) {
+      this.delete(m)
       fn(m)
     }
   }
@@ -133,14 +184,37 @@ export class InFlightTable {
   /** Remove and return everything. */
   drain(): BrokerMessage[] {
     const out: BrokerMessage[] = []
-    for (const lane of this.lanes.values()) out.push(...lane.values())
-    out.push(...this.irregular.values())
-    this.lanes.clear()
-    this.laneList.length = 0
-    this.lastTimeout = Number.NaN
-    this.lastLane = undefined
-    this.irregular.clear()
+    for (const lane of [...this.lanes, this.irregular]) {
+      for (let m = lane.head; m !== null; ) {
+        const next = m.next
+        m.lane = m.prev = m.next = null
+        out.push(m)
+        m = next
+      }
+      lane.head = lane.tail = null
+    }
+    this.slots = new Array<BrokerMessage | null>(MIN_CAPACITY).fill(null)
+    this.mask = MIN_CAPACITY - 1
     this.count = 0
     return out
   }
+}
+
+function append(lane: Lane, m: BrokerMessage): void {
+  m.lane = lane
+  m.next = null
+  m.prev = lane.tail
+  if (lane.tail === null) lane.head = m
+  else lane.tail.next = m
+  lane.tail = m
+}
+
+function unlink(m: BrokerMessage): void {
+  const lane = m.lane
+  if (lane === null) return
+  if (m.prev === null) lane.head = m.next
+  else m.prev.next = m.next
+  if (m.next === null) lane.tail = m.prev
+  else m.next.prev = m.prev
+  m.lane = m.prev = m.next = null
 }

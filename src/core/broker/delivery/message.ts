@@ -2,12 +2,12 @@
  * A message as the broker holds it. Each channel gets its own record (attempts and the
  * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
  */
-import {recordSize, readRecordData, writeRecord} from '../../protocol/index.js'
+import {idString, idWordAt, idWordOf, MSG_ID_OFFSET, MESSAGE_HEADER_SIZE, recordSize, writeRecord, type MessageIdWords} from '../../protocol/index.js'
 import type {Held, RecordHolder} from '../queue/backend.js'
 import type {RecordCodec} from '../queue/disk-queue.js'
 import type {TimeoutSlot} from './deferred.js'
 
-export class BrokerMessage implements Held {
+export class BrokerMessage implements Held, MessageIdWords {
   // The times below are ms since the epoch, never small integers: they start as -0 (=== 0),
   // which V8 keeps as a double, so the field is a double from the first record on. Starting
   // at 0 made the first delivery change the field's representation, and then every message
@@ -27,21 +27,45 @@ export class BrokerMessage implements Held {
   /** read from a disk queue: the record it holds there until FIN or a re-queue (queue/backend.ts) */
   holder: RecordHolder | null = null
   holdSeq = 0
+  /** in flight: its place in the in-flight table's lane (in-flight.ts), a doubly linked list */
+  lane: InFlightLane | null = null
+  prev: BrokerMessage | null = null
+  next: BrokerMessage | null = null
 
   constructor(
-    readonly id: string,
+    /** the id's 16 bytes as four big-endian words (protocol/message.ts MessageIdWords) */
+    readonly id0: number,
+    readonly id1: number,
+    readonly id2: number,
+    readonly id3: number,
     readonly body: Buffer,
     /** publish time in ns as two uint32 halves */
     readonly tsHigh: number,
     readonly tsLow: number,
   ) {}
 
+  /** A message whose id is given as its 16 latin1 characters. */
+  static withId(id: string, body: Buffer, tsHigh: number, tsLow: number): BrokerMessage {
+    return new BrokerMessage(idWordOf(id, 0), idWordOf(id, 1), idWordOf(id, 2), idWordOf(id, 3), body, tsHigh, tsLow)
+  }
+
+  /** the id's 16 latin1 characters, made when asked (texts, the deferred messages kept at shutdown) */
+  get id(): string {
+    return idString(this)
+  }
+
   /** A copy for another channel: same id, body, timestamp and deferral; attempts from 0. */
   copy(): BrokerMessage {
-    const m = new BrokerMessage(this.id, this.body, this.tsHigh, this.tsLow)
+    const m = new BrokerMessage(this.id0, this.id1, this.id2, this.id3, this.body, this.tsHigh, this.tsLow)
     m.deferMs = this.deferMs
     return m
   }
+}
+
+/** One lane of the in-flight table: its messages from the earliest deadline (head) to the latest. */
+export interface InFlightLane {
+  head: BrokerMessage | null
+  tail: BrokerMessage | null
 }
 
 /**
@@ -51,11 +75,12 @@ export class BrokerMessage implements Held {
  */
 export const MESSAGE_RECORDS: RecordCodec<BrokerMessage> = {
   size: (m) => recordSize(m.body.length),
-  write: (m, target, offset) => writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m.id, m.body),
+  write: (m, target, offset) => writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m, m.body),
+  // protocol's readRecordData, without the id string: the words are read from the bytes
   read: (data) => {
-    const r = readRecordData(data)
-    const m = new BrokerMessage(r.id, r.body, r.tsHigh, r.tsLow)
-    m.attempts = r.attempts
+    const at = MSG_ID_OFFSET
+    const m = new BrokerMessage(idWordAt(data, at), idWordAt(data, at + 4), idWordAt(data, at + 8), idWordAt(data, at + 12), data.subarray(MESSAGE_HEADER_SIZE), data.readUInt32BE(0), data.readUInt32BE(4))
+    m.attempts = data.readUInt16BE(8)
     return m
   },
 }
@@ -68,7 +93,7 @@ export const MESSAGE_RECORDS: RecordCodec<BrokerMessage> = {
 export const DEFERRED_RECORDS: RecordCodec<BrokerMessage> = {
   size: (m) => recordSize(m.body.length) + 8,
   write: (m, target, offset) => {
-    const end = writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m.id, m.body)
+    const end = writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m, m.body)
     target.writeUInt32BE(target.readUInt32BE(offset) + 8, offset)
     target.writeDoubleBE(m.deadline, end)
     return end + 8

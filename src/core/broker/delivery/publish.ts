@@ -79,8 +79,10 @@ export interface PublishContext {
 export function publishMessages(ctx: PublishContext, topic: Topic, bodies: readonly Buffer[], deferMs: number): void {
   const [hi, lo] = uint64Halves(ctx.nowNs())
   const msgs = new Array<BrokerMessage>(bodies.length)
+  const g = ctx.guid
   for (let i = 0; i < bodies.length; i++) {
-    const m = new BrokerMessage(ctx.guid.next(), bodies[i] as Buffer, hi, lo)
+    g.advance()
+    const m = new BrokerMessage(g.id0, g.id1, g.id2, g.id3, bodies[i] as Buffer, hi, lo)
     if (deferMs > 0) m.deferMs = deferMs
     msgs[i] = m
   }

@@ -145,7 +145,7 @@ export class ClientSession implements Subscriber, SessionIO {
     this.state.messageCount++
     const out = this.out
     out.reserve(messageFrameSize(msg.body.length))
-    out.end = writeMessageFrame(out.buf, out.end, msg.tsHigh, msg.tsLow, msg.attempts, msg.id, msg.body)
+    out.end = writeMessageFrame(out.buf, out.end, msg.tsHigh, msg.tsLow, msg.attempts, msg, msg.body)
     // output_buffer_size -1 (size 1) writes every frame at once; any other size is buffered up
     // to the end of this I/O turn or a full 64 KiB chunk, which is never later than nsqd's timer
     if (this.state.outputBufferSize <= 1) this.flush()

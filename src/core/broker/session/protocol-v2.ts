@@ -19,10 +19,12 @@ import {
   decodeIdentify,
   decodeMpubBody,
   goQuote,
+  idWordOf,
   isValidChannelName,
   isValidTopicName,
   type IdentifyRequest,
   type IdentifyResponse,
+  type MessageIdWords,
   type ReceivedCommand,
 } from '../../protocol/index.js'
 import type {AuthQuery} from '../auth/authd.js'
@@ -83,13 +85,23 @@ function base10(s: string): number | null {
   return s === '' ? 0 : Number(s)
 }
 
-function messageId(c: SessionState, verb: string, params: string[], need: number): string {
+/** REQ's and TOUCH's id as the channel looks it up: filled anew by each command, never kept */
+const ID: {id0: number; id1: number; id2: number; id3: number} = {id0: 0, id1: 0, id2: 0, id3: 0}
+
+/** The id a FIN, REQ or TOUCH names (a FIN's comes read from the bytes by the decoder). */
+function messageId(c: SessionState, verb: string, cmd: ReceivedCommand, need: number): MessageIdWords {
   const state = c.state
   if (state !== ClientState.Subscribed && state !== ClientState.Closing) throw invalid(`cannot ${verb} in current state`)
+  if (cmd.id !== null) return cmd.id
+  const params = cmd.params
   if (params.length < need) throw invalid(`${verb} insufficient number of params`)
   const id = params[1] as string
   if (id.length !== 16) throw invalid('invalid message ID')
-  return id
+  ID.id0 = idWordOf(id, 0)
+  ID.id1 = idWordOf(id, 1)
+  ID.id2 = idWordOf(id, 2)
+  ID.id3 = idWordOf(id, 3)
+  return ID
 }
 
 /** A publish rule's fault (publish.ts) as nsqd's error frame for `verb`. */
@@ -435,10 +447,10 @@ const VERBS: Record<string, Handler> = {
   },
 
   FIN(c, cmd, io) {
-    const id = messageId(c, 'FIN', cmd.params, 2)
+    const id = messageId(c, 'FIN', cmd, 2)
     const ch = c.channel as Channel
     const err = ch.finish(io.subscriber, id)
-    if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${id} failed ${err}`)
+    if (err !== null) throw new ProtocolError('E_FIN_FAILED', `FIN ${cmd.params[1] as string} failed ${err}`)
     c.finishCount++
     if (c.inFlightCount > 0) c.inFlightCount--
     io.dispatchSoon()
@@ -447,7 +459,7 @@ const VERBS: Record<string, Handler> = {
 
   REQ(c, cmd, io) {
     const params = cmd.params
-    const id = messageId(c, 'REQ', params, 3)
+    const id = messageId(c, 'REQ', cmd, 3)
     const raw = params[2] as string
     const ms = base10(raw)
     if (ms === null) throw invalid(`REQ could not parse timeout ${raw}`)
@@ -460,7 +472,7 @@ const VERBS: Record<string, Handler> = {
     }
     const ch = c.channel as Channel
     const err = ch.requeue(io.subscriber, id, delay)
-    if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${id} failed ${err}`)
+    if (err !== null) throw new ProtocolError('E_REQ_FAILED', `REQ ${params[1] as string} failed ${err}`)
     c.requeueCount++
     if (c.inFlightCount > 0) c.inFlightCount--
     ch.dispatch()
@@ -468,10 +480,10 @@ const VERBS: Record<string, Handler> = {
   },
 
   TOUCH(c, cmd, io) {
-    const id = messageId(c, 'TOUCH', cmd.params, 2)
+    const id = messageId(c, 'TOUCH', cmd, 2)
     const ch = c.channel as Channel
     const err = ch.touch(io.subscriber, id)
-    if (err !== null) throw new ProtocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${err}`)
+    if (err !== null) throw new ProtocolError('E_TOUCH_FAILED', `TOUCH ${cmd.params[1] as string} failed ${err}`)
     return null
   },
 

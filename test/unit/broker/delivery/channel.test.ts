@@ -7,7 +7,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
-import {pub, rdy, req, sub} from '../../../../src/core/protocol/index.js'
+import {idWords, pub, rdy, req, sub} from '../../../../src/core/protocol/index.js'
 import {Channel, type Subscriber} from '../../../../src/core/broker/delivery/channel.js'
 import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
 import {NullBackend} from '../../../../src/core/broker/queue/null.js'
@@ -56,7 +56,7 @@ class HoldingBackend {
   private readonly holder = {release: (seq: number) => this.released.push(seq)}
   private readonly items: BrokerMessage[] = []
   add(id: string, seq: number): void {
-    const m = new BrokerMessage(id, Buffer.from(`copy ${seq}`), 0, 0)
+    const m = BrokerMessage.withId(id, Buffer.from(`copy ${seq}`), 0, 0)
     m.holder = this.holder
     m.holdSeq = seq
     this.items.push(m)
@@ -112,7 +112,7 @@ test('a second record of a message in flight is dropped (its hold let go of); on
   assert.deepEqual(got, ['copy 1', 'copy 3'])
   assert.deepEqual(backend.released, [2], 'the dropped copy lets go of its record')
   assert.equal(ch.inFlight.size, 2)
-  assert.equal(ch.finish(sub, X), null, 'FIN of the one in flight works')
+  assert.equal(ch.finish(sub, idWords(X)), null, 'FIN of the one in flight works')
   assert.deepEqual(backend.released, [2, 1])
   backend.add(X, 4) // not in flight any more: delivered (at least once)
   room = 1
@@ -143,9 +143,9 @@ test('an #ephemeral channel with --mem-queue-size 0 hands a REQ\'d and an expire
     close: () => undefined,
   }
   ch.addSubscriber(sub)
-  ch.put(new BrokerMessage('0000000000000001', Buffer.from('m-1'), 0, 0))
-  assert.equal(ch.requeue(sub, '0000000000000001', 0), null)
-  ch.putDeferred(new BrokerMessage('0000000000000002', Buffer.from('m-2'), 0, 0), 500)
+  ch.put(BrokerMessage.withId('0000000000000001', Buffer.from('m-1'), 0, 0))
+  assert.equal(ch.requeue(sub, idWords('0000000000000001'), 0), null)
+  ch.putDeferred(BrokerMessage.withId('0000000000000002', Buffer.from('m-2'), 0, 0), 500)
   now += 1000
   ch.scan(now)
   assert.deepEqual(got, ['m-1#1', 'm-1#2', 'm-2#1'])

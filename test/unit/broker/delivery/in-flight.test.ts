@@ -1,18 +1,28 @@
-/** InFlightTable: in-flight messages by id, in per-timeout lanes plus the 'irregular' map. */
+/** InFlightTable: in-flight messages by id (a hash table over the id's words), in per-timeout lanes plus the 'irregular' one. */
 import test from 'node:test'
 import assert from 'node:assert/strict'
 
 import {InFlightTable, NOT_OWNER} from '../../../../src/core/broker/delivery/in-flight.js'
 import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
+import {GuidFactory} from '../../../../src/core/broker/delivery/guid.js'
+import {idWords, type MessageIdWords} from '../../../../src/core/protocol/index.js'
 import {mulberry32u} from '../../../helpers/prng.js'
 
-const msg = (id: string): BrokerMessage => new BrokerMessage(id, Buffer.from(id), 0, 0)
+/** a short name as a 16-byte id (padded with '.') and back */
+const idOf = (name: string): string => name.padEnd(16, '.')
+const key = (name: string): MessageIdWords => idWords(idOf(name))
+const nameOf = (m: BrokerMessage): string => m.id.replace(/\.+$/, '')
+const msg = (name: string): BrokerMessage => BrokerMessage.withId(idOf(name), Buffer.from(name), 0, 0)
+const take = (t: InFlightTable, name: string, owner: number): ReturnType<InFlightTable['take']> => {
+  const k = key(name)
+  return t.take(k.id0, k.id1, k.id2, k.id3, owner)
+}
 
 const prng = mulberry32u
 
 const expired = (t: InFlightTable, now: number): string[] => {
   const out: string[] = []
-  t.expire(now, (m) => out.push(m.id))
+  t.expire(now, (m) => out.push(nameOf(m)))
   return out.sort()
 }
 
@@ -29,35 +39,18 @@ test('add, get and delete by id', () => {
   t.add(b, 5000, T0)
   assert.equal(b.deadline, T0 + 5000)
   assert.equal(t.size, 2)
-  assert.equal(t.get('a', 1000), a)
-  assert.equal(t.get('b', 5000), b)
-  assert.equal(t.get('c', 1000), undefined)
-  t.delete(a, 1000)
+  assert.equal(t.get(key('a')), a)
+  assert.equal(t.get(key('b')), b)
+  assert.equal(t.get(key('c')), undefined)
+  t.delete(a)
   assert.equal(t.size, 1)
-  assert.equal(t.get('a', 1000), undefined)
-  t.delete(a, 1000) // not there any more: no change
-  t.delete(msg('zzz'), 5000)
+  assert.equal(t.get(key('a')), undefined)
+  t.delete(a) // not there any more: no change
+  t.delete(msg('zzz'))
   assert.equal(t.size, 1)
-  t.delete(b, 5000)
+  t.delete(b)
   assert.equal(t.size, 0)
   assert.deepEqual(expired(t, T0 + 1e9), [])
-})
-
-test('get() and delete() find a message asked for with another timeout', () => {
-  const t = new InFlightTable()
-  const a = msg('a')
-  const b = msg('b')
-  t.add(a, 1000, T0)
-  t.add(b, 5000, T0)
-  assert.equal(t.get('a', 5000), a)
-  assert.equal(t.get('b', 1000), b)
-  assert.equal(t.get('a', 60000), a, 'a timeout with no lane at all')
-  t.delete(a, 5000)
-  assert.equal(t.size, 1)
-  assert.equal(t.get('a', 1000), undefined)
-  t.delete(b, 60000)
-  assert.equal(t.size, 0)
-  assert.equal(t.get('b', 5000), undefined)
 })
 
 test('take(): removes and returns what the owner has, refuses another client, finds other lanes and capped ones', () => {
@@ -72,14 +65,14 @@ test('take(): removes and returns what the owner has, refuses another client, fi
   t.add(b, 5000, T0)
   t.add(c, 1000, T0)
   t.touch(c, 1000, T0 + 10, T0) // capped: now in the irregular map
-  assert.equal(t.take('a', 1000, 2), NOT_OWNER)
+  assert.equal(take(t, 'a', 2), NOT_OWNER)
   assert.equal(t.size, 3, 'refused: still in flight')
-  assert.equal(t.take('a', 1000, 1), a)
-  assert.equal(t.take('a', 1000, 1), undefined, 'gone once taken')
-  assert.equal(t.take('b', 1000, 1), NOT_OWNER, 'found in another lane, not the asker\'s')
-  assert.equal(t.take('b', 1000, 2), b, 'asked with the wrong lane: found in its own')
-  assert.equal(t.take('c', 1000, 1), c, 'a capped message')
-  assert.equal(t.take('zzz', 1000, 1), undefined)
+  assert.equal(take(t, 'a', 1), a)
+  assert.equal(take(t, 'a', 1), undefined, 'gone once taken')
+  assert.equal(take(t, 'b', 1), NOT_OWNER, 'another client\'s')
+  assert.equal(take(t, 'b', 2), b, 'its owner\'s')
+  assert.equal(take(t, 'c', 1), c, 'a capped message')
+  assert.equal(take(t, 'zzz', 1), undefined)
   assert.equal(t.size, 0)
   assert.deepEqual(expired(t, T0 + 1e9), [])
 })
@@ -93,7 +86,7 @@ test('expire(now) returns exactly the messages with deadline <= now across mixed
     const m = msg(`m${i}`)
     t.add(m, timeout, now)
     assert.equal(m.deadline, now + timeout)
-    deadlines.set(m.id, now + timeout)
+    deadlines.set(nameOf(m), now + timeout)
     assert.equal(t.size, i + 1)
   }
   let left = new Map(deadlines)
@@ -128,7 +121,7 @@ test('touch() re-inserts with now + timeout and keeps the lane ordered', () => {
   t.touch(a, 1000, T0 + 500 + 1000, T0 + 500) // a moves behind c
   assert.equal(a.deadline, T0 + 1500)
   assert.equal(t.size, 3)
-  assert.equal(t.get('a', 1000), a)
+  assert.equal(t.get(key('a')), a)
   assert.deepEqual(expired(t, T0 + 1100), ['b'])
   assert.deepEqual(expired(t, T0 + 1200), ['c'])
   assert.deepEqual(expired(t, T0 + 1499), [])
@@ -146,8 +139,8 @@ test('a capped TOUCH deadline (below now + timeout) still expires at the capped 
   t.touch(a, 5000, capped, T0 + 3000)
   assert.equal(a.deadline, capped)
   assert.equal(t.size, 2)
-  assert.equal(t.get('a', 5000), a)
-  assert.equal(t.get('a', 1000), a)
+  assert.equal(t.get(key('a')), a)
+  assert.equal(t.get(key('a')), a)
   assert.deepEqual(expired(t, capped - 1), [])
   assert.deepEqual(expired(t, capped), ['a'])
   assert.equal(t.size, 1)
@@ -172,13 +165,13 @@ test('a capped message can be touched, deleted or drained again', () => {
   assert.deepEqual(expired(t, T0 + 6600), ['a'])
   t.add(a, 5000, T0 + 7000)
   t.touch(a, 5000, T0 + 7500, T0 + 7100)
-  t.delete(a, 1000)
+  t.delete(a)
   assert.equal(t.size, 0)
-  assert.equal(t.get('a', 5000), undefined)
+  assert.equal(t.get(key('a')), undefined)
   t.add(a, 5000, T0 + 8000)
   t.touch(a, 5000, T0 + 8500, T0 + 8100)
   t.add(b, 1000, T0 + 8100)
-  assert.deepEqual(t.drain().map((m) => m.id).sort(), ['a', 'b'])
+  assert.deepEqual(t.drain().map(nameOf).sort(), ['a', 'b'])
   assert.equal(t.size, 0)
 })
 
@@ -198,7 +191,7 @@ test('random add/touch/delete/expire against a model: exact expiry and size afte
       const m = msg(`m${next++}`)
       const timeout = timeouts[rand() % timeouts.length]!
       t.add(m, timeout, now)
-      model.set(m.id, {msg: m, timeout, deadline: now + timeout})
+      model.set(nameOf(m), {msg: m, timeout, deadline: now + timeout})
     } else if (r < 60) {
       const capped = rand() % 2 === 0
       const deadline = capped ? now + (rand() % pick.timeout) : now + pick.timeout
@@ -206,19 +199,18 @@ test('random add/touch/delete/expire against a model: exact expiry and size afte
       pick.deadline = deadline
       assert.equal(pick.msg.deadline, deadline)
     } else if (r < 75) {
-      const asked = rand() % 4 === 0 ? timeouts[rand() % timeouts.length]! : pick.timeout
-      assert.equal(t.get(pick.msg.id, asked), pick.msg)
-      t.delete(pick.msg, asked)
-      model.delete(pick.msg.id)
-      assert.equal(t.get(pick.msg.id, pick.timeout), undefined)
+      assert.equal(t.get(pick.msg), pick.msg)
+      t.delete(pick.msg)
+      model.delete(nameOf(pick.msg))
+      assert.equal(t.get(pick.msg), undefined)
     } else {
-      const want = [...model.values()].filter((e) => e.deadline <= now).map((e) => e.msg.id).sort()
+      const want = [...model.values()].filter((e) => e.deadline <= now).map((e) => nameOf(e.msg)).sort()
       assert.deepEqual(expired(t, now), want, `op ${op}`)
       for (const id of want) model.delete(id)
     }
     assert.equal(t.size, model.size, `size after op ${op}`)
   }
-  assert.deepEqual(t.drain().map((m) => m.id).sort(), [...model.keys()].sort())
+  assert.deepEqual(t.drain().map(nameOf).sort(), [...model.keys()].sort())
   assert.equal(t.size, 0)
 })
 
@@ -230,10 +222,54 @@ test('drain returns every message from every lane and the irregular map', () => 
   t.add(c, 5000, T0)
   t.touch(c, 5000, T0 + 2000, T0 + 1000)
   const out = t.drain()
-  assert.deepEqual(out.map((m) => m.id).sort(), ['a', 'b', 'c'])
+  assert.deepEqual(out.map(nameOf).sort(), ['a', 'b', 'c'])
   assert.equal(t.size, 0)
   assert.deepEqual(t.drain(), [])
   assert.deepEqual(expired(t, T0 + 1e9), [])
-  assert.equal(t.get('a', 1000), undefined)
-  assert.equal(t.get('c', 5000), undefined)
+  assert.equal(t.get(key('a')), undefined)
+  assert.equal(t.get(key('c')), undefined)
+})
+
+test('the id table under a turning window: 200,000 guid ids through it, every lookup right, no id found twice', () => {
+  const g = new GuidFactory(1, () => T0)
+  const t = new InFlightTable()
+  const live: BrokerMessage[] = []
+  const gone: BrokerMessage[] = []
+  const rand = prng(99)
+  for (let i = 0; i < 200_000; i++) {
+    g.advance()
+    const m = new BrokerMessage(g.id0, g.id1, g.id2, g.id3, Buffer.alloc(0), 0, 0)
+    m.clientId = 1 + (i % 2)
+    t.add(m, 1000, T0)
+    live.push(m)
+    // a window of ~5,000 in flight, FINs in a shuffled order (backward-shift deletion in every position of a run)
+    while (live.length > 5000) {
+      const j = rand() % live.length
+      const x = live[j]!
+      live[j] = live[live.length - 1]!
+      live.pop()
+      assert.equal(t.take(x.id0, x.id1, x.id2, x.id3, x.clientId), x)
+      if (gone.length < 1000) gone.push(x)
+    }
+  }
+  assert.equal(t.size, live.length)
+  for (const m of live) assert.equal(t.get(m), m)
+  for (const m of gone) assert.equal(t.get(m), undefined)
+  const other = live[0]!
+  assert.equal(t.take(other.id0, other.id1, other.id2, other.id3, 3), NOT_OWNER)
+  assert.deepEqual(expired(t, T0 + 1000).length, live.length)
+  assert.equal(t.size, 0)
+  for (const m of live) assert.equal(t.get(m), undefined)
+})
+
+test('ids that are any 16 bytes are told apart, the ones differing in one byte too', () => {
+  const t = new InFlightTable()
+  const ids = ['\u00ff'.repeat(16), '\u0000'.repeat(16), ' '.repeat(15) + '\r', 'abcdefghijklmnop', 'abcdefghijklmnoq', 'bbcdefghijklmnop']
+  const ms = ids.map((id) => BrokerMessage.withId(id, Buffer.alloc(0), 0, 0))
+  for (const m of ms) t.add(m, 1000, T0)
+  ms.forEach((m, i) => {
+    assert.equal(m.id, ids[i])
+    assert.equal(t.get(idWords(ids[i]!)), m)
+  })
+  assert.equal(t.get(idWords('abcdefghijklmnoz')), undefined)
 })

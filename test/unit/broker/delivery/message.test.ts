@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {BrokerMessage} from '../../../../src/core/broker/delivery/message.js'
 
 test('a new message starts with no attempts and no in-flight state', () => {
-  const m = new BrokerMessage('0123456789abcdef', Buffer.from('hi'), 1, 2)
+  const m = BrokerMessage.withId('0123456789abcdef', Buffer.from('hi'), 1, 2)
   assert.equal(m.attempts, 0)
   assert.equal(m.deferMs, 0)
   assert.equal(m.clientId, 0)
@@ -17,7 +17,7 @@ test('a new message starts with no attempts and no in-flight state', () => {
 
 test('copy() keeps id, body, timestamp and deferMs; attempts start at 0', () => {
   const body = Buffer.from('payload')
-  const m = new BrokerMessage('0123456789abcdef', body, 395812345, 4000000001)
+  const m = BrokerMessage.withId('0123456789abcdef', body, 395812345, 4000000001)
   m.deferMs = 2500
   m.attempts = 7
   m.clientId = 12

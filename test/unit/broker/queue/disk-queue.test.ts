@@ -53,7 +53,7 @@ function make(dir: string, over: Partial<DiskQueueOptions<BrokerMessage>> = {}, 
 }
 
 const idOf = (i: number): string => i.toString(16).padStart(16, '0')
-const msg = (i: number, body = `m-${i}`): BrokerMessage => new BrokerMessage(idOf(i), Buffer.from(body), 0x11, i)
+const msg = (i: number, body = `m-${i}`): BrokerMessage => BrokerMessage.withId(idOf(i), Buffer.from(body), 0x11, i)
 
 /** Read `n` items, waiting for the read-ahead when a read comes back empty. */
 async function take(m: Made, n: number): Promise<BrokerMessage[]> {
