@@ -9,6 +9,8 @@
  * `Buffer.concat` of the backlog per chunk, and a 1 MB body arriving in 64 KB chunks is copied
  * once, not sixteen times.
  */
+import {int32At} from './bytes.js'
+
 // latin1Slice: Buffer's own fast path behind toString('latin1'), typed in src/node-buffer.d.ts
 
 export class Accumulator {
@@ -58,7 +60,7 @@ export class Accumulator {
 
   /** Read a big-endian int32 at `at` bytes past the cursor (caller checks `available`). */
   int32(at = 0): number {
-    return this.buf.readInt32BE(this.off + at)
+    return int32At(this.buf, this.off + at)
   }
 
   /** Index (relative to the cursor) of the first `byte` at or after `from`, or -1. */

@@ -17,6 +17,7 @@
  *   nsqd.dat   {"topics":[{"name":"t","paused":false,"channels":[{"name":"c","paused":false}]}],"version":"1.3.0"}
  *              the non-ephemeral topics and channels, in Go's field order
  */
+import {putInt32} from './bytes.js'
 import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, writeIdWords, type MessageIdWords} from './message.js'
 import {isValidChannelName, isValidTopicName} from './names.js'
 
@@ -50,10 +51,11 @@ export function recordSize(bodyLength: number): number {
  * returns the offset after it. The timestamp comes as two uint32 halves, as the broker holds it.
  */
 export function writeRecord(target: Buffer, offset: number, tsHigh: number, tsLow: number, attempts: number, id: MessageIdWords, body: Buffer): number {
-  target.writeUInt32BE(MESSAGE_HEADER_SIZE + body.length, offset)
-  target.writeUInt32BE(tsHigh, offset + 4)
-  target.writeUInt32BE(tsLow, offset + 8)
-  target.writeUInt16BE(attempts & 0xffff, offset + 12)
+  putInt32(target, offset, MESSAGE_HEADER_SIZE + body.length)
+  putInt32(target, offset + 4, tsHigh)
+  putInt32(target, offset + 8, tsLow)
+  target[offset + 12] = attempts >>> 8
+  target[offset + 13] = attempts
   writeIdWords(target, offset + 14, id)
   target.set(body, offset + 14 + MSG_ID_LENGTH)
   return offset + recordSize(body.length)

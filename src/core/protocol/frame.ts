@@ -7,6 +7,7 @@
  *                2 = message  (see message.ts)
  */
 import {Accumulator} from './accumulator.js'
+import {putInt32} from './bytes.js'
 import {FrameError} from './errors.js'
 
 export const FrameType = {
@@ -32,8 +33,8 @@ export interface Frame {
 
 /** Write the 8-byte frame header for `dataLength` bytes of data at `offset`. */
 export function writeFrameHeader(target: Buffer, offset: number, type: FrameType, dataLength: number): number {
-  target.writeInt32BE(dataLength + 4, offset)
-  target.writeInt32BE(type, offset + 4)
+  putInt32(target, offset, dataLength + 4)
+  putInt32(target, offset + 4, type)
   return offset + FRAME_HEADER_SIZE
 }
 

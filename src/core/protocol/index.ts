@@ -1,4 +1,5 @@
 /** The NSQ wire protocol: pure codecs, no I/O. */
+export {int32At, putInt32} from './bytes.js'
 export * from './errors.js'
 export * from './frame.js'
 export * from './message.js'

@@ -7,6 +7,7 @@
  * attempts counts deliveries, the first being 1. The id is opaque to clients.
  */
 import {FrameType, writeFrameHeader, FRAME_HEADER_SIZE} from './frame.js'
+import {putInt32} from './bytes.js'
 import {FrameError} from './errors.js'
 
 export const MSG_ID_LENGTH = 16
@@ -57,8 +58,8 @@ export function writeMessageFrame(
   body: Buffer,
 ): number {
   let o = writeFrameHeader(target, offset, FrameType.Message, MESSAGE_HEADER_SIZE + body.length)
-  target.writeUInt32BE(tsHigh, o)
-  target.writeUInt32BE(tsLow, o + 4)
+  putInt32(target, o, tsHigh)
+  putInt32(target, o + 4, tsLow)
   o += 8
   target[o] = (attempts >>> 8) & 0xff
   target[o + 1] = attempts & 0xff
@@ -93,11 +94,6 @@ export interface MessageIdWords {
   readonly id3: number
 }
 
-/** The id word of the 4 bytes at `at`. */
-export function idWordAt(buf: Uint8Array, at: number): number {
-  return ((buf[at] as number) << 24) | ((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number)
-}
-
 /** Word `k` (0-3) of an id given as its 16 latin1 characters. */
 export function idWordOf(id: string, k: number): number {
   const i = k * 4
@@ -111,23 +107,10 @@ export function idWords(id: string): MessageIdWords {
 
 /** An id's 16 bytes at `at`. */
 export function writeIdWords(target: Uint8Array, at: number, id: MessageIdWords): void {
-  const {id0, id1, id2, id3} = id
-  target[at] = id0 >>> 24
-  target[at + 1] = id0 >>> 16
-  target[at + 2] = id0 >>> 8
-  target[at + 3] = id0
-  target[at + 4] = id1 >>> 24
-  target[at + 5] = id1 >>> 16
-  target[at + 6] = id1 >>> 8
-  target[at + 7] = id1
-  target[at + 8] = id2 >>> 24
-  target[at + 9] = id2 >>> 16
-  target[at + 10] = id2 >>> 8
-  target[at + 11] = id2
-  target[at + 12] = id3 >>> 24
-  target[at + 13] = id3 >>> 16
-  target[at + 14] = id3 >>> 8
-  target[at + 15] = id3
+  putInt32(target, at, id.id0)
+  putInt32(target, at + 4, id.id1)
+  putInt32(target, at + 8, id.id2)
+  putInt32(target, at + 12, id.id3)
 }
 
 /** An id's 16 latin1 characters (for texts and the rare paths that key by string). */

@@ -40,6 +40,7 @@
  */
 import * as fs from 'node:fs'
 import {join} from 'node:path'
+import {int32At} from '../../protocol/bytes.js'
 import {MIN_RECORD_DATA_SIZE, RECORD_PREFIX_SIZE, formatDiskQueueMeta, metaFileName, parseDiskQueueMeta, segmentFileName} from '../../protocol/diskqueue.js'
 import type {Logger} from '../../util/logger.js'
 import type {BackendQueue, Held, HoldingLog, RecordHolder} from './backend.js'
@@ -54,8 +55,8 @@ export interface RecordCodec<T> {
   size(item: T): number
   /** write `item`'s record at `offset`; returns the offset after it */
   write(item: T, target: Buffer, offset: number): number
-  /** the item of one record's data (the bytes after the size prefix); may keep views of it */
-  read(data: Buffer): T
+  /** the item of one record's data (the bytes after the size prefix: buf[start, end)); may keep views of it */
+  read(buf: Buffer, start: number, end: number): T
 }
 
 export type {DiskIO} from './disk-io.js'
@@ -587,7 +588,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     let got = 0
     let bad: string | null = null
     while (off + RECORD_PREFIX_SIZE <= n) {
-      const size = buf.readInt32BE(off)
+      const size = int32At(buf, off)
       if (size < MIN_RECORD_DATA_SIZE || size > this.o.maxRecordDataSize) {
         bad = `invalid message read size (${size})`
         break
@@ -598,7 +599,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
         else this.readLen = recEnd // a record longer than the chunk: ask for all of it next time
         break
       }
-      const item = this.o.codec.read(buf.subarray(off + RECORD_PREFIX_SIZE, recEnd))
+      const item = this.o.codec.read(buf, off + RECORD_PREFIX_SIZE, recEnd)
       off = recEnd
       this.pushReady(item, fileNum, start + off, RECORD_PREFIX_SIZE + size)
       got++
