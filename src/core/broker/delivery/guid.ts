@@ -40,10 +40,17 @@ export class GuidFactory implements MessageIdWords {
     if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 1023) throw new RangeError(`node id ${nodeId} out of range 0-1023`)
   }
 
-  /** Make the next id: in id0-id3. */
-  advance(): void {
+  /** the clock the ids are made by, ms */
+  now(): number {
+    return this.nowMs()
+  }
+
+  /**
+   * Make the next id, at time `ms` (now(); a batch of messages asks the clock once): in id0-id3.
+   */
+  advance(at: number): void {
     // (ms * 1e6) >> 20 exactly: 1e6 / 2^20 = 15625 / 16384, and every step stays below 2^53
-    const ms = Math.floor(this.nowMs())
+    const ms = Math.floor(at)
     let tick = Math.floor(ms / 16384) * 15625 + Math.floor(((ms % 16384) * 15625) / 16384) - TWEPOCH
     if (tick <= this.lastTick) {
       tick = this.lastTick
@@ -68,7 +75,7 @@ export class GuidFactory implements MessageIdWords {
 
   /** The next id as its 16 characters. */
   next(): string {
-    this.advance()
+    this.advance(this.nowMs())
     return idString(this)
   }
 }

@@ -80,8 +80,9 @@ export function publishMessages(ctx: PublishContext, topic: Topic, bodies: reado
   const [hi, lo] = uint64Halves(ctx.nowNs())
   const msgs = new Array<BrokerMessage>(bodies.length)
   const g = ctx.guid
+  const ms = g.now()
   for (let i = 0; i < bodies.length; i++) {
-    g.advance()
+    g.advance(ms)
     const m = new BrokerMessage(g.id0, g.id1, g.id2, g.id3, bodies[i] as Buffer, hi, lo)
     if (deferMs > 0) m.deferMs = deferMs
     msgs[i] = m

@@ -237,7 +237,7 @@ test('the id table under a turning window: 200,000 guid ids through it, every lo
   const gone: BrokerMessage[] = []
   const rand = prng(99)
   for (let i = 0; i < 200_000; i++) {
-    g.advance()
+    g.advance(g.now())
     const m = new BrokerMessage(g.id0, g.id1, g.id2, g.id3, Buffer.alloc(0), 0, 0)
     m.clientId = 1 + (i % 2)
     t.add(m, 1000, T0)
