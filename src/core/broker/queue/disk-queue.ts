@@ -26,8 +26,10 @@
  * Writes are synchronous and batched: put() only encodes into the write buffer; the broker calls
  * flush() once per event-loop turn, before any client output of that turn leaves (its flush
  * barrier), so an OK for a PUB is sent only after the record's write() returned — a `kill -9`
- * cannot lose it (the kernel has it). fsync (and the metadata) every `syncEvery` operations, on
- * a roll, at close, and from tick() every `syncTimeout` when there was activity, as go-diskqueue.
+ * cannot lose it (the kernel has it). fsync (and the metadata) every `syncEvery` operations (a
+ * write or a read, as go-diskqueue counts them: a release moves the metadata's read position
+ * at the next sync but is not one of them, or a consumer's FINs would double the syncs), on a
+ * roll, at close, and from tick() every `syncTimeout` when there was activity, as go-diskqueue.
  * Reads are asynchronous (fs.read): read() returns undefined while a chunk is on its way, and
  * `wake` is called when it has landed.
  *
@@ -134,6 +136,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
   /** records stored and not handed out */
   private count = 0
   private ops = 0
+  /** a release moved the hold cursor since the last sync (tick() syncs it after --sync-timeout) */
+  private released = false
   private needSync = false
   private syncedAt: number
   private marked = false
@@ -231,8 +235,8 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     // the segments left behind go once the metadata no longer points into them (sync), and only
     // after the records that replaced theirs in other queues are written (the flush barrier)
     if (this.hold.file !== fromFile || this.o.syncOnRelease === true) this.needSync = true
-    this.ops++
-    if (this.ops >= this.o.syncEvery || this.needSync) this.mark()
+    this.released = true
+    if (this.needSync) this.mark()
   }
 
   /** RecordHolder: a record held while this many later ones were read pins too much of the queue. */
@@ -314,7 +318,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
 
   /** Will tick(now) sync? */
   tickSyncDue(now: number): boolean {
-    return !this.closed && (this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout
+    return !this.closed && (this.ops > 0 || this.released || this.needSync) && now - this.syncedAt >= this.o.syncTimeout
   }
 
   /** The last write or sync failed (a full disk): records may be waiting that are not on it. */
@@ -334,7 +338,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
     this.writePending()
     if (this.uncounted.length > 0) this.countUncounted()
     if (this.readError !== null) this.fill(true)
-    if ((this.ops > 0 || this.needSync) && now - this.syncedAt >= this.o.syncTimeout) this.sync()
+    if ((this.ops > 0 || this.released || this.needSync) && now - this.syncedAt >= this.o.syncTimeout) this.sync()
   }
 
   // ---- write side -------------------------------------------------------------------------
@@ -428,6 +432,7 @@ export class DiskQueue<T extends Held> implements BackendQueue<T>, HoldingLog<T>
       this.removedBelow = holdFile
     }
     this.ops = 0
+    this.released = false
     this.needSync = false
     this.syncedAt = this.o.now()
     if (this.error !== null) {

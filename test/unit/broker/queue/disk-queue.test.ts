@@ -182,6 +182,30 @@ test('a record read but not released is read again after a crash; released ones 
   await b.q.close()
 })
 
+test('a release is not one of --sync-every\'s operations (reads and writes are, as go-diskqueue); --sync-timeout syncs it', async (t) => {
+  const dir = tmp(t)
+  let now = 1_000_000
+  const m = make(dir, {syncEvery: 4, now: () => now})
+  const meta = (): string => readFileSync(join(dir, 't:c.diskqueue.meta.dat'), 'latin1').split('\n')[0] as string
+  for (let i = 0; i < 3; i++) m.q.put(msg(i))
+  m.q.flush() // 3 operations: no sync yet
+  const got = await take(m, 1) // the 4th: synced at the next flush
+  m.q.flush()
+  assert.equal(meta(), '3', 'm-0 is still held: 3 from the read position')
+  got.push(...(await take(m, 2))) // 2 operations
+  m.q.flush()
+  for (const x of got) release(x) // 3 releases: were they operations, the 4th would sync
+  m.q.flush()
+  assert.equal(meta(), '3', 'releases are no operations: the metadata waits')
+  now += 1999
+  m.q.tick(now)
+  assert.equal(meta(), '3')
+  now += 1
+  m.q.tick(now)
+  assert.equal(meta(), '0', '--sync-timeout after the releases: the read position moves past the three')
+  await m.q.close()
+})
+
 test('records written after the last metadata sync are found and counted at the next start', async (t) => {
   const dir = tmp(t)
   const lines: string[] = []
