@@ -235,23 +235,24 @@ export interface ReceivedCommand {
   readonly params: string[]
   /** the size-prefixed body, for the verbs that have one (zero-copy view) */
   readonly body: Buffer | null
-  /** FIN's message id as read from the bytes (the decoder's fast path), else null */
-  readonly id: MessageIdWords | null
+  /** FIN's message id as read from the bytes (the decoder's fast path); null or absent otherwise */
+  readonly id?: MessageIdWords | null
 }
 
 /**
- * The decoder's FIN: `FIN <16-byte id>\n` read with no string and no array made, its id left in
- * four words (protocol/message.ts MessageIdWords) for the broker's in-flight table; params are
- * made only if asked for (a debug log line, an error text). One per decoder, overwritten by
- * the next FIN: a command is done with before the next is read.
+ * The decoder's FIN: `FIN <16-byte id>\n` read with no string and no array made, its id in four
+ * words (protocol/message.ts MessageIdWords) for the broker's in-flight table; params are made
+ * only if asked for (a debug log line, an error text).
  */
 class DecodedFin implements ReceivedCommand, MessageIdWords {
   readonly name = 'FIN'
   readonly body = null
-  id0 = 0
-  id1 = 0
-  id2 = 0
-  id3 = 0
+  constructor(
+    readonly id0: number,
+    readonly id1: number,
+    readonly id2: number,
+    readonly id3: number,
+  ) {}
   get id(): MessageIdWords {
     return this
   }
@@ -293,26 +294,21 @@ export class CommandDecoder {
   private name = ''
   private params: string[] = []
   private size = 0
-  private readonly fin = new DecodedFin()
 
   constructor(private readonly hooks: CommandDecoderHooks) {}
 
   /**
    * The line before the newline at `nl` as a FIN with a well-formed id (16 bytes, none a space,
-   * the last no CR: what nsqd's split would read as one 16-byte param), read into `fin`.
+   * the last no CR: what nsqd's split would read as one 16-byte param), or null.
    */
-  private readFin(nl: number): boolean {
+  private readFin(nl: number): DecodedFin | null {
     const acc = this.acc
-    if (nl !== FIN_LINE || acc.byte(0) !== 0x46 || acc.byte(1) !== 0x49 || acc.byte(2) !== 0x4e || acc.byte(3) !== 0x20) return false
-    for (let i = 4; i < FIN_LINE; i++) if (acc.byte(i) === 0x20) return false
-    if (acc.byte(FIN_LINE - 1) === 0x0d) return false
-    const fin = this.fin
-    fin.id0 = acc.int32(4)
-    fin.id1 = acc.int32(8)
-    fin.id2 = acc.int32(12)
-    fin.id3 = acc.int32(16)
+    if (nl !== FIN_LINE || acc.byte(0) !== 0x46 || acc.byte(1) !== 0x49 || acc.byte(2) !== 0x4e || acc.byte(3) !== 0x20) return null
+    for (let i = 4; i < FIN_LINE; i++) if (acc.byte(i) === 0x20) return null
+    if (acc.byte(FIN_LINE - 1) === 0x0d) return null
+    const fin = new DecodedFin(acc.int32(4), acc.int32(8), acc.int32(12), acc.int32(16))
     acc.skip(FIN_LINE + 1)
-    return true
+    return fin
   }
 
   push(chunk: Buffer): void {
@@ -346,7 +342,8 @@ export class CommandDecoder {
           // same limit whether or not the newline came in the same chunk
           if (nl > MAX_LINE_LENGTH) throw new ProtocolError('E_INVALID', `command line longer than ${MAX_LINE_LENGTH} bytes`)
           this.scanned = 0
-          if (this.readFin(nl)) return this.fin
+          const fin = this.readFin(nl)
+          if (fin !== null) return fin
           const words = acc.words(nl, VERB_NAMES)
           const name = words[0] as string
           const hasBody = this.hooks.hasBody ? this.hooks.hasBody(name) : BODY_COMMANDS.has(name)

@@ -143,33 +143,25 @@ test('CommandDecoder: params[0] is the verb, words split on single spaces', () =
 })
 
 test('CommandDecoder: a FIN comes with its id as words, read from the bytes; params as the split would give', () => {
-  const dec = new CommandDecoder(permissive)
-  const seen: [string, string[], unknown][] = []
   const lines = [`FIN ${ID}\n`, `FIN ${ID}\r\n`, 'FIN \u00ff\u0000\u00e9xxxxxxxxxxxxx\n', 'FIN 0123456789abcde\r\n', 'FIN 01234567 9abcdef\n', 'FIN  123456789abcdef\n', 'FIX 0123456789abcdef\n']
-  // each command is read before the next: a FIN's object is the decoder's own, reused
-  for (const l of lines) {
-    dec.push(Buffer.from(l, 'latin1'))
-    for (let c = dec.next(); c; c = dec.next()) seen.push([c.name, c.params, c.id === null ? null : {...idCopy(c.id)}])
-  }
-  // two FINs in one chunk, and one split across chunks: each read whole
-  dec.push(Buffer.from(`FIN ${ID}\nFIN fedcba98`, 'latin1'))
-  for (let c = dec.next(); c; c = dec.next()) seen.push([c.name, c.params, c.id === null ? null : {...idCopy(c.id)}])
-  dec.push(Buffer.from('76543210\n', 'latin1'))
-  for (let c = dec.next(); c; c = dec.next()) seen.push([c.name, c.params, c.id === null ? null : {...idCopy(c.id)}])
-  assert.deepEqual(seen, [
-    ['FIN', ['FIN', ID], idWords(ID)],
-    ['FIN', ['FIN', ID], null],
-    ['FIN', ['FIN', '\u00ff\u0000\u00e9xxxxxxxxxxxxx'], idWords('\u00ff\u0000\u00e9xxxxxxxxxxxxx')],
-    ['FIN', ['FIN', '0123456789abcde'], null],
-    ['FIN', ['FIN', '01234567', '9abcdef'], null],
-    ['FIN', ['FIN', '', '123456789abcdef'], null],
-    ['FIX', ['FIX', '0123456789abcdef'], null],
-    ['FIN', ['FIN', ID], idWords(ID)],
-    ['FIN', ['FIN', 'fedcba9876543210'], idWords('fedcba9876543210')],
-  ])
+  // two FINs in one chunk, and one split across chunks: each read whole, each its own object
+  const got = decodeAll(new CommandDecoder(permissive), ...lines, `FIN ${ID}\nFIN fedcba98`, '76543210\n')
+  const ids = (c: ReceivedCommand): unknown => (c.id === undefined || c.id === null ? null : {id0: c.id.id0, id1: c.id.id1, id2: c.id.id2, id3: c.id.id3})
+  assert.deepEqual(
+    got.map((c) => [c.name, c.params, ids(c)]),
+    [
+      ['FIN', ['FIN', ID], idWords(ID)],
+      ['FIN', ['FIN', ID], null],
+      ['FIN', ['FIN', '\u00ff\u0000\u00e9xxxxxxxxxxxxx'], idWords('\u00ff\u0000\u00e9xxxxxxxxxxxxx')],
+      ['FIN', ['FIN', '0123456789abcde'], null],
+      ['FIN', ['FIN', '01234567', '9abcdef'], null],
+      ['FIN', ['FIN', '', '123456789abcdef'], null],
+      ['FIX', ['FIX', '0123456789abcdef'], null],
+      ['FIN', ['FIN', ID], idWords(ID)],
+      ['FIN', ['FIN', 'fedcba9876543210'], idWords('fedcba9876543210')],
+    ],
+  )
 })
-
-const idCopy = (id: {id0: number; id1: number; id2: number; id3: number}): {id0: number; id1: number; id2: number; id3: number} => ({id0: id.id0, id1: id.id1, id2: id.id2, id3: id.id3})
 
 test('CommandDecoder: one trailing \\r is stripped', () => {
   const got = decodeAll(new CommandDecoder(permissive), 'NOP\r\n', 'SUB t c\r\n', 'NOP\r\r\n', '\r\n')

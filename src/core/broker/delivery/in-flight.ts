@@ -119,10 +119,12 @@ export class InFlightTable {
     return m
   }
 
-  /** Remove a message found by get() (nothing when it is not in flight). */
-  delete(msg: BrokerMessage): void {
+  /** Remove a message found by get(); false when it is not in flight. */
+  delete(msg: BrokerMessage): boolean {
     const i = this.find(msg.id0, msg.id1, msg.id2, msg.id3)
-    if (i >= 0 && this.slots[i] === msg) this.removeAt(i)
+    if (i < 0 || this.slots[i] !== msg) return false
+    this.removeAt(i)
+    return true
   }
 
   private removeAt(i: number): void {
@@ -188,10 +190,8 @@ export class InFlightTable {
       for (let m = lane.head; m !== null && m.deadline <= now; m = m.next) due.push(m)
     }
     for (let m = this.irregular.head; m !== null; m = m.next) if (m.deadline <= now) due.push(m)
-    for (const m of due) {
-      this.delete(m)
-      fn(m)
-    }
+    // one a callback took out meanwhile (a drain) is not passed on
+    for (const m of due) if (this.delete(m)) fn(m)
   }
 
   /** Remove and return everything. */

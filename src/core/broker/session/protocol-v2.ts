@@ -92,7 +92,7 @@ const ID: {id0: number; id1: number; id2: number; id3: number} = {id0: 0, id1: 0
 function messageId(c: SessionState, verb: string, cmd: ReceivedCommand, need: number): MessageIdWords {
   const state = c.state
   if (state !== ClientState.Subscribed && state !== ClientState.Closing) throw invalid(`cannot ${verb} in current state`)
-  if (cmd.id !== null) return cmd.id
+  if (cmd.id !== undefined && cmd.id !== null) return cmd.id
   const params = cmd.params
   if (params.length < need) throw invalid(`${verb} insufficient number of params`)
   const id = params[1] as string

@@ -273,3 +273,17 @@ test('ids that are any 16 bytes are told apart, the ones differing in one byte t
   })
   assert.equal(t.get(idWords('abcdefghijklmnoz')), undefined)
 })
+
+test('expire() passes on only what it took out: a callback that drains the table ends it', () => {
+  const t = new InFlightTable()
+  for (const n of ['a', 'b', 'c']) t.add(msg(n), 1000, T0)
+  const passed: string[] = []
+  let drained: string[] = []
+  t.expire(T0 + 1000, (m) => {
+    passed.push(nameOf(m))
+    drained = t.drain().map(nameOf)
+  })
+  assert.deepEqual(passed, ['a'])
+  assert.deepEqual(drained.sort(), ['b', 'c'])
+  assert.equal(t.size, 0)
+})
