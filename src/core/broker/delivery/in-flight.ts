@@ -7,9 +7,9 @@
  *                 (protocol/message.ts MessageIdWords): FIN's id, read from the command's bytes,
  *                 is found with a few integer compares. Each slot's hash sits beside it in an
  *                 Int32Array, so a probe and a backward shift read that compact array, not the
- *                 message (a cache miss each, 8% of the broker when they did). A JS Map keyed by id strings cost a
- *                 string and its hash per FIN and rehashed as the window turned over: 19% of
- *                 the broker under nsq's bench_reader.
+ *                 message (a cache miss each). A JS Map keyed by id strings cost a string and
+ *                 its hash per FIN and rehashed as the window turned over: 19% of the broker
+ *                 under nsq's bench_reader.
  *   by deadline:  every consumer has one msg_timeout, so the messages it was sent enter its
  *                 timeout's *lane* (a doubly linked list through the messages) in deadline
  *                 order: the scan loop only looks at the head of each lane. A TOUCH moves the
