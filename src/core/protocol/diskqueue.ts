@@ -17,8 +17,8 @@
  *   nsqd.dat   {"topics":[{"name":"t","paused":false,"channels":[{"name":"c","paused":false}]}],"version":"1.3.0"}
  *              the non-ephemeral topics and channels, in Go's field order
  */
-import {putInt32} from './bytes.js'
-import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, writeIdWords, type MessageIdWords} from './message.js'
+import {int32At, putInt32} from './bytes.js'
+import {MESSAGE_HEADER_SIZE, MSG_ID_LENGTH, MSG_ID_OFFSET, idString, writeIdWords, type MessageIdWords} from './message.js'
 import {isValidChannelName, isValidTopicName} from './names.js'
 
 /** the size prefix of a record */
@@ -71,14 +71,22 @@ export interface RecordMessage {
   body: Buffer
 }
 
+/** What a record's fields are read into, with no object in between (the broker's message). */
+export type RecordFactory<T> = (id0: number, id1: number, id2: number, id3: number, body: Buffer, tsHigh: number, tsLow: number, attempts: number) => T
+
+/**
+ * One record's message from its data bytes buf[start, end) (after the size prefix), the id as
+ * its words (MessageIdWords) and the body a view, not a copy: the disk queue's read path, one
+ * view and no string per record.
+ */
+export function readRecord<T>(buf: Buffer, start: number, end: number, make: RecordFactory<T>): T {
+  const at = start + MSG_ID_OFFSET
+  const attempts = ((buf[start + 8] as number) << 8) | (buf[start + 9] as number)
+  return make(int32At(buf, at), int32At(buf, at + 4), int32At(buf, at + 8), int32At(buf, at + 12), buf.subarray(start + MESSAGE_HEADER_SIZE, end), int32At(buf, start) >>> 0, int32At(buf, start + 4) >>> 0, attempts)
+}
+
 export function readRecordData(data: Buffer): RecordMessage {
-  return {
-    tsHigh: data.readUInt32BE(0),
-    tsLow: data.readUInt32BE(4),
-    attempts: data.readUInt16BE(8),
-    id: data.toString('latin1', 10, 10 + MSG_ID_LENGTH),
-    body: data.subarray(MESSAGE_HEADER_SIZE),
-  }
+  return readRecord(data, 0, data.length, (id0, id1, id2, id3, body, tsHigh, tsLow, attempts) => ({tsHigh, tsLow, attempts, id: idString({id0, id1, id2, id3}), body}))
 }
 
 /** The positions a disk queue's metadata file records. */

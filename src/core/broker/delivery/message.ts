@@ -2,7 +2,7 @@
  * A message as the broker holds it. Each channel gets its own record (attempts and the
  * in-flight bookkeeping are per channel, as in nsqd); records share the body bytes.
  */
-import {idString, idWordOf, int32At, MSG_ID_OFFSET, MESSAGE_HEADER_SIZE, recordSize, writeRecord, type MessageIdWords} from '../../protocol/index.js'
+import {idString, idWordOf, readRecord, recordSize, writeRecord, type MessageIdWords} from '../../protocol/index.js'
 import type {Held, RecordHolder} from '../queue/backend.js'
 import type {RecordCodec} from '../queue/disk-queue.js'
 import type {TimeoutSlot} from './deferred.js'
@@ -68,6 +68,12 @@ export interface InFlightLane {
   tail: BrokerMessage | null
 }
 
+function recordMessage(id0: number, id1: number, id2: number, id3: number, body: Buffer, tsHigh: number, tsLow: number, attempts: number): BrokerMessage {
+  const m = new BrokerMessage(id0, id1, id2, id3, body, tsHigh, tsLow)
+  m.attempts = attempts
+  return m
+}
+
 /**
  * A message as a disk-queue record: nsqd's message bytes (timestamp, attempts, id, body), so
  * nsqd reads what serve writes. The delay of a deferred message is not in the format, as in
@@ -76,15 +82,7 @@ export interface InFlightLane {
 export const MESSAGE_RECORDS: RecordCodec<BrokerMessage> = {
   size: (m) => recordSize(m.body.length),
   write: (m, target, offset) => writeRecord(target, offset, m.tsHigh, m.tsLow, m.attempts, m, m.body),
-  // protocol's readRecordData without the id string (the words are read from the bytes) and
-  // with one view per message, its body (Buffer's read methods and a view of the record's data
-  // cost more than the bytes they read)
-  read: (buf, start, end) => {
-    const at = start + MSG_ID_OFFSET
-    const m = new BrokerMessage(int32At(buf, at), int32At(buf, at + 4), int32At(buf, at + 8), int32At(buf, at + 12), buf.subarray(start + MESSAGE_HEADER_SIZE, end), int32At(buf, start) >>> 0, int32At(buf, start + 4) >>> 0)
-    m.attempts = ((buf[start + 8] as number) << 8) | (buf[start + 9] as number)
-    return m
-  },
+  read: (buf, start, end) => readRecord(buf, start, end, recordMessage),
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   decodeIdentify,
   decodeMpubBody,
   goQuote,
-  idWordOf,
+  idWords,
   isValidChannelName,
   isValidTopicName,
   type IdentifyRequest,
@@ -85,9 +85,6 @@ function base10(s: string): number | null {
   return s === '' ? 0 : Number(s)
 }
 
-/** REQ's and TOUCH's id as the channel looks it up: filled anew by each command, never kept */
-const ID: {id0: number; id1: number; id2: number; id3: number} = {id0: 0, id1: 0, id2: 0, id3: 0}
-
 /** The id a FIN, REQ or TOUCH names (a FIN's comes read from the bytes by the decoder). */
 function messageId(c: SessionState, verb: string, cmd: ReceivedCommand, need: number): MessageIdWords {
   const state = c.state
@@ -97,11 +94,7 @@ function messageId(c: SessionState, verb: string, cmd: ReceivedCommand, need: nu
   if (params.length < need) throw invalid(`${verb} insufficient number of params`)
   const id = params[1] as string
   if (id.length !== 16) throw invalid('invalid message ID')
-  ID.id0 = idWordOf(id, 0)
-  ID.id1 = idWordOf(id, 1)
-  ID.id2 = idWordOf(id, 2)
-  ID.id3 = idWordOf(id, 3)
-  return ID
+  return idWords(id)
 }
 
 /** A publish rule's fault (publish.ts) as nsqd's error frame for `verb`. */
